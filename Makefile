@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format typecheck clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Run the bot with .env; with no BOT_TOKEN, run the local sandbox demo instead.
+run: $(STAMP)
+	@if $(BIN)/python -c "import sys; from bot.config import load_settings; sys.exit(0 if load_settings().has_token else 1)" 2>/dev/null; then \
+		$(BIN)/python -m bot; \
+	else \
+		echo "BOT_TOKEN is not set: running the local sandbox (emulated Telegram, scripted customer)."; \
+		$(BIN)/python -m sandbox; \
+	fi
+
+## Install everything, lint, and run the whole test suite.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,52 @@
+"""Net Promoter Score: % promoters (9–10) minus % detractors (0–6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class NpsCategory(StrEnum):
+    PROMOTER = "promoter"
+    PASSIVE = "passive"
+    DETRACTOR = "detractor"
+
+
+def categorize(score: int) -> NpsCategory:
+    if not 0 <= score <= 10:
+        raise ValueError(f"an NPS answer is 0 to 10, not {score}")
+    if score >= 9:
+        return NpsCategory.PROMOTER
+    if score >= 7:
+        return NpsCategory.PASSIVE
+    return NpsCategory.DETRACTOR
+
+
+@dataclass(frozen=True, slots=True)
+class NpsSummary:
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def total(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def score(self) -> float | None:
+        """From −100 to 100; None when nobody answered (no score is not a score of 0)."""
+        if self.total == 0:
+            return None
+        return 100 * (self.promoters - self.detractors) / self.total
+
+
+def summarize(scores: Iterable[int]) -> NpsSummary:
+    counts = dict.fromkeys(NpsCategory, 0)
+    for score in scores:
+        counts[categorize(score)] += 1
+    return NpsSummary(
+        promoters=counts[NpsCategory.PROMOTER],
+        passives=counts[NpsCategory.PASSIVE],
+        detractors=counts[NpsCategory.DETRACTOR],
+    )

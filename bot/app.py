@@ -1,0 +1,138 @@
+"""Builds the whole bot from settings: one place, nothing at import time.
+
+`python -m bot`, the sandbox and the end-to-end tests all start the bot through
+`create_app`, so the tests exercise exactly what owners run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import Settings, require_token
+from bot.conversation import SurveyConversation
+from bot.handlers import routers
+from bot.roles import Roles
+from bot.texts import TEXTS, t
+from scheduler.jobs import Jobs
+from scheduler.setup import add_jobs, create_scheduler
+from storage.clock import Clock, utc_now
+from storage.database import Database
+from storage.fsm import SQLiteStorage
+
+log = logging.getLogger(__name__)
+
+CUSTOMER_COMMANDS = ("start", "help")
+STAFF_COMMANDS = (*CUSTOMER_COMMANDS, "purchase")
+
+
+@dataclass
+class FeedbackApp:
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    db: Database
+    scheduler: AsyncIOScheduler
+    conversation: SurveyConversation
+    roles: Roles
+
+    async def run_polling(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
+        """Long polling until stopped; always closes the database afterwards.
+
+        Updates are handled one after another (`handle_as_tasks=False`), so an update
+        is confirmed to Telegram only once it has been handled: a crash mid-update
+        gets it redelivered, and the update-id claims make the redelivery harmless.
+        """
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(
+                self.bot,
+                handle_as_tasks=False,
+                handle_signals=handle_signals,
+                polling_timeout=polling_timeout,
+            )
+        finally:
+            await self.close()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop_polling()
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.bot.session.close()
+        await self.db.close()
+
+
+async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackApp:
+    token = require_token(settings)
+    db = await Database.open(settings.database_path)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    roles = Roles.from_ids(settings.owner_ids, settings.admin_ids)
+    conversation = SurveyConversation(db, clock)
+    scheduler = create_scheduler(settings.tz)
+    add_jobs(scheduler, Jobs(bot, db, conversation, clock), settings.dispatch_interval)
+    isolation: BaseEventIsolation = SimpleEventIsolation()
+    dispatcher = Dispatcher(
+        storage=SQLiteStorage(db),
+        events_isolation=isolation,
+        db=db,
+        settings=settings,
+        clock=clock,
+        roles=roles,
+        conversation=conversation,
+    )
+    dispatcher.include_routers(*routers())
+    app = FeedbackApp(settings, bot, dispatcher, db, scheduler, conversation, roles)
+    dispatcher.startup.register(lambda: _on_startup(app))
+    dispatcher.shutdown.register(lambda: _on_shutdown(app))
+    return app
+
+
+async def _on_startup(app: FeedbackApp) -> None:
+    me = await app.bot.me()
+    log.info("bot @%s (id %s) starting", me.username, me.id)
+    await _publish_commands(app)
+    # Before any update is handled: questions a crash left undelivered go out first.
+    resumed = await app.conversation.resume_unprompted(app.bot)
+    if resumed:
+        log.info("resumed %s surveys interrupted by the last stop", resumed)
+    app.scheduler.start()
+
+
+async def _on_shutdown(app: FeedbackApp) -> None:
+    if app.scheduler.running:
+        app.scheduler.shutdown(wait=False)
+    log.info("bot stopped")
+
+
+async def _publish_commands(app: FeedbackApp) -> None:
+    """The command menu: customers see theirs, each staff chat sees the staff menu."""
+    for language in TEXTS:
+        code = None if language == "en" else language
+        await app.bot.set_my_commands(
+            _commands(CUSTOMER_COMMANDS, language), BotCommandScopeDefault(), language_code=code
+        )
+    for user_id in sorted(app.roles.admin_ids):
+        try:
+            await app.bot.set_my_commands(
+                _commands(STAFF_COMMANDS, "en"), BotCommandScopeChat(chat_id=user_id)
+            )
+        except TelegramAPIError as error:  # the admin has not started the bot yet
+            log.warning("no staff command menu for %s: %s", user_id, error.message)
+
+
+def _commands(names: tuple[str, ...], language: str) -> list[BotCommand]:
+    return [BotCommand(command=name, description=t(language, f"cmd_{name}")) for name in names]

@@ -1,0 +1,174 @@
+"""Settings read from the environment and `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+OFFICIAL_API_URL = "https://api.telegram.org"
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str | int | timedelta) -> timedelta:
+    """Parse `0`, `90` (seconds), `30s`, `15m`, `2h` or `1d` into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(
+            f"cannot read {value!r} as a duration (use 0, seconds, 30s, 15m, 2h or 1d)"
+        )
+    amount, unit = match.groups()
+    return timedelta(seconds=int(amount) * _UNIT_SECONDS[unit.lower()])
+
+
+def format_duration(duration: timedelta) -> str:
+    """The largest whole unit: `2h`, `90m`, `45s`, `0s` (the inverse of parse_duration)."""
+    seconds = int(duration.total_seconds())
+    for unit in ("d", "h", "m"):
+        size = _UNIT_SECONDS[unit]
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _parse_id_list(value: Any) -> list[int]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list | tuple | set):
+        items = list(value)
+    else:
+        items = [part for part in str(value).replace(";", ",").split(",")]
+    ids: list[int] = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        if not text.lstrip("-").isdigit():
+            raise ValueError(f"{text!r} is not a Telegram user id (comma-separated numbers)")
+        ids.append(int(text))
+    return ids
+
+
+class Settings(BaseSettings):
+    """Everything an owner configures. `.env.example` documents each field."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr = SecretStr("")
+    telegram_api_url: str = OFFICIAL_API_URL
+    database_path: Path = Path("data/feedback.db")
+    owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    survey_delay: timedelta = timedelta(hours=2)
+    timezone: str = "Europe/Moscow"
+    log_level: str = "INFO"
+    currency: str = "RUB"
+    dispatch_interval: timedelta = timedelta(seconds=10)
+
+    @field_validator("owner_ids", "admin_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: Any) -> list[int]:
+        return _parse_id_list(value)
+
+    @field_validator("survey_delay", "dispatch_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+    @field_validator("dispatch_interval")
+    @classmethod
+    def _positive_interval(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() < 1:
+            raise ValueError("must be at least 1 second")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Moscow") from error
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"{value!r} is not a three-letter ISO 4217 currency code")
+        return code
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return url
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.bot_token.get_secret_value().strip())
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming each bad setting as the owner writes it in `.env`."""
+    parts = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
+    return "Configuration error: " + "; ".join(parts)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raise ConfigError with one clear line if any is wrong."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from None
+
+
+def require_token(settings: Settings) -> str:
+    if not settings.has_token:
+        raise ConfigError(
+            "Configuration error: BOT_TOKEN is not set (get one from @BotFather and put it in .env)"
+        )
+    token = settings.bot_token.get_secret_value().strip()
+    if not re.fullmatch(r"\d+:[\w-]+", token):
+        raise ConfigError("Configuration error: BOT_TOKEN does not look like 123456:ABC-token")
+    return token

@@ -1,0 +1,163 @@
+"""Asking survey questions and moving on after answers.
+
+Shared by the handlers (a customer answered) and the scheduler (a survey is due, or a
+question was never delivered). The survey row is the source of truth: a question is
+asked for the survey's current `step`, and the message that asked it is recorded in
+`prompt_message_id`, so a restart knows which questions it still owes.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.keyboards import question_keyboard
+from bot.texts import t, t_html
+from storage import customers, surveys
+from storage.answering import AnswerResult
+from storage.clock import Clock
+from storage.database import Database
+from storage.models import Customer, Question, Survey
+
+log = logging.getLogger(__name__)
+
+REFERRAL_PREFIX = "ref_"
+
+
+class SurveyConversation:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def question_text(self, bot: Bot, customer: Customer, question: Question) -> str:
+        if question is Question.REFERRAL:
+            link = await create_start_link(bot, REFERRAL_PREFIX + customer.referral_code)
+            return t(customer.language, "q_ref", link=link)
+        return t(customer.language, f"q_{question.value}")
+
+    async def ask(
+        self, bot: Bot, customer: Customer, survey: Survey, lead: str | None = None
+    ) -> bool:
+        """Send the survey's current question; False if the customer cannot be reached."""
+        question = survey.question
+        if question is None or customer.telegram_user_id is None:
+            return False
+        text = await self.question_text(bot, customer, question)
+        if lead:
+            text = f"{lead}\n\n{text}"
+        try:
+            message = await bot.send_message(
+                customer.telegram_user_id,
+                text,
+                reply_markup=question_keyboard(survey.id, question, customer.language),
+            )
+        except (TelegramForbiddenError, TelegramBadRequest) as error:
+            await self._give_up(customer, survey, error)
+            return False
+        async with self._db.transaction() as conn:
+            await surveys.set_prompt(
+                conn, survey.id, survey.step, message.message_id, self._clock()
+            )
+        if survey.prompt_message_id is not None:
+            await self._drop_keyboard(bot, customer, survey.prompt_message_id)
+        return True
+
+    async def after_answer(
+        self, bot: Bot, result: AnswerResult, answered: Question, answer_label: str | None
+    ) -> None:
+        """Show the answer under its question, then ask the next one or say thank you."""
+        survey, customer = result.survey, result.customer
+        assert survey is not None and customer is not None and customer.telegram_user_id
+        if result.answered_prompt_id is not None:
+            await self._mark_answered(
+                bot, customer, result.answered_prompt_id, answered, answer_label
+            )
+        if survey.question is not None:
+            await self.ask(bot, customer, survey)
+        else:
+            await bot.send_message(customer.telegram_user_id, t(customer.language, "thanks"))
+            log.info("survey %s completed by customer %s", survey.id, customer.id)
+
+    async def dispatch_due(self, bot: Bot, limit: int = 100) -> int:
+        """Start the surveys whose time has come; return how many were sent."""
+        async with self._db.transaction() as conn:
+            due = await surveys.activate_due(conn, self._clock(), limit)
+        sent = 0
+        for survey in due:
+            customer = await customers.get(self._db.reader, survey.customer_id)
+            if customer is not None and await self.ask(bot, customer, survey):
+                sent += 1
+                log.info("survey %s sent to customer %s", survey.id, customer.id)
+        return sent
+
+    async def resume_unprompted(self, bot: Bot, grace: timedelta = timedelta(0)) -> int:
+        """Ask again the questions that were due but never delivered (crash, failed send).
+
+        `grace` leaves alone surveys that changed just now, whose handler is still
+        about to send the next question.
+        """
+        pending = await surveys.unprompted(self._db.reader, self._clock() - grace)
+        resumed = 0
+        for survey in pending:
+            customer = await customers.get(self._db.reader, survey.customer_id)
+            if customer is None:
+                continue
+            lead = (
+                None if survey.question is Question.NPS else t(customer.language, "continue_survey")
+            )
+            if await self.ask(bot, customer, survey, lead=lead):
+                resumed += 1
+                log.info("survey %s resumed at step %s", survey.id, survey.step)
+        return resumed
+
+    async def ask_owed(self, bot: Bot, customer: Customer, survey: Survey) -> bool:
+        """Ask a question that never reached the customer, saying where we continue."""
+        lead = None if survey.question is Question.NPS else t(customer.language, "continue_survey")
+        return await self.ask(bot, customer, survey, lead=lead)
+
+    async def _mark_answered(
+        self,
+        bot: Bot,
+        customer: Customer,
+        message_id: int,
+        question: Question,
+        answer_label: str | None,
+    ) -> None:
+        """Replace the question's buttons with the answer, so they cannot be pressed again."""
+        text = t_html(
+            customer.language,
+            "answered",
+            question=await self.question_text(bot, customer, question),
+            answer=t(customer.language, "answer_received")
+            if answer_label is None
+            else t(customer.language, "answer_label", label=answer_label),
+        )
+        try:
+            await bot.edit_message_text(
+                text=text, chat_id=customer.telegram_user_id, message_id=message_id
+            )
+        except TelegramBadRequest as error:
+            log.debug("could not edit message %s: %s", message_id, error)
+
+    async def _drop_keyboard(self, bot: Bot, customer: Customer, message_id: int) -> None:
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=customer.telegram_user_id, message_id=message_id, reply_markup=None
+            )
+        except TelegramBadRequest as error:
+            log.debug("could not remove an old keyboard: %s", error)
+
+    async def _give_up(
+        self, customer: Customer, survey: Survey, error: TelegramBadRequest | TelegramForbiddenError
+    ) -> None:
+        """Telegram refuses this chat (blocked, deleted, never started): stop trying."""
+        now = self._clock()
+        async with self._db.transaction() as conn:
+            if isinstance(error, TelegramForbiddenError):
+                await customers.mark_blocked(conn, customer.id, now)
+            await surveys.mark_failed(conn, survey.id, now)
+        log.warning("survey %s to customer %s failed: %s", survey.id, customer.id, error.message)

@@ -1,0 +1,278 @@
+"""What customers do: start the bot, press answer buttons, write answers."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message, Update
+
+from bot import answers
+from bot.callbacks import AnswerCallback
+from bot.config import Settings, format_duration
+from bot.conversation import REFERRAL_PREFIX, SurveyConversation
+from bot.roles import Roles
+from bot.texts import language_for, t
+from storage import answering, customers, referrals, surveys
+from storage.answering import AnswerResult, Outcome
+from storage.clock import Clock
+from storage.database import Database
+from storage.models import Answer, Choice, Contact, Customer, Question, Survey
+
+log = logging.getLogger(__name__)
+
+router = Router(name="customer")
+router.message.filter(F.chat.type == ChatType.PRIVATE)
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    db: Database,
+    conversation: SurveyConversation,
+    clock: Clock,
+) -> None:
+    user = message.from_user
+    assert user is not None
+    now = clock()
+    async with db.transaction() as conn:
+        customer, is_new = await customers.upsert_started(
+            conn,
+            telegram_user_id=user.id,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            language=language_for(user.language_code),
+            now=now,
+        )
+        payload = command.args or ""
+        if is_new and payload.startswith(REFERRAL_PREFIX):
+            referrer = await customers.get_by_referral_code(conn, payload[len(REFERRAL_PREFIX) :])
+            if referrer is not None and referrer.id != customer.id:
+                await customers.set_referred_by(conn, customer.id, referrer.id)
+                await referrals.add(
+                    conn,
+                    referrer_id=referrer.id,
+                    kind="link",
+                    telegram_user_id=user.id,
+                    now=now,
+                )
+                log.info("customer %s joined through the link of %s", customer.id, referrer.id)
+    key = "welcome" if is_new else "welcome_back"
+    await message.answer(t(customer.language, key, name=user.first_name))
+    survey = await surveys.in_progress(db.reader, customer.id)
+    if survey is not None:
+        await conversation.ask(bot, customer, survey, lead=t(customer.language, "continue_survey"))
+
+
+@router.message(Command("help"))
+async def help_(message: Message, roles: Roles, settings: Settings) -> None:
+    user = message.from_user
+    assert user is not None
+    language = language_for(user.language_code)
+    text = t(language, "help_customer")
+    if roles.is_admin(user.id):
+        text += t(language, "help_staff", delay=format_duration(settings.survey_delay))
+    await message.answer(text)
+
+
+@router.callback_query(AnswerCallback.filter())
+async def button_answer(
+    query: CallbackQuery,
+    callback_data: AnswerCallback,
+    event_update: Update,
+    bot: Bot,
+    db: Database,
+    conversation: SurveyConversation,
+    clock: Clock,
+) -> None:
+    language = language_for(query.from_user.language_code)
+    answer = answers.from_button(callback_data)
+    if answer is None:
+        await _answer_query(query, t(language, "cb_invalid"))
+        return
+    result = await answering.record(
+        db,
+        update_id=event_update.update_id,
+        telegram_user_id=query.from_user.id,
+        survey_id=callback_data.survey_id,
+        answer=answer,
+        now=clock(),
+    )
+    if result.outcome is Outcome.RECORDED:
+        assert result.customer is not None
+        await _answer_query(query, None)
+        label = answers.button_label(answer, result.customer.language)
+        await conversation.after_answer(bot, result, answer.question, label)
+        return
+    refusal = {
+        Outcome.NOT_WAITING: "cb_already_answered",
+        Outcome.DUPLICATE_UPDATE: "cb_already_answered",
+        Outcome.NOT_YOURS: "cb_not_yours",
+        Outcome.NO_SURVEY: "cb_gone",
+    }[result.outcome]
+    if result.outcome is Outcome.NOT_YOURS:
+        log.warning(
+            "user %s pressed a button of survey %s, not theirs",
+            query.from_user.id,
+            callback_data.survey_id,
+        )
+    await _answer_query(query, t(language, refusal))
+
+
+@router.message(F.text & ~F.text.startswith("/"))
+async def text_answer(
+    message: Message,
+    event_update: Update,
+    bot: Bot,
+    db: Database,
+    conversation: SurveyConversation,
+    clock: Clock,
+) -> None:
+    found = await _current_survey(message, db)
+    if found is None:
+        await _idle(message, db)
+        return
+    customer, survey, question = found
+    if survey.prompt_message_id is None:
+        await conversation.ask_owed(bot, customer, survey)
+        return
+    if question in answers.BUTTON_QUESTIONS:
+        await conversation.ask(bot, customer, survey, lead=t(customer.language, "hint_buttons"))
+        return
+    text = (message.text or "").strip()
+    if len(text) > answers.MAX_TEXT_ANSWER:
+        await message.answer(
+            t(customer.language, "too_long", length=len(text), limit=answers.MAX_TEXT_ANSWER)
+        )
+        return
+    if not text:
+        await message.answer(t(customer.language, answers.hint_key(question)))
+        return
+    answer = answers.from_text(question, text)
+    result = await _record(db, message, event_update, survey, answer, clock)
+    if result.outcome is Outcome.RECORDED:
+        await conversation.after_answer(bot, result, question, None)
+
+
+@router.message(F.contact)
+async def contact_answer(
+    message: Message,
+    event_update: Update,
+    bot: Bot,
+    db: Database,
+    conversation: SurveyConversation,
+    clock: Clock,
+) -> None:
+    found = await _current_survey(message, db)
+    if found is None:
+        await _idle(message, db)
+        return
+    customer, survey, question = found
+    if survey.prompt_message_id is None:
+        await conversation.ask_owed(bot, customer, survey)
+        return
+    if question is not Question.REFERRAL:
+        await _hint(message, bot, customer, survey, question, conversation)
+        return
+    shared = message.contact
+    assert shared is not None
+    contact = Contact(
+        name=" ".join(part for part in (shared.first_name, shared.last_name) if part),
+        phone=shared.phone_number or None,
+        telegram_user_id=shared.user_id,
+    )
+    answer = Answer(Question.REFERRAL, choice=Choice.CONTACT)
+    result = await _record(db, message, event_update, survey, answer, clock, contact)
+    if result.outcome is Outcome.RECORDED:
+        await conversation.after_answer(bot, result, question, contact.name)
+
+
+@router.message(~F.text)
+async def other_content(
+    message: Message, bot: Bot, db: Database, conversation: SurveyConversation
+) -> None:
+    """Stickers, photos, voice and the like: say what kind of answer we need."""
+    found = await _current_survey(message, db)
+    if found is None:
+        await _idle(message, db)
+        return
+    customer, survey, question = found
+    if survey.prompt_message_id is None:
+        await conversation.ask_owed(bot, customer, survey)
+        return
+    await _hint(message, bot, customer, survey, question, conversation)
+
+
+async def _hint(
+    message: Message,
+    bot: Bot,
+    customer: Customer,
+    survey: Survey,
+    question: Question,
+    conversation: SurveyConversation,
+) -> None:
+    hint = t(customer.language, answers.hint_key(question))
+    if question in answers.BUTTON_QUESTIONS:
+        await conversation.ask(bot, customer, survey, lead=hint)
+    else:
+        await message.answer(hint)
+
+
+async def _current_survey(
+    message: Message, db: Database
+) -> tuple[Customer, Survey, Question] | None:
+    user = message.from_user
+    if user is None:
+        return None
+    customer = await customers.get_by_telegram_id(db.reader, user.id)
+    if customer is None:
+        return None
+    survey = await surveys.in_progress(db.reader, customer.id)
+    if survey is None or survey.question is None:
+        return None
+    return customer, survey, survey.question
+
+
+async def _record(
+    db: Database,
+    message: Message,
+    event_update: Update,
+    survey: Survey,
+    answer: Answer,
+    clock: Clock,
+    contact: Contact | None = None,
+) -> AnswerResult:
+    assert message.from_user is not None
+    result = await answering.record(
+        db,
+        update_id=event_update.update_id,
+        telegram_user_id=message.from_user.id,
+        survey_id=survey.id,
+        answer=answer,
+        now=clock(),
+        contact=contact,
+    )
+    if result.outcome is not Outcome.RECORDED:
+        log.info("update %s not recorded: %s", event_update.update_id, result.outcome.value)
+    return result
+
+
+async def _idle(message: Message, db: Database) -> None:
+    user = message.from_user
+    customer = await customers.get_by_telegram_id(db.reader, user.id) if user else None
+    language = customer.language if customer else language_for(user.language_code if user else None)
+    await message.answer(t(language, "idle"))
+
+
+async def _answer_query(query: CallbackQuery, text: str | None) -> None:
+    """Answer a callback; a repeat of one already answered is refused by Telegram, harmlessly."""
+    try:
+        await query.answer(text)
+    except TelegramBadRequest as error:
+        log.debug("callback %s not answered: %s", query.id, error)

@@ -1,0 +1,107 @@
+"""Commands for owners and admins. The whole router is closed to everyone else."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.config import Settings
+from bot.filters import IsStaff
+from bot.money import AmountError, format_amount, parse_amount
+from bot.texts import language_for, t
+from storage import customers
+from storage.clock import Clock
+from storage.database import Database
+from storage.intake import IntakeStatus, record_purchase
+from storage.models import Customer, Survey
+from storage.purchases import NewPurchase
+
+log = logging.getLogger(__name__)
+
+STAFF_COMMANDS = ("purchase",)
+
+ORDER_ID = re.compile(r"^[A-Za-z0-9_\-./#]{1,64}$")
+
+router = Router(name="staff")
+router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+
+
+@router.message(Command("purchase"))
+async def purchase(
+    message: Message, command: CommandObject, db: Database, settings: Settings, clock: Clock
+) -> None:
+    """`/purchase <telegram_user_id> <amount> [order_id]`: store a purchase, schedule a survey."""
+    assert message.from_user is not None
+    language = language_for(message.from_user.language_code)
+    args = (command.args or "").split()
+    if len(args) not in (2, 3):
+        await message.answer(t(language, "purchase_usage"))
+        return
+    user_text, amount_text, *rest = args
+    if not user_text.isdigit():
+        await message.answer(t(language, "purchase_bad_user", value=user_text))
+        return
+    try:
+        amount = parse_amount(amount_text, settings.currency)
+    except AmountError:
+        await message.answer(t(language, "purchase_bad_amount", value=amount_text))
+        return
+    order_id = rest[0] if rest else None
+    if order_id is not None and not ORDER_ID.match(order_id):
+        await message.answer(t(language, "purchase_bad_order"))
+        return
+    customer = await customers.get_by_telegram_id(db.reader, int(user_text))
+    if customer is None:
+        await message.answer(t(language, "purchase_unknown_customer", user_id=user_text))
+        return
+    now = clock()
+    result = await record_purchase(
+        db,
+        NewPurchase(
+            customer_id=customer.id,
+            amount_minor=amount,
+            currency=settings.currency,
+            purchased_at=now,
+            source="command",
+            order_id=order_id,
+        ),
+        survey_delay=settings.survey_delay,
+        now=now,
+    )
+    stored = result.purchase
+    if result.status is IntakeStatus.CONFLICT:
+        text = t(language, "purchase_conflict", order_id=order_id, purchase_id=stored.id)
+    elif result.status is IntakeStatus.REPLAYED:
+        text = t(language, "purchase_replayed", order_id=order_id, purchase_id=stored.id)
+    else:
+        assert result.survey is not None
+        log.info("purchase %s registered by staff %s", stored.id, message.from_user.id)
+        text = t(
+            language,
+            "purchase_created",
+            purchase_id=stored.id,
+            amount=format_amount(stored.amount_minor, stored.currency),
+            customer=_describe(customer),
+            survey_id=result.survey.id,
+            when=_when(result.survey, settings, language, now),
+        )
+    await message.answer(text)
+
+
+def _describe(customer: Customer) -> str:
+    name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    handle = f" @{customer.username}" if customer.username else ""
+    return f"{name or customer.telegram_user_id}{handle} (id {customer.telegram_user_id})"
+
+
+def _when(survey: Survey, settings: Settings, language: str, now: datetime) -> str:
+    if survey.due_at <= now:
+        return t(language, "when_now")
+    local = survey.due_at.astimezone(settings.tz)
+    return t(language, "when_at", time=local.strftime("%Y-%m-%d %H:%M"), timezone=settings.timezone)

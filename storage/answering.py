@@ -1,0 +1,96 @@
+"""Recording one answer: the rules that make each answer count exactly once.
+
+Everything happens in one write transaction: the update id is claimed, the survey is
+checked (it belongs to whoever answers, it is waiting for this very question), the
+answer is stored and the survey moves on. A repeat, a stale button or a forged one
+changes nothing and says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+import aiosqlite
+
+from storage import answers, customers, referrals, surveys, updates
+from storage.database import Database
+from storage.models import Answer, Choice, Contact, Customer, Question, Survey, next_step
+
+
+class Outcome(Enum):
+    RECORDED = "recorded"
+    DUPLICATE_UPDATE = "duplicate_update"  # the same Telegram update came again
+    NOT_YOURS = "not_yours"  # a survey of another customer
+    NOT_WAITING = "not_waiting"  # that question is answered already, or the survey is over
+    NO_SURVEY = "no_survey"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    outcome: Outcome
+    survey: Survey | None = None  # the survey after the answer, when recorded
+    customer: Customer | None = None
+    answered_prompt_id: int | None = None  # the message that asked the answered question
+
+
+async def record(
+    db: Database,
+    *,
+    update_id: int,
+    telegram_user_id: int,
+    survey_id: int,
+    answer: Answer,
+    now: datetime,
+    contact: Contact | None = None,
+) -> AnswerResult:
+    async with db.transaction() as conn:
+        survey = await surveys.get(conn, survey_id)
+        customer = await customers.get_by_telegram_id(conn, telegram_user_id)
+        if survey is None:
+            return AnswerResult(Outcome.NO_SURVEY)
+        if customer is None or survey.customer_id != customer.id:
+            return AnswerResult(Outcome.NOT_YOURS)
+        if survey.question is not answer.question:
+            return AnswerResult(Outcome.NOT_WAITING, survey, customer)
+        if not await updates.claim(conn, update_id, now):
+            return AnswerResult(Outcome.DUPLICATE_UPDATE, survey, customer)
+        to_step = next_step(answer.question, answer.choice)
+        if not await surveys.advance(conn, survey.id, answer.question, to_step, now):
+            return AnswerResult(Outcome.NOT_WAITING, survey, customer)
+        await answers.insert(conn, survey.id, answer, now)
+        if answer.question is Question.REFERRAL:
+            await _store_referral(conn, customer, survey, answer, contact, now)
+        updated = await surveys.get(conn, survey.id)
+    return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id)
+
+
+async def _store_referral(
+    conn: aiosqlite.Connection,
+    customer: Customer,
+    survey: Survey,
+    answer: Answer,
+    contact: Contact | None,
+    now: datetime,
+) -> None:
+    if answer.choice is Choice.CONTACT and contact is not None:
+        await referrals.add(
+            conn,
+            referrer_id=customer.id,
+            survey_id=survey.id,
+            kind="contact",
+            name=contact.name,
+            phone=contact.phone,
+            telegram_user_id=contact.telegram_user_id,
+            now=now,
+        )
+    elif answer.choice is Choice.TEXT and answer.text:
+        await referrals.add(
+            conn,
+            referrer_id=customer.id,
+            survey_id=survey.id,
+            kind="text",
+            note=answer.text,
+            now=now,
+        )

@@ -1,0 +1,94 @@
+"""Customers: people who started the bot (and, later, people known only by phone)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import to_db
+from storage.database import fetch_one
+from storage.models import Customer
+
+REFERRAL_CODE_BYTES = 6  # 8 url-safe characters: fits a deep link with room to spare
+
+
+def new_referral_code() -> str:
+    return secrets.token_urlsafe(REFERRAL_CODE_BYTES)
+
+
+async def get(conn: aiosqlite.Connection, customer_id: int) -> Customer | None:
+    row = await fetch_one(conn, "SELECT * FROM customers WHERE id = ?", (customer_id,))
+    return Customer.from_row(row) if row else None
+
+
+async def get_by_telegram_id(conn: aiosqlite.Connection, telegram_user_id: int) -> Customer | None:
+    row = await fetch_one(
+        conn, "SELECT * FROM customers WHERE telegram_user_id = ?", (telegram_user_id,)
+    )
+    return Customer.from_row(row) if row else None
+
+
+async def get_by_referral_code(conn: aiosqlite.Connection, code: str) -> Customer | None:
+    row = await fetch_one(conn, "SELECT * FROM customers WHERE referral_code = ?", (code,))
+    return Customer.from_row(row) if row else None
+
+
+async def upsert_started(
+    conn: aiosqlite.Connection,
+    *,
+    telegram_user_id: int,
+    first_name: str | None,
+    last_name: str | None,
+    username: str | None,
+    language: str,
+    now: datetime,
+) -> tuple[Customer, bool]:
+    """Record that this Telegram user started the bot; return (customer, is_new)."""
+    existing = await get_by_telegram_id(conn, telegram_user_id)
+    stamp = to_db(now)
+    if existing is None:
+        await conn.execute(
+            """INSERT INTO customers (telegram_user_id, first_name, last_name, username,
+                   language, referral_code, started_at, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                telegram_user_id,
+                first_name,
+                last_name,
+                username,
+                language,
+                new_referral_code(),
+                stamp,
+                stamp,
+                stamp,
+            ),
+        )
+    else:
+        await conn.execute(
+            """UPDATE customers SET first_name = ?, last_name = ?, username = ?, language = ?,
+                   started_at = COALESCE(started_at, ?), blocked_at = NULL, updated_at = ?
+               WHERE id = ?""",
+            (first_name, last_name, username, language, stamp, stamp, existing.id),
+        )
+    customer = await get_by_telegram_id(conn, telegram_user_id)
+    assert customer is not None
+    return customer, existing is None
+
+
+async def set_referred_by(conn: aiosqlite.Connection, customer_id: int, referrer_id: int) -> None:
+    """Remember who brought this customer; the first referrer wins."""
+    await conn.execute(
+        "UPDATE customers SET referred_by = ? WHERE id = ? AND referred_by IS NULL AND id != ?",
+        (referrer_id, customer_id, referrer_id),
+    )
+
+
+async def mark_blocked(conn: aiosqlite.Connection, customer_id: int, now: datetime) -> None:
+    """The customer blocked the bot: Telegram refuses every message until they return."""
+    stamp = to_db(now)
+    await conn.execute(
+        "UPDATE customers SET blocked_at = ?, updated_at = ? WHERE id = ?",
+        (stamp, stamp, customer_id),
+    )

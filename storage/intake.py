@@ -1,0 +1,52 @@
+"""The one way purchases come in: every path (command, API, QR, CSV) calls `record_purchase`.
+
+A purchase is stored and its survey scheduled in the same transaction. Replaying an
+order id returns what was stored the first time; the same order id with other data
+is a conflict and stores nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from storage import purchases, surveys
+from storage.database import Database
+from storage.models import Purchase, Survey
+from storage.purchases import NewPurchase
+
+
+class IntakeStatus(Enum):
+    CREATED = "created"
+    REPLAYED = "replayed"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    status: IntakeStatus
+    purchase: Purchase
+    survey: Survey | None
+
+
+async def record_purchase(
+    db: Database, purchase: NewPurchase, *, survey_delay: timedelta, now: datetime
+) -> IntakeResult:
+    async with db.transaction() as conn:
+        if purchase.order_id is not None:
+            stored = await purchases.get_by_order_id(conn, purchase.order_id)
+            if stored is not None:
+                status = (
+                    IntakeStatus.REPLAYED if purchase.same_as(stored) else IntakeStatus.CONFLICT
+                )
+                return IntakeResult(status, stored, await surveys.for_purchase(conn, stored.id))
+        created = await purchases.insert(conn, purchase, now)
+        survey = await surveys.schedule(
+            conn,
+            customer_id=purchase.customer_id,
+            purchase_id=created.id,
+            due_at=now + survey_delay,
+            now=now,
+        )
+    return IntakeResult(IntakeStatus.CREATED, created, survey)

@@ -1,0 +1,127 @@
+"""The schema as an append-only list: never edit an entry, add a new one.
+
+`PRAGMA user_version` holds how many entries a database file has applied, so a newer
+binary upgrades an older file in place, inside one transaction per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aiosqlite
+
+INITIAL_SCHEMA = """
+CREATE TABLE customers (
+    id               INTEGER PRIMARY KEY,
+    telegram_user_id INTEGER UNIQUE,
+    first_name       TEXT,
+    last_name        TEXT,
+    username         TEXT,
+    language         TEXT NOT NULL DEFAULT 'en',
+    referral_code    TEXT NOT NULL UNIQUE,
+    referred_by      INTEGER REFERENCES customers(id),
+    started_at       TEXT,
+    blocked_at       TEXT,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+
+CREATE TABLE purchases (
+    id           INTEGER PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers(id),
+    order_id     TEXT UNIQUE,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency     TEXT NOT NULL,
+    store        TEXT,
+    source       TEXT NOT NULL,
+    purchased_at TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX purchases_customer ON purchases(customer_id, purchased_at);
+
+CREATE TABLE surveys (
+    id                INTEGER PRIMARY KEY,
+    customer_id       INTEGER NOT NULL REFERENCES customers(id),
+    purchase_id       INTEGER UNIQUE REFERENCES purchases(id),
+    status            TEXT NOT NULL
+                      CHECK (status IN ('scheduled', 'active', 'completed', 'failed')),
+    step              TEXT NOT NULL,
+    due_at            TEXT NOT NULL,
+    sent_at           TEXT,
+    completed_at      TEXT,
+    prompt_message_id INTEGER,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+CREATE INDEX surveys_status_due ON surveys(status, due_at);
+CREATE INDEX surveys_customer ON surveys(customer_id, status);
+
+CREATE TABLE answers (
+    id          INTEGER PRIMARY KEY,
+    survey_id   INTEGER NOT NULL REFERENCES surveys(id),
+    question    TEXT NOT NULL,
+    score       INTEGER,
+    choice      TEXT,
+    text        TEXT,
+    answered_at TEXT NOT NULL,
+    UNIQUE (survey_id, question)
+);
+
+CREATE TABLE referrals (
+    id               INTEGER PRIMARY KEY,
+    referrer_id      INTEGER NOT NULL REFERENCES customers(id),
+    survey_id        INTEGER REFERENCES surveys(id),
+    kind             TEXT NOT NULL CHECK (kind IN ('text', 'contact', 'link')),
+    name             TEXT,
+    phone            TEXT,
+    telegram_user_id INTEGER,
+    note             TEXT,
+    created_at       TEXT NOT NULL
+);
+CREATE INDEX referrals_referrer ON referrals(referrer_id);
+
+CREATE TABLE processed_updates (
+    update_id    INTEGER PRIMARY KEY,
+    processed_at TEXT NOT NULL
+);
+
+CREATE TABLE fsm_states (
+    storage_key TEXT PRIMARY KEY,
+    state       TEXT,
+    data        TEXT NOT NULL DEFAULT '{}'
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA,)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The file was written by a newer version of the bot; refusing to touch it."""
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection, migrations: Sequence[str] = MIGRATIONS) -> int:
+    """Apply every migration the file has not seen yet; return the resulting version."""
+    current = await schema_version(conn)
+    if current > len(migrations):
+        raise SchemaTooNewError(
+            f"database schema version {current} is newer than this bot knows "
+            f"({len(migrations)}); upgrade the bot instead of downgrading the file"
+        )
+    for version, script in enumerate(migrations[current:], start=current + 1):
+        # executescript() would commit on its own; one explicit transaction per step
+        # keeps a failed step from leaving a half-applied schema behind.
+        try:
+            await conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except Exception:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+    return len(migrations)

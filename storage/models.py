@@ -1,0 +1,167 @@
+"""What the tables hold, as typed records, and the fixed order of survey questions."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from storage.clock import from_db
+
+
+class Question(StrEnum):
+    """The fixed question set; values are stored and travel in callback data."""
+
+    NPS = "nps"
+    CSAT = "csat"
+    SATISFIED = "sat"
+    FIX = "fix"
+    UPSELL = "upsell"
+    REFERRAL = "ref"
+
+
+DONE = "done"
+"""The `step` of a survey with nothing left to ask."""
+
+NPS_SCORES = range(0, 11)
+CSAT_SCORES = range(1, 6)
+
+
+class Choice(StrEnum):
+    """Button answers that are not scores."""
+
+    YES = "yes"
+    NO = "no"
+    CONTACT = "contact"
+    TEXT = "text"
+
+
+def next_step(question: Question, choice: Choice | None = None) -> str:
+    """Where the survey goes after `question` is answered with `choice`."""
+    if question is Question.SATISFIED:
+        return Question.FIX if choice is Choice.NO else Question.UPSELL
+    order = {
+        Question.NPS: Question.CSAT,
+        Question.CSAT: Question.SATISFIED,
+        Question.FIX: Question.UPSELL,
+        Question.UPSELL: Question.REFERRAL,
+        Question.REFERRAL: DONE,
+    }
+    return order[question]
+
+
+class SurveyStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+def _time(value: str | None) -> datetime | None:
+    return from_db(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: int
+    telegram_user_id: int | None
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    language: str
+    referral_code: str
+    referred_by: int | None
+    started_at: datetime | None
+    blocked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Customer:
+        return cls(
+            id=row["id"],
+            telegram_user_id=row["telegram_user_id"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            username=row["username"],
+            language=row["language"],
+            referral_code=row["referral_code"],
+            referred_by=row["referred_by"],
+            started_at=_time(row["started_at"]),
+            blocked_at=_time(row["blocked_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    id: int
+    customer_id: int
+    order_id: str | None
+    amount_minor: int
+    currency: str
+    store: str | None
+    source: str
+    purchased_at: datetime
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Purchase:
+        return cls(
+            id=row["id"],
+            customer_id=row["customer_id"],
+            order_id=row["order_id"],
+            amount_minor=row["amount_minor"],
+            currency=row["currency"],
+            store=row["store"],
+            source=row["source"],
+            purchased_at=from_db(row["purchased_at"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    id: int
+    customer_id: int
+    purchase_id: int | None
+    status: SurveyStatus
+    step: str
+    due_at: datetime
+    sent_at: datetime | None
+    completed_at: datetime | None
+    prompt_message_id: int | None
+
+    @property
+    def question(self) -> Question | None:
+        """The question waiting for an answer, or None when the survey is done."""
+        return None if self.step == DONE else Question(self.step)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Survey:
+        return cls(
+            id=row["id"],
+            customer_id=row["customer_id"],
+            purchase_id=row["purchase_id"],
+            status=SurveyStatus(row["status"]),
+            step=row["step"],
+            due_at=from_db(row["due_at"]),
+            sent_at=_time(row["sent_at"]),
+            completed_at=_time(row["completed_at"]),
+            prompt_message_id=row["prompt_message_id"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer; which fields are set depends on the question."""
+
+    question: Question
+    score: int | None = None
+    choice: Choice | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A person a customer recommends, shared as a Telegram contact."""
+
+    name: str
+    phone: str | None
+    telegram_user_id: int | None

@@ -1,0 +1,65 @@
+"""Purchases: money in integer minor units with a currency code, idempotent on order id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import to_db
+from storage.database import fetch_one
+from storage.models import Purchase
+
+
+@dataclass(frozen=True, slots=True)
+class NewPurchase:
+    """A purchase as it arrives from any intake path."""
+
+    customer_id: int
+    amount_minor: int
+    currency: str
+    purchased_at: datetime
+    source: str
+    order_id: str | None = None
+    store: str | None = None
+
+    def same_as(self, stored: Purchase) -> bool:
+        """Whether a replay carries the same data as what is stored under its order id."""
+        return (
+            stored.customer_id == self.customer_id
+            and stored.amount_minor == self.amount_minor
+            and stored.currency == self.currency
+            and stored.store == self.store
+        )
+
+
+async def get(conn: aiosqlite.Connection, purchase_id: int) -> Purchase | None:
+    row = await fetch_one(conn, "SELECT * FROM purchases WHERE id = ?", (purchase_id,))
+    return Purchase.from_row(row) if row else None
+
+
+async def get_by_order_id(conn: aiosqlite.Connection, order_id: str) -> Purchase | None:
+    row = await fetch_one(conn, "SELECT * FROM purchases WHERE order_id = ?", (order_id,))
+    return Purchase.from_row(row) if row else None
+
+
+async def insert(conn: aiosqlite.Connection, purchase: NewPurchase, now: datetime) -> Purchase:
+    cursor = await conn.execute(
+        """INSERT INTO purchases (customer_id, order_id, amount_minor, currency, store, source,
+               purchased_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            purchase.customer_id,
+            purchase.order_id,
+            purchase.amount_minor,
+            purchase.currency,
+            purchase.store,
+            purchase.source,
+            to_db(purchase.purchased_at),
+            to_db(now),
+        ),
+    )
+    stored = await get(conn, int(cursor.lastrowid or 0))
+    assert stored is not None
+    return stored

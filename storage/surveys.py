@@ -1,0 +1,146 @@
+"""Surveys: one per purchase, with the question being asked stored as `step`.
+
+`prompt_message_id` is NULL while the current question has not been delivered yet;
+that is how a restart finds questions it still owes a customer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import to_db
+from storage.database import fetch_all, fetch_one
+from storage.models import DONE, Question, Survey, SurveyStatus
+
+
+async def get(conn: aiosqlite.Connection, survey_id: int) -> Survey | None:
+    row = await fetch_one(conn, "SELECT * FROM surveys WHERE id = ?", (survey_id,))
+    return Survey.from_row(row) if row else None
+
+
+async def for_purchase(conn: aiosqlite.Connection, purchase_id: int) -> Survey | None:
+    row = await fetch_one(conn, "SELECT * FROM surveys WHERE purchase_id = ?", (purchase_id,))
+    return Survey.from_row(row) if row else None
+
+
+async def schedule(
+    conn: aiosqlite.Connection,
+    *,
+    customer_id: int,
+    purchase_id: int | None,
+    due_at: datetime,
+    now: datetime,
+) -> Survey:
+    stamp = to_db(now)
+    cursor = await conn.execute(
+        """INSERT INTO surveys (customer_id, purchase_id, status, step, due_at, created_at,
+               updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        (
+            customer_id,
+            purchase_id,
+            SurveyStatus.SCHEDULED,
+            Question.NPS,
+            to_db(due_at),
+            stamp,
+            stamp,
+        ),
+    )
+    survey = await get(conn, int(cursor.lastrowid or 0))
+    assert survey is not None
+    return survey
+
+
+async def in_progress(conn: aiosqlite.Connection, customer_id: int) -> Survey | None:
+    """The survey a customer is answering now, if any (at most one is active)."""
+    row = await fetch_one(
+        conn,
+        "SELECT * FROM surveys WHERE customer_id = ? AND status = ? ORDER BY id DESC LIMIT 1",
+        (customer_id, SurveyStatus.ACTIVE),
+    )
+    return Survey.from_row(row) if row else None
+
+
+async def activate_due(conn: aiosqlite.Connection, now: datetime, limit: int) -> list[Survey]:
+    """Mark due surveys active and return them; call inside a write transaction.
+
+    A customer answers one survey at a time: one already in progress holds back the
+    next, and of several due at once only the oldest starts.
+    """
+    stamp = to_db(now)
+    rows = await fetch_all(
+        conn,
+        """UPDATE surveys SET status = :active, sent_at = :now, updated_at = :now
+           WHERE id IN (
+               SELECT MIN(s.id) FROM surveys AS s
+               WHERE s.status = :scheduled AND s.due_at <= :now
+                 AND NOT EXISTS (SELECT 1 FROM surveys AS a
+                                 WHERE a.customer_id = s.customer_id AND a.status = :active)
+               GROUP BY s.customer_id
+               ORDER BY MIN(s.due_at)
+               LIMIT :limit)
+           RETURNING *""",
+        {
+            "active": SurveyStatus.ACTIVE,
+            "scheduled": SurveyStatus.SCHEDULED,
+            "now": stamp,
+            "limit": limit,
+        },
+    )
+    return sorted((Survey.from_row(row) for row in rows), key=lambda survey: survey.due_at)
+
+
+async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> list[Survey]:
+    """Active surveys whose current question was never delivered (a crash or a failed send)."""
+    rows = await fetch_all(
+        conn,
+        """SELECT * FROM surveys
+           WHERE status = ? AND prompt_message_id IS NULL AND updated_at <= ?
+           ORDER BY id""",
+        (SurveyStatus.ACTIVE, to_db(updated_before)),
+    )
+    return [Survey.from_row(row) for row in rows]
+
+
+async def set_prompt(
+    conn: aiosqlite.Connection, survey_id: int, step: str, message_id: int, now: datetime
+) -> None:
+    """Remember which message asks the current question (only if the step did not move on)."""
+    await conn.execute(
+        "UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ? AND step = ?",
+        (message_id, to_db(now), survey_id, step),
+    )
+
+
+async def advance(
+    conn: aiosqlite.Connection, survey_id: int, from_step: Question, to_step: str, now: datetime
+) -> bool:
+    """Move an active survey from one step to the next; False if it was not at `from_step`."""
+    stamp = to_db(now)
+    finished = to_step == DONE
+    cursor = await conn.execute(
+        """UPDATE surveys
+           SET step = ?, prompt_message_id = NULL, updated_at = ?,
+               status = ?, completed_at = ?
+           WHERE id = ? AND step = ? AND status = ?""",
+        (
+            to_step,
+            stamp,
+            SurveyStatus.COMPLETED if finished else SurveyStatus.ACTIVE,
+            stamp if finished else None,
+            survey_id,
+            from_step,
+            SurveyStatus.ACTIVE,
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_failed(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> None:
+    """The survey cannot be delivered (the customer blocked the bot)."""
+    await conn.execute(
+        "UPDATE surveys SET status = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)",
+        (SurveyStatus.FAILED, to_db(now), survey_id, SurveyStatus.SCHEDULED, SurveyStatus.ACTIVE),
+    )

@@ -1,0 +1,31 @@
+"""Telegram update ids already acted on, so a redelivered update has one effect.
+
+Claim the id inside the same transaction as the change it causes: if the process
+dies before the commit, neither is stored and the redelivery is processed afresh.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from storage.clock import to_db
+
+KEEP_FOR = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
+
+
+async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bool:
+    """True the first time an update id is seen, False for a repeat."""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+        (update_id, to_db(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def forget_old(conn: aiosqlite.Connection, now: datetime) -> int:
+    cursor = await conn.execute(
+        "DELETE FROM processed_updates WHERE processed_at < ?", (to_db(now - KEEP_FOR),)
+    )
+    return cursor.rowcount

@@ -1,0 +1,132 @@
+"""The storage rules behind the survey: idempotent intake, exactly-once answers, due surveys."""
+
+from datetime import timedelta
+
+from storage import answering, answers, customers, surveys
+from storage.answering import Outcome
+from storage.database import Database
+from storage.intake import IntakeStatus, record_purchase
+from storage.models import DONE, Answer, Choice, Question, SurveyStatus
+from storage.purchases import NewPurchase
+from tests.helpers import FakeClock
+
+
+async def _customer(db: Database, telegram_user_id: int, clock: FakeClock) -> int:
+    async with db.transaction() as conn:
+        customer, _ = await customers.upsert_started(
+            conn,
+            telegram_user_id=telegram_user_id,
+            first_name="Anna",
+            last_name=None,
+            username=None,
+            language="en",
+            now=clock(),
+        )
+    return customer.id
+
+
+def _purchase(customer_id: int, clock: FakeClock, order_id: str | None, amount: int = 1000):
+    return NewPurchase(
+        customer_id=customer_id,
+        amount_minor=amount,
+        currency="RUB",
+        purchased_at=clock(),
+        source="test",
+        order_id=order_id,
+    )
+
+
+async def test_order_id_replay_creates_nothing_and_conflict_changes_nothing(db: Database) -> None:
+    clock = FakeClock()
+    customer_id = await _customer(db, 100, clock)
+    delay = timedelta(hours=2)
+    first = await record_purchase(
+        db, _purchase(customer_id, clock, "A-1"), survey_delay=delay, now=clock()
+    )
+    again = await record_purchase(
+        db, _purchase(customer_id, clock, "A-1"), survey_delay=delay, now=clock()
+    )
+    other = await record_purchase(
+        db, _purchase(customer_id, clock, "A-1", amount=5), survey_delay=delay, now=clock()
+    )
+    assert first.status is IntakeStatus.CREATED
+    assert first.survey is not None and first.survey.due_at == clock() + delay
+    assert again.status is IntakeStatus.REPLAYED and again.purchase == first.purchase
+    assert again.survey == first.survey
+    assert other.status is IntakeStatus.CONFLICT and other.purchase.amount_minor == 1000
+    async with db.reader.execute("SELECT COUNT(*) FROM purchases") as cursor:
+        assert (await cursor.fetchone())[0] == 1
+    async with db.reader.execute("SELECT COUNT(*) FROM surveys") as cursor:
+        assert (await cursor.fetchone())[0] == 1
+
+
+async def test_due_surveys_start_one_per_customer_and_only_when_due(db: Database) -> None:
+    clock = FakeClock()
+    anna = await _customer(db, 100, clock)
+    boris = await _customer(db, 200, clock)
+    for customer_id, order in ((anna, "a1"), (anna, "a2"), (boris, "b1")):
+        await record_purchase(
+            db, _purchase(customer_id, clock, order), survey_delay=timedelta(minutes=5), now=clock()
+        )
+    async with db.transaction() as conn:
+        assert await surveys.activate_due(conn, clock(), 100) == []
+    clock.now += timedelta(minutes=5)
+    async with db.transaction() as conn:
+        started = await surveys.activate_due(conn, clock(), 100)
+    assert sorted(s.customer_id for s in started) == [anna, boris]
+    assert all(s.status is SurveyStatus.ACTIVE for s in started)
+    # Anna's second survey waits while her first is in progress.
+    async with db.transaction() as conn:
+        assert await surveys.activate_due(conn, clock(), 100) == []
+
+
+async def test_answers_count_once_and_only_for_their_owner(db: Database) -> None:
+    clock = FakeClock()
+    anna = await _customer(db, 100, clock)
+    await _customer(db, 200, clock)
+    await record_purchase(db, _purchase(anna, clock, "x"), survey_delay=timedelta(0), now=clock())
+    async with db.transaction() as conn:
+        (survey,) = await surveys.activate_due(conn, clock(), 10)
+
+    async def answer(update_id: int, user: int, given: Answer) -> Outcome:
+        result = await answering.record(
+            db,
+            update_id=update_id,
+            telegram_user_id=user,
+            survey_id=survey.id,
+            answer=given,
+            now=clock(),
+        )
+        return result.outcome
+
+    nps = Answer(Question.NPS, score=9)
+    assert await answer(1, 200, nps) is Outcome.NOT_YOURS
+    assert await answer(1, 100, Answer(Question.CSAT, score=5)) is Outcome.NOT_WAITING
+    assert await answer(1, 100, nps) is Outcome.RECORDED
+    assert await answer(1, 100, nps) is Outcome.NOT_WAITING  # the same button again
+    # The same text update redelivered must not become the answer to the next question.
+    assert await answer(2, 100, Answer(Question.CSAT, score=4)) is Outcome.RECORDED
+    assert await answer(2, 100, Answer(Question.SATISFIED, choice=Choice.NO)) is (
+        Outcome.DUPLICATE_UPDATE
+    )
+    assert await answer(3, 100, Answer(Question.SATISFIED, choice=Choice.NO)) is Outcome.RECORDED
+    assert await answer(4, 100, Answer(Question.FIX, text="faster delivery")) is Outcome.RECORDED
+    assert await answer(5, 100, Answer(Question.UPSELL, choice=Choice.NO)) is Outcome.RECORDED
+    assert await answer(6, 100, Answer(Question.REFERRAL, choice=Choice.TEXT, text="Ivan")) is (
+        Outcome.RECORDED
+    )
+    finished = await surveys.get(db.reader, survey.id)
+    assert finished is not None
+    assert finished.step == DONE and finished.status is SurveyStatus.COMPLETED
+    stored = await answers.for_survey(db.reader, survey.id)
+    assert [a.question for a in stored] == [
+        Question.NPS,
+        Question.CSAT,
+        Question.SATISFIED,
+        Question.FIX,
+        Question.UPSELL,
+        Question.REFERRAL,
+    ]
+    assert stored[0].score == 9 and stored[3].text == "faster delivery"
+    async with db.reader.execute("SELECT kind, note FROM referrals") as cursor:
+        assert [tuple(row) for row in await cursor.fetchall()] == [("text", "Ivan")]

@@ -14,17 +14,16 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.commands import publish_customer_menu, publish_staff_menu
 from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
 from bot.handlers import routers
+from bot.inflight import InFlightUpdates
 from bot.roles import Roles
-from bot.texts import TEXTS, t
 from scheduler.jobs import Jobs
 from scheduler.setup import add_jobs, create_scheduler
 from storage.clock import Clock, utc_now
@@ -33,8 +32,7 @@ from storage.fsm import SQLiteStorage
 
 log = logging.getLogger(__name__)
 
-CUSTOMER_COMMANDS = ("start", "help")
-STAFF_COMMANDS = (*CUSTOMER_COMMANDS, "purchase")
+SHUTDOWN_GRACE_SECONDS = 20.0
 
 
 @dataclass
@@ -44,6 +42,8 @@ class FeedbackApp:
     dispatcher: Dispatcher
     db: Database
     scheduler: AsyncIOScheduler
+    jobs: Jobs
+    in_flight: InFlightUpdates
     conversation: SurveyConversation
     roles: Roles
 
@@ -83,7 +83,8 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     roles = Roles.from_ids(settings.owner_ids, settings.admin_ids)
     conversation = SurveyConversation(db, clock)
     scheduler = create_scheduler(settings.tz)
-    add_jobs(scheduler, Jobs(bot, db, conversation, clock), settings.dispatch_interval)
+    jobs = Jobs(bot, db, conversation, clock)
+    add_jobs(scheduler, jobs, settings.dispatch_interval)
     isolation: BaseEventIsolation = SimpleEventIsolation()
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db),
@@ -94,17 +95,30 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         roles=roles,
         conversation=conversation,
     )
+    in_flight = InFlightUpdates()
+    dispatcher.update.outer_middleware(in_flight)
     dispatcher.include_routers(*routers())
-    app = FeedbackApp(settings, bot, dispatcher, db, scheduler, conversation, roles)
-    dispatcher.startup.register(lambda: _on_startup(app))
-    dispatcher.shutdown.register(lambda: _on_shutdown(app))
+    app = FeedbackApp(
+        settings, bot, dispatcher, db, scheduler, jobs, in_flight, conversation, roles
+    )
+
+    async def on_startup() -> None:
+        await _on_startup(app)
+
+    async def on_shutdown() -> None:
+        await _on_shutdown(app)
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
     return app
 
 
 async def _on_startup(app: FeedbackApp) -> None:
     me = await app.bot.me()
     log.info("bot @%s (id %s) starting", me.username, me.id)
-    await _publish_commands(app)
+    await publish_customer_menu(app.bot)
+    for user_id in sorted(app.roles.admin_ids):
+        await publish_staff_menu(app.bot, user_id, "en")
     # Before any update is handled: questions a crash left undelivered go out first.
     resumed = await app.conversation.resume_unprompted(app.bot)
     if resumed:
@@ -113,26 +127,10 @@ async def _on_startup(app: FeedbackApp) -> None:
 
 
 async def _on_shutdown(app: FeedbackApp) -> None:
+    """Let running handlers and jobs finish their sends and writes before everything closes."""
+    await app.in_flight.drain(SHUTDOWN_GRACE_SECONDS)
     if app.scheduler.running:
+        app.scheduler.pause()
+        await app.jobs.drain()
         app.scheduler.shutdown(wait=False)
     log.info("bot stopped")
-
-
-async def _publish_commands(app: FeedbackApp) -> None:
-    """The command menu: customers see theirs, each staff chat sees the staff menu."""
-    for language in TEXTS:
-        code = None if language == "en" else language
-        await app.bot.set_my_commands(
-            _commands(CUSTOMER_COMMANDS, language), BotCommandScopeDefault(), language_code=code
-        )
-    for user_id in sorted(app.roles.admin_ids):
-        try:
-            await app.bot.set_my_commands(
-                _commands(STAFF_COMMANDS, "en"), BotCommandScopeChat(chat_id=user_id)
-            )
-        except TelegramAPIError as error:  # the admin has not started the bot yet
-            log.warning("no staff command menu for %s: %s", user_id, error.message)
-
-
-def _commands(names: tuple[str, ...], language: str) -> list[BotCommand]:
-    return [BotCommand(command=name, description=t(language, f"cmd_{name}")) for name in names]

@@ -8,4 +8,9 @@ from bot.handlers import customer, errors, fallback, staff
 
 
 def routers() -> list[Router]:
-    return [errors.router, staff.router, customer.router, fallback.router]
+    return [
+        errors.build_router(),
+        staff.build_router(),
+        customer.build_router(),
+        fallback.build_router(),
+    ]

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message, Update
 
 from bot import answers
 from bot.callbacks import AnswerCallback
+from bot.commands import publish_staff_menu
 from bot.config import Settings, format_duration
 from bot.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.roles import Roles
@@ -24,11 +25,7 @@ from storage.models import Answer, Choice, Contact, Customer, Question, Survey
 
 log = logging.getLogger(__name__)
 
-router = Router(name="customer")
-router.message.filter(F.chat.type == ChatType.PRIVATE)
 
-
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,
@@ -36,6 +33,7 @@ async def start(
     db: Database,
     conversation: SurveyConversation,
     clock: Clock,
+    roles: Roles,
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -65,12 +63,13 @@ async def start(
                 log.info("customer %s joined through the link of %s", customer.id, referrer.id)
     key = "welcome" if is_new else "welcome_back"
     await message.answer(t(customer.language, key, name=user.first_name))
+    if roles.is_admin(user.id):
+        await publish_staff_menu(bot, user.id, customer.language)
     survey = await surveys.in_progress(db.reader, customer.id)
     if survey is not None:
         await conversation.ask(bot, customer, survey, lead=t(customer.language, "continue_survey"))
 
 
-@router.message(Command("help"))
 async def help_(message: Message, roles: Roles, settings: Settings) -> None:
     user = message.from_user
     assert user is not None
@@ -81,7 +80,6 @@ async def help_(message: Message, roles: Roles, settings: Settings) -> None:
     await message.answer(text)
 
 
-@router.callback_query(AnswerCallback.filter())
 async def button_answer(
     query: CallbackQuery,
     callback_data: AnswerCallback,
@@ -125,7 +123,6 @@ async def button_answer(
     await _answer_query(query, t(language, refusal))
 
 
-@router.message(F.text & ~F.text.startswith("/"))
 async def text_answer(
     message: Message,
     event_update: Update,
@@ -160,7 +157,6 @@ async def text_answer(
         await conversation.after_answer(bot, result, question, None)
 
 
-@router.message(F.contact)
 async def contact_answer(
     message: Message,
     event_update: Update,
@@ -193,7 +189,6 @@ async def contact_answer(
         await conversation.after_answer(bot, result, question, contact.name)
 
 
-@router.message(~F.text)
 async def other_content(
     message: Message, bot: Bot, db: Database, conversation: SurveyConversation
 ) -> None:
@@ -276,3 +271,16 @@ async def _answer_query(query: CallbackQuery, text: str | None) -> None:
         await query.answer(text)
     except TelegramBadRequest as error:
         log.debug("callback %s not answered: %s", query.id, error)
+
+
+def build_router() -> Router:
+    """A fresh router per application (a router can belong to one dispatcher only)."""
+    router = Router(name="customer")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.register(start, CommandStart())
+    router.message.register(help_, Command("help"))
+    router.callback_query.register(button_answer, AnswerCallback.filter())
+    router.message.register(text_answer, F.text & ~F.text.startswith("/"))
+    router.message.register(contact_answer, F.contact)
+    router.message.register(other_content, ~F.text)
+    return router

@@ -11,10 +11,7 @@ from bot.texts import language_for, t
 
 log = logging.getLogger(__name__)
 
-router = Router(name="errors")
 
-
-@router.errors()
 async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     update = event.update
     user = update.event.from_user if hasattr(update.event, "from_user") else None
@@ -34,3 +31,10 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
                 "could not tell user %s about the failure of update %s", user.id, update.update_id
             )
     return True
+
+
+def build_router() -> Router:
+    """A fresh router per application (a router can belong to one dispatcher only)."""
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -28,11 +28,7 @@ STAFF_COMMANDS = ("purchase",)
 
 ORDER_ID = re.compile(r"^[A-Za-z0-9_\-./#]{1,64}$")
 
-router = Router(name="staff")
-router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
 
-
-@router.message(Command("purchase"))
 async def purchase(
     message: Message, command: CommandObject, db: Database, settings: Settings, clock: Clock
 ) -> None:
@@ -105,3 +101,11 @@ def _when(survey: Survey, settings: Settings, language: str, now: datetime) -> s
         return t(language, "when_now")
     local = survey.due_at.astimezone(settings.tz)
     return t(language, "when_at", time=local.strftime("%Y-%m-%d %H:%M"), timezone=settings.timezone)
+
+
+def build_router() -> Router:
+    """A fresh router per application (a router can belong to one dispatcher only)."""
+    router = Router(name="staff")
+    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+    router.message.register(purchase, Command("purchase"))
+    return router

@@ -1,0 +1,90 @@
+"""Public value objects handed to tests: message snapshots, callback answers, request log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """Snapshot of a message in a private chat, taken when the driver returned it."""
+
+    message_id: int
+    chat_id: int
+    text: str | None
+    caption: str | None
+    parse_mode: str | None
+    entities: list[dict[str, Any]]
+    reply_markup: dict[str, Any] | None
+    photo: bytes | None
+    document: bytes | None
+    document_name: str | None
+    edit_count: int
+    deleted: bool
+    sent_at: float
+
+    @property
+    def _inline_rows(self) -> list[list[dict[str, Any]]]:
+        if not self.reply_markup:
+            return []
+        return list(self.reply_markup.get("inline_keyboard") or [])
+
+    @property
+    def buttons(self) -> list[list[str]]:
+        """Inline keyboard labels, row by row."""
+        return [[button["text"] for button in row] for row in self._inline_rows]
+
+    @property
+    def button_labels(self) -> list[str]:
+        return [label for row in self.buttons for label in row]
+
+    @property
+    def url_buttons(self) -> dict[str, str]:
+        return {
+            button["text"]: button["url"]
+            for row in self._inline_rows
+            for button in row
+            if "url" in button
+        }
+
+    @property
+    def reply_keyboard(self) -> list[list[dict[str, Any]]]:
+        """ReplyKeyboardMarkup buttons as sent (plain-string buttons become {"text": ...})."""
+        if not self.reply_markup or "keyboard" not in self.reply_markup:
+            return []
+        return [
+            [button if isinstance(button, dict) else {"text": button} for button in row]
+            for row in self.reply_markup["keyboard"]
+        ]
+
+    @property
+    def removes_reply_keyboard(self) -> bool:
+        return bool(self.reply_markup and self.reply_markup.get("remove_keyboard"))
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """What the bot passed to answerCallbackQuery."""
+
+    text: str | None
+    show_alert: bool
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One Bot API call as the emulator saw it; `time` is time.monotonic() on arrival."""
+
+    method: str
+    params: dict[str, Any]
+    time: float
+    status: int
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file that arrived in a multipart request."""
+
+    filename: str | None
+    content: bytes
+    content_type: str | None

@@ -1,0 +1,130 @@
+"""The aiohttp application: routes Bot API calls and file downloads to the shared state."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from sandbox import methods_bot, methods_messages, methods_updates
+from sandbox.errors import ApiError, bad_request
+from sandbox.models import RecordedRequest, UploadedFile
+from sandbox.params import decode_params
+from sandbox.state import EmulatorState, Handler
+
+# lower-cased name -> (canonical name, handler): Telegram matches method names case-insensitively
+_HANDLERS: dict[str, tuple[str, Handler]] = {
+    name.lower(): (name, handler)
+    for module in (methods_bot, methods_messages, methods_updates)
+    for name, handler in module.METHODS.items()
+}
+_log = logging.getLogger(__name__)
+_MAX_BODY = 64 * 1024 * 1024
+_SHUTDOWN_TIMEOUT = 1.0
+
+
+class ApiServer:
+    """HTTP front end; all behaviour lives in the method handlers and EmulatorState."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self._state = state
+        self._runner: web.AppRunner | None = None
+        self.base_url: str | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        app = web.Application(client_max_size=_MAX_BODY)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        # handler_cancellation: a long poll ends when the bot drops the connection
+        runner = web.AppRunner(
+            app, handler_cancellation=True, shutdown_timeout=_SHUTDOWN_TIMEOUT, access_log=None
+        )
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        bound_port = runner.addresses[0][1]
+        self.base_url = f"http://{host}:{bound_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
+        requested = request.match_info["method"]
+        method_name, handler = _HANDLERS.get(requested.lower(), (requested, None))
+        params: dict[str, Any] = {}
+        try:
+            if request.match_info["token"] != self._state.bot.token:
+                raise ApiError(401, "Unauthorized")
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            params = await read_params(request)
+            if method_name in methods_messages.RATE_LIMITED:
+                self._state.check_rate_limit()
+            result = handler(self._state, params)
+            if inspect.isawaitable(result):
+                result = await result
+            status, body = 200, {"ok": True, "result": result}
+        except ApiError as exc:
+            status, body = exc.status, exc.payload()
+        except Exception as exc:  # an emulator bug: report it to the bot like Telegram's 500
+            _log.exception("emulator failed on %s", method_name)
+            error = ApiError(500, f"Internal Server Error: {type(exc).__name__}: {exc}")
+            status, body = error.status, error.payload()
+        self._state.requests.append(RecordedRequest(method_name, params, arrived, status))
+        self._state.changed()
+        return web.json_response(body, status=status)
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self._state.bot.token:
+            return web.json_response(ApiError(401, "Unauthorized").payload(), status=401)
+        stored = self._state.files.by_path(request.match_info["path"])
+        if stored is None:
+            return web.json_response(ApiError(404, "Not Found").payload(), status=404)
+        return web.Response(
+            body=stored.content, content_type=stored.mime_type or "application/octet-stream"
+        )
+
+
+async def read_params(request: web.Request) -> dict[str, Any]:
+    """Merge query string and body (JSON, urlencoded or multipart) into decoded params.
+
+    Multipart files become UploadedFile, including those referenced as "attach://<name>".
+    """
+    raw: dict[str, Any] = dict(request.query)
+    if not request.can_read_body:
+        return decode_params(raw)
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise bad_request("can't parse JSON object") from exc
+        if isinstance(body, dict):
+            raw.update(body)
+        return decode_params(raw)
+    uploads: dict[str, UploadedFile] = {}
+    form = await request.post()
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            # aiohttp closes the temp file when the request finishes
+            uploads[key] = UploadedFile(value.filename, value.file.read(), value.content_type)
+        else:
+            raw[key] = value
+    for key, value in list(raw.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            raw[key] = uploads.pop(value.removeprefix("attach://"), value)
+    raw.update(uploads)
+    return decode_params(raw)

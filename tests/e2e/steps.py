@@ -1,0 +1,34 @@
+"""What a customer and an admin do in the chat, as reusable steps."""
+
+from __future__ import annotations
+
+from sandbox import BotMessage, EmulatedUser
+from tests.e2e.conftest import Harness
+
+
+async def started_customer(
+    harness: Harness, first_name: str = "Anna", language_code: str = "en"
+) -> EmulatedUser:
+    customer = harness.emulator.create_user(
+        first_name=first_name, username=first_name.lower(), language_code=language_code
+    )
+    customer.send_text("/start")
+    await customer.next_message()  # the welcome
+    return customer
+
+
+async def admin_says(harness: Harness, text: str) -> BotMessage:
+    harness.admin.send_text(text)
+    return await harness.admin.next_message()
+
+
+async def purchase(harness: Harness, customer: EmulatedUser, args: str = "1500") -> BotMessage:
+    reply = await admin_says(harness, f"/purchase {customer.id} {args}")
+    assert "registered" in (reply.text or ""), reply.text
+    return reply
+
+
+async def press_and_next(customer: EmulatedUser, message: BotMessage, label: str) -> BotMessage:
+    """Press a button and return the next question the bot sends."""
+    customer.press(message, label)
+    return await customer.next_message()

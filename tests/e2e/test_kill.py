@@ -1,0 +1,179 @@
+"""`python -m bot` killed with SIGKILL between every two steps of a survey still finishes it.
+
+The bot runs as a real process against the emulator in this test's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
+from tests.e2e.conftest import TOKEN
+
+STEPS: list[tuple[str, str]] = [
+    ("press", "6"),  # NPS
+    ("press", "2"),  # CSAT
+    ("press", "No"),  # 100% satisfied?
+    ("text", "Long queue at the till"),  # what to fix
+    ("press", "No, thanks"),  # upsell
+    ("text", "Ask Petr from the office"),  # referral
+]
+
+
+class BotProcess:
+    def __init__(self, emulator: BotAPIEmulator, workdir: Path, owner_id: int) -> None:
+        self._env = {
+            **os.environ,
+            "BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": emulator.base_url,
+            "DATABASE_PATH": str(workdir / "feedback.db"),
+            "OWNER_IDS": str(owner_id),
+            "ADMIN_IDS": "",
+            "SURVEY_DELAY": "0",
+            "DISPATCH_INTERVAL": "1s",
+            "LOG_LEVEL": "WARNING",
+        }
+        self._workdir = workdir
+        self._emulator = emulator
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    async def start(self) -> None:
+        calls_before = len(self._emulator.calls("setMyCommands"))
+        with open(self._workdir / f"stderr-{self.starts}.log", "wb") as log:  # noqa: ASYNC230
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                cwd=self._workdir,  # no .env of the developer's checkout
+                env={**self._env, "PYTHONPATH": str(Path(__file__).parents[2])},
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
+            )
+        self.starts += 1
+        await self._emulator.wait_for(
+            lambda: len(self._emulator.calls("setMyCommands")) > calls_before, timeout=30
+        )
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(self.process.wait(), timeout=10)
+        assert self.process.returncode == -signal.SIGKILL
+
+    async def terminate(self) -> bytes:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(self.process.wait(), timeout=30)
+        return b"".join(p.read_bytes() for p in sorted(self._workdir.glob("stderr-*.log")))
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    async with BotAPIEmulator(token=TOKEN, bot_username="feedback_test_bot") as emu:
+        yield emu
+
+
+async def _answer(customer: EmulatedUser, message: BotMessage, step: tuple[str, str]) -> None:
+    kind, value = step
+    if kind == "press":
+        customer.press(message, value)
+    else:
+        customer.send_text(value)
+
+
+async def _prompt_recorded(database: Path, message_id: int) -> None:
+    async with asyncio.timeout(10):
+        while True:
+            with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+                row = conn.execute("SELECT prompt_message_id FROM surveys").fetchone()
+            conn.close()
+            if row == (message_id,):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_sigkill_between_every_step(emulator: BotAPIEmulator, tmp_path: Path) -> None:
+    owner = emulator.create_user(first_name="Olga", language_code="en")
+    customer = emulator.create_user(first_name="Anna", language_code="en")
+    bot = BotProcess(emulator, tmp_path, owner.id)
+    await bot.start()
+    try:
+        customer.send_text("/start")
+        await customer.next_message(timeout=10)
+        owner.send_text(f"/purchase {customer.id} 990 K-1")
+        await owner.next_message(timeout=10)
+        message = await customer.next_message(timeout=10)
+        for step in STEPS:
+            # Kill only once the bot is done with this step: the update confirmed and the
+            # question recorded as asked (a kill inside that millisecond may ask it twice).
+            await emulator.wait_idle(timeout=10)
+            await _prompt_recorded(tmp_path / "feedback.db", message.message_id)
+            await bot.kill()
+            await bot.start()
+            await _answer(customer, message, step)
+            message = await customer.next_message(timeout=15)
+        assert "Thank you" in (message.text or "")
+        await emulator.wait_idle(timeout=10)
+        assert customer.pending_messages() == []  # nothing was asked twice
+    finally:
+        stderr = await bot.terminate()
+    assert b"Traceback" not in stderr, stderr.decode()
+
+    with sqlite3.connect(tmp_path / "feedback.db") as conn:
+        answers = conn.execute("SELECT question, score, choice, text FROM answers ORDER BY id")
+        assert [tuple(row) for row in answers] == [
+            ("nps", 6, None, None),
+            ("csat", 2, None, None),
+            ("sat", None, "no", None),
+            ("fix", None, None, "Long queue at the till"),
+            ("upsell", None, "no", None),
+            ("ref", None, "text", "Ask Petr from the office"),
+        ]
+        assert conn.execute("SELECT status FROM surveys").fetchall() == [("completed",)]
+    conn.close()
+
+
+async def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    env["PYTHONPATH"] = str(Path(__file__).parents[2])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert stderr.decode().strip().splitlines() == [
+        "Configuration error: BOT_TOKEN is not set (get one from @BotFather and put it in .env)"
+    ]
+
+
+async def test_malformed_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "SURVEY_DELAY": "tomorrow"}
+    env["PYTHONPATH"] = str(Path(__file__).parents[2])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "SURVEY_DELAY" in lines[0]

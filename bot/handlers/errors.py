@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import traceback
+from contextlib import suppress
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.texts import language_for, t
@@ -13,23 +16,28 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(event: ErrorEvent, bot: Bot) -> bool:
-    update = event.update
-    user = update.event.from_user if hasattr(update.event, "from_user") else None
-    # Only ids and the exception's type: its message may quote what a person wrote.
+    update, error = event.update, event.exception
+    user = getattr(update.event, "from_user", None)
+    # The exception's message may quote what a person wrote, so ERROR gets the ids, the
+    # type and where it happened; the message itself only at DEBUG.
     log.error(
-        "update %s from user %s failed: %s",
+        "update %s from user %s failed with %s at\n%s",
         update.update_id,
         user.id if user else None,
-        type(event.exception).__name__,
-        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
     )
-    if user is not None:
-        try:
-            await bot.send_message(user.id, t(language_for(user.language_code), "error"))
-        except Exception:  # the chat may be the very thing that failed
-            log.warning(
-                "could not tell user %s about the failure of update %s", user.id, update.update_id
-            )
+    log.debug("update %s failure details", update.update_id, exc_info=error)
+    if user is None:
+        return True
+    text = t(language_for(user.language_code), "error")
+    if update.callback_query is not None:
+        with suppress(TelegramAPIError):
+            await bot.answer_callback_query(update.callback_query.id, text=text)
+    try:
+        await bot.send_message(user.id, text)
+    except TelegramAPIError:  # the chat may be the very thing that failed
+        log.warning("could not tell user %s that update %s failed", user.id, update.update_id)
     return True
 
 

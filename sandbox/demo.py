@@ -10,9 +10,11 @@ import asyncio
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bot.app import create_app
 from bot.config import Settings
+from sandbox.driver import EmulatedUser
 from sandbox.emulator import BotAPIEmulator
 
 TOKEN = "100000:SANDBOX-token"
@@ -26,16 +28,16 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
         owner = emulator.create_user(first_name="Olga", username="olga_owner", language_code="en")
         customer = emulator.create_user(first_name="Anna", username="anna", language_code="en")
         with tempfile.TemporaryDirectory(prefix="feedback-sandbox-") as workdir:
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                bot_token=TOKEN,
-                telegram_api_url=emulator.base_url,
-                database_path=Path(workdir) / "sandbox.db",
-                owner_ids=[owner.id],
-                survey_delay="0",
-                dispatch_interval="1s",
-                log_level="WARNING",
-            )
+            values: dict[str, Any] = {
+                "bot_token": TOKEN,
+                "telegram_api_url": emulator.base_url,
+                "database_path": Path(workdir) / "sandbox.db",
+                "owner_ids": [owner.id],
+                "survey_delay": "0",
+                "dispatch_interval": "1s",
+                "log_level": "WARNING",
+            }
+            settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
             app = await create_app(settings)
             polling = asyncio.create_task(app.run_polling(handle_signals=False, polling_timeout=1))
             try:
@@ -49,7 +51,7 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
         print_line("=== The survey is complete; every answer was stored in SQLite. ===")
 
 
-async def _script(owner, customer) -> None:  # type: ignore[no-untyped-def]
+async def _script(owner: EmulatedUser, customer: EmulatedUser) -> None:
     customer.send_text("/start")
     await customer.next_message(timeout=STEP_TIMEOUT)
     owner.send_text("/start")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -18,7 +19,7 @@ from bot.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.roles import Roles
 from bot.texts import language_for, t
 from storage import answering, customers, referrals, surveys
-from storage.answering import AnswerResult, Outcome
+from storage.answering import Outcome
 from storage.clock import Clock
 from storage.database import Database
 from storage.models import Answer, Choice, Contact, Customer, Question, Survey
@@ -123,6 +124,15 @@ async def button_answer(
     await _answer_query(query, t(language, refusal))
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A customer's survey that is waiting for an answer to `question`."""
+
+    customer: Customer
+    survey: Survey
+    question: Question
+
+
 async def text_answer(
     message: Message,
     event_update: Update,
@@ -131,30 +141,19 @@ async def text_answer(
     conversation: SurveyConversation,
     clock: Clock,
 ) -> None:
-    found = await _current_survey(message, db)
-    if found is None:
-        await _idle(message, db)
+    waiting = await _waiting(message, bot, db, conversation)
+    if waiting is None:
         return
-    customer, survey, question = found
-    if survey.prompt_message_id is None:
-        await conversation.ask_owed(bot, customer, survey)
-        return
-    if question in answers.BUTTON_QUESTIONS:
-        await conversation.ask(bot, customer, survey, lead=t(customer.language, "hint_buttons"))
-        return
+    language, question = waiting.customer.language, waiting.question
     text = (message.text or "").strip()
-    if len(text) > answers.MAX_TEXT_ANSWER:
-        await message.answer(
-            t(customer.language, "too_long", length=len(text), limit=answers.MAX_TEXT_ANSWER)
-        )
-        return
-    if not text:
-        await message.answer(t(customer.language, answers.hint_key(question)))
-        return
-    answer = answers.from_text(question, text)
-    result = await _record(db, message, event_update, survey, answer, clock)
-    if result.outcome is Outcome.RECORDED:
-        await conversation.after_answer(bot, result, question, None)
+    if question in answers.BUTTON_QUESTIONS or not text:
+        await _hint(message, bot, waiting, conversation)
+    elif len(text) > answers.MAX_TEXT_ANSWER:
+        limit = answers.MAX_TEXT_ANSWER
+        await message.answer(t(language, "too_long", length=len(text), limit=limit))
+    else:
+        answer = answers.from_text(question, text)
+        await _take(message, event_update, bot, db, conversation, clock, waiting, answer)
 
 
 async def contact_answer(
@@ -165,16 +164,11 @@ async def contact_answer(
     conversation: SurveyConversation,
     clock: Clock,
 ) -> None:
-    found = await _current_survey(message, db)
-    if found is None:
-        await _idle(message, db)
+    waiting = await _waiting(message, bot, db, conversation)
+    if waiting is None:
         return
-    customer, survey, question = found
-    if survey.prompt_message_id is None:
-        await conversation.ask_owed(bot, customer, survey)
-        return
-    if question is not Question.REFERRAL:
-        await _hint(message, bot, customer, survey, question, conversation)
+    if waiting.question is not Question.REFERRAL:
+        await _hint(message, bot, waiting, conversation)
         return
     shared = message.contact
     assert shared is not None
@@ -184,83 +178,83 @@ async def contact_answer(
         telegram_user_id=shared.user_id,
     )
     answer = Answer(Question.REFERRAL, choice=Choice.CONTACT)
-    result = await _record(db, message, event_update, survey, answer, clock, contact)
-    if result.outcome is Outcome.RECORDED:
-        await conversation.after_answer(bot, result, question, contact.name)
+    await _take(
+        message, event_update, bot, db, conversation, clock, waiting, answer, contact=contact
+    )
 
 
 async def other_content(
     message: Message, bot: Bot, db: Database, conversation: SurveyConversation
 ) -> None:
     """Stickers, photos, voice and the like: say what kind of answer we need."""
-    found = await _current_survey(message, db)
-    if found is None:
-        await _idle(message, db)
-        return
-    customer, survey, question = found
+    waiting = await _waiting(message, bot, db, conversation)
+    if waiting is not None:
+        await _hint(message, bot, waiting, conversation)
+
+
+async def _waiting(
+    message: Message, bot: Bot, db: Database, conversation: SurveyConversation
+) -> Waiting | None:
+    """The survey this message may answer; otherwise reply as fits and return None.
+
+    No survey in progress: a friendly word. A question that never reached the customer
+    (a crash or a failed send): ask it now rather than guess what the message answers.
+    """
+    user = message.from_user
+    assert user is not None
+    customer = await customers.get_by_telegram_id(db.reader, user.id)
+    survey = await surveys.in_progress(db.reader, customer.id) if customer else None
+    if customer is None or survey is None or survey.question is None:
+        await _idle(message, customer)
+        return None
     if survey.prompt_message_id is None:
         await conversation.ask_owed(bot, customer, survey)
-        return
-    await _hint(message, bot, customer, survey, question, conversation)
+        return None
+    return Waiting(customer, survey, survey.question)
 
 
 async def _hint(
-    message: Message,
-    bot: Bot,
-    customer: Customer,
-    survey: Survey,
-    question: Question,
-    conversation: SurveyConversation,
+    message: Message, bot: Bot, waiting: Waiting, conversation: SurveyConversation
 ) -> None:
-    hint = t(customer.language, answers.hint_key(question))
-    if question in answers.BUTTON_QUESTIONS:
-        await conversation.ask(bot, customer, survey, lead=hint)
+    """Say what kind of answer the question needs; buttons come again with the hint."""
+    hint = t(waiting.customer.language, answers.hint_key(waiting.question))
+    if waiting.question in answers.BUTTON_QUESTIONS:
+        await conversation.ask(bot, waiting.customer, waiting.survey, lead=hint)
     else:
         await message.answer(hint)
 
 
-async def _current_survey(
-    message: Message, db: Database
-) -> tuple[Customer, Survey, Question] | None:
-    user = message.from_user
-    if user is None:
-        return None
-    customer = await customers.get_by_telegram_id(db.reader, user.id)
-    if customer is None:
-        return None
-    survey = await surveys.in_progress(db.reader, customer.id)
-    if survey is None or survey.question is None:
-        return None
-    return customer, survey, survey.question
-
-
-async def _record(
-    db: Database,
+async def _take(
     message: Message,
     event_update: Update,
-    survey: Survey,
-    answer: Answer,
+    bot: Bot,
+    db: Database,
+    conversation: SurveyConversation,
     clock: Clock,
+    waiting: Waiting,
+    answer: Answer,
     contact: Contact | None = None,
-) -> AnswerResult:
+) -> None:
+    """Record an answer given as a message and move the survey on."""
     assert message.from_user is not None
     result = await answering.record(
         db,
         update_id=event_update.update_id,
         telegram_user_id=message.from_user.id,
-        survey_id=survey.id,
+        survey_id=waiting.survey.id,
         answer=answer,
         now=clock(),
         contact=contact,
     )
-    if result.outcome is not Outcome.RECORDED:
+    if result.outcome is Outcome.RECORDED:
+        label = contact.name if contact else None
+        await conversation.after_answer(bot, result, answer.question, label)
+    else:
         log.info("update %s not recorded: %s", event_update.update_id, result.outcome.value)
-    return result
 
 
-async def _idle(message: Message, db: Database) -> None:
+async def _idle(message: Message, customer: Customer | None) -> None:
     user = message.from_user
-    customer = await customers.get_by_telegram_id(db.reader, user.id) if user else None
     language = customer.language if customer else language_for(user.language_code if user else None)
     await message.answer(t(language, "idle"))
 

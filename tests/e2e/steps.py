@@ -32,3 +32,19 @@ async def press_and_next(customer: EmulatedUser, message: BotMessage, label: str
     """Press a button and return the next question the bot sends."""
     customer.press(message, label)
     return await customer.next_message()
+
+
+async def answer_step(customer: EmulatedUser, message: BotMessage, step: tuple[str, str]) -> None:
+    """`("press", label)` presses a button of `message`; `("text", words)` writes."""
+    kind, value = step
+    if kind == "press":
+        customer.press(message, value)
+    else:
+        customer.send_text(value)
+
+
+async def rows(harness: Harness, sql: str, *params: object) -> list[tuple]:
+    """Query the running bot's database."""
+    assert harness.app is not None
+    async with harness.app.db.reader.execute(sql, params) as cursor:
+        return [tuple(row) for row in await cursor.fetchall()]

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import press_and_next, purchase, started_customer
+from tests.e2e.steps import press_and_next, purchase, rows, started_customer
 
-
-async def _answers(harness: Harness) -> list[tuple]:
-    assert harness.app is not None
-    async with harness.app.db.reader.execute(
-        "SELECT question, score, choice, text FROM answers ORDER BY id"
-    ) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
+ANSWERS = "SELECT question, score, choice, text FROM answers ORDER BY id"
 
 
 async def test_redelivered_button_press_records_one_answer(running: Harness) -> None:
@@ -23,7 +17,7 @@ async def test_redelivered_button_press_records_one_answer(running: Harness) -> 
     running.emulator.redeliver(update_id)
     await running.emulator.wait_idle()
     assert customer.pending_messages() == []
-    assert await _answers(running) == [("nps", 7, None, None)]
+    assert await rows(running, ANSWERS) == [("nps", 7, None, None)]
     customer.press(csat, "4")  # the survey goes on normally
     assert "100%" in ((await customer.next_message()).text or "")
 
@@ -41,7 +35,7 @@ async def test_redelivered_text_is_not_taken_as_the_next_answer(running: Harness
     await running.emulator.wait_idle()
     assert customer.pending_messages() == []
     assert fix.message_id != upsell.message_id
-    assert [row[0] for row in await _answers(running)] == ["nps", "csat", "sat", "fix"]
+    assert [row[0] for row in await rows(running, ANSWERS)] == ["nps", "csat", "sat", "fix"]
 
 
 async def test_old_button_answers_nothing_and_says_so(running: Harness) -> None:
@@ -53,7 +47,7 @@ async def test_old_button_answers_nothing_and_says_so(running: Harness) -> None:
     update_id = customer.press_data(nps.message_id, f"a:{_survey_id(nps)}:nps:0")
     answer = await customer.callback_answer(update_id)
     assert answer.text is not None and "already" in answer.text
-    assert await _answers(running) == [("nps", 10, None, None)]
+    assert await rows(running, ANSWERS) == [("nps", 10, None, None)]
 
 
 async def test_forged_callback_for_someone_elses_survey_changes_nothing(running: Harness) -> None:
@@ -72,7 +66,7 @@ async def test_forged_callback_for_someone_elses_survey_changes_nothing(running:
     assert (await anna.callback_answer(unknown_survey)).text == (
         "This survey is no longer available."
     )
-    assert await _answers(running) == []
+    assert await rows(running, ANSWERS) == []
     anna.press(nps, "9")  # the real owner still can answer
     assert "satisfied" in ((await anna.next_message()).text or "")
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
+from sandbox import BotAPIEmulator
 from tests.e2e.conftest import TOKEN
+from tests.e2e.steps import answer_step
 
 STEPS: list[tuple[str, str]] = [
     ("press", "6"),  # NPS
@@ -82,14 +83,6 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
         yield emu
 
 
-async def _answer(customer: EmulatedUser, message: BotMessage, step: tuple[str, str]) -> None:
-    kind, value = step
-    if kind == "press":
-        customer.press(message, value)
-    else:
-        customer.send_text(value)
-
-
 async def _prompt_recorded(database: Path, message_id: int) -> None:
     async with asyncio.timeout(10):
         while True:
@@ -119,7 +112,7 @@ async def test_sigkill_between_every_step(emulator: BotAPIEmulator, tmp_path: Pa
             await _prompt_recorded(tmp_path / "feedback.db", message.message_id)
             await bot.kill()
             await bot.start()
-            await _answer(customer, message, step)
+            await answer_step(customer, message, step)
             message = await customer.next_message(timeout=15)
         assert "Thank you" in (message.text or "")
         await emulator.wait_idle(timeout=10)
@@ -142,38 +135,34 @@ async def test_sigkill_between_every_step(emulator: BotAPIEmulator, tmp_path: Pa
     conn.close()
 
 
-async def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
-    env["PYTHONPATH"] = str(Path(__file__).parents[2])
+async def _bot_stderr_lines(workdir: Path, **env_changes: str | None) -> list[str]:
+    """Run `python -m bot` expecting it to refuse to start; return what it printed."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    for name, value in env_changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
-        cwd=tmp_path,
+        cwd=workdir,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2
-    assert stderr.decode().strip().splitlines() == [
+    return stderr.decode().strip().splitlines()
+
+
+async def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
+    assert await _bot_stderr_lines(tmp_path, BOT_TOKEN=None) == [
         "Configuration error: BOT_TOKEN is not set (get one from @BotFather and put it in .env)"
     ]
 
 
 async def test_malformed_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
-    env = {**os.environ, "BOT_TOKEN": TOKEN, "SURVEY_DELAY": "tomorrow"}
-    env["PYTHONPATH"] = str(Path(__file__).parents[2])
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 2
-    lines = stderr.decode().strip().splitlines()
+    lines = await _bot_stderr_lines(tmp_path, BOT_TOKEN=TOKEN, SURVEY_DELAY="tomorrow")
     assert len(lines) == 1 and "SURVEY_DELAY" in lines[0]

@@ -6,9 +6,8 @@ import asyncio
 
 import pytest
 
-from sandbox import BotMessage, EmulatedUser
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import purchase, started_customer
+from tests.e2e.steps import answer_step, purchase, rows, started_customer
 
 STEPS: list[tuple[str, str]] = [
     ("press", "8"),  # NPS
@@ -20,38 +19,24 @@ STEPS: list[tuple[str, str]] = [
 ]
 
 
-async def _answer(customer: EmulatedUser, message: BotMessage, step: tuple[str, str]) -> None:
-    kind, value = step
-    if kind == "press":
-        customer.press(message, value)
-    else:
-        customer.send_text(value)
-
-
-async def _count(harness: Harness, sql: str) -> int:
-    assert harness.app is not None
-    async with harness.app.db.reader.execute(sql) as cursor:
-        return int((await cursor.fetchone())[0])
-
-
 @pytest.mark.parametrize("stop_after", range(len(STEPS)))
 async def test_restart_after_each_step(running: Harness, stop_after: int) -> None:
     customer = await started_customer(running)
     await purchase(running, customer)
     message = await customer.next_message()
     for step in STEPS[: stop_after + 1]:
-        await _answer(customer, message, step)
+        await answer_step(customer, message, step)
         message = await customer.next_message()
 
     await running.restart()
 
     for step in STEPS[stop_after + 1 :]:
-        await _answer(customer, message, step)
+        await answer_step(customer, message, step)
         message = await customer.next_message()
     assert "Thank you" in (message.text or "")
     assert customer.pending_messages() == []  # nothing was asked twice
-    assert await _count(running, "SELECT COUNT(*) FROM answers") == len(STEPS)
-    assert await _count(running, "SELECT COUNT(*) FROM surveys WHERE status = 'completed'") == 1
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(len(STEPS),)]
+    assert await rows(running, "SELECT status FROM surveys") == [("completed",)]
 
 
 async def test_survey_due_while_the_bot_was_down_goes_out_after_start(harness: Harness) -> None:

@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, started_customer
-
-
-async def _count(harness: Harness, table: str) -> int:
-    assert harness.app is not None
-    async with harness.app.db.reader.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
-        return int((await cursor.fetchone())[0])
+from tests.e2e.steps import admin_says, rows, started_customer
 
 
 async def test_purchase_stores_minor_units_and_schedules_a_survey(running: Harness) -> None:
@@ -33,8 +27,8 @@ async def test_replaying_an_order_id_creates_nothing(running: Harness) -> None:
     assert "already registered" in (replay.text or "")
     conflict = await admin_says(running, f"/purchase {customer.id} 999 ORDER-7")
     assert "different data" in (conflict.text or "")
-    assert await _count(running, "purchases") == 1
-    assert await _count(running, "surveys") == 1
+    assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(1,)]
+    assert await rows(running, "SELECT COUNT(*) FROM surveys") == [(1,)]
 
 
 @pytest.mark.parametrize(
@@ -58,14 +52,14 @@ async def test_bad_purchase_arguments_get_a_clear_answer(
     customer = await started_customer(running)
     reply = await admin_says(running, f"/purchase {args.format(customer=customer.id)}".strip())
     assert expected in (reply.text or "")
-    assert await _count(running, "purchases") == 0
+    assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(0,)]
 
 
 async def test_non_staff_is_refused_and_nothing_changes(running: Harness) -> None:
     customer = await started_customer(running)
     customer.send_text(f"/purchase {customer.id} 100")
     assert (await customer.next_message()).text == "This command is for staff only."
-    assert await _count(running, "purchases") == 0
+    assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(0,)]
 
 
 async def test_owner_is_staff_too_and_help_lists_staff_commands(running: Harness) -> None:

@@ -7,15 +7,7 @@ import pytest
 from storage import answers
 from storage.models import Choice, Question
 from tests.e2e.conftest import BOT_USERNAME, Harness
-from tests.e2e.steps import press_and_next, purchase, started_customer
-
-
-async def _survey_rows(harness: Harness) -> list[tuple]:
-    assert harness.app is not None
-    async with harness.app.db.reader.execute(
-        "SELECT id, status, step FROM surveys ORDER BY id"
-    ) as cursor:
-        return [tuple(row) for row in await cursor.fetchall()]
+from tests.e2e.steps import press_and_next, purchase, rows, started_customer
 
 
 async def test_full_survey_in_english(running: Harness) -> None:
@@ -54,9 +46,9 @@ async def test_full_survey_in_english(running: Harness) -> None:
     thanks = await customer.next_message()
     assert "Thank you" in (thanks.text or "")
 
-    assert harness_rows(await _survey_rows(running)) == [("completed", "done")]
+    [(survey_id, status, step)] = await rows(running, "SELECT id, status, step FROM surveys")
+    assert (status, step) == ("completed", "done")
     assert running.app is not None
-    survey_id = (await _survey_rows(running))[0][0]
     stored = await answers.for_survey(running.app.db.reader, survey_id)
     assert [(a.question, a.score, a.choice, a.text) for a in stored] == [
         (Question.NPS, 9, None, None),
@@ -76,10 +68,6 @@ async def test_full_survey_in_english(running: Harness) -> None:
         "SELECT COUNT(*) FROM answers WHERE answered_at IS NULL OR answered_at = ''"
     ) as cursor:
         assert (await cursor.fetchone())[0] == 0
-
-
-def harness_rows(rows: list[tuple]) -> list[tuple]:
-    return [row[1:] for row in rows]
 
 
 async def test_russian_customer_gets_russian_texts_and_labels(running: Harness) -> None:

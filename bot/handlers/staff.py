@@ -13,7 +13,7 @@ from aiogram.types import Message
 
 from bot.config import Settings
 from bot.filters import IsStaff
-from bot.money import AmountError, format_amount, parse_amount
+from intake.money import AmountError, format_amount, parse_amount
 from bot.texts import language_for, t
 from storage import customers
 from storage.clock import Clock

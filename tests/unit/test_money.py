@@ -1,6 +1,6 @@
 import pytest
 
-from bot.money import AmountError, format_amount, parse_amount
+from intake.money import AmountError, format_amount, parse_amount
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from scheduler.quiet_hours import OFF, QuietHours, parse_quiet_hours
+
 OFFICIAL_API_URL = "https://api.telegram.org"
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
@@ -81,13 +83,24 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     currency: str = "RUB"
     dispatch_interval: timedelta = timedelta(seconds=10)
+    survey_throttle_days: int = Field(default=30, ge=0, le=3650)
+    quiet_hours: str = "21:00-09:00"
+    reminder_after: timedelta = timedelta(hours=24)
+    survey_expires_after: timedelta = timedelta(days=7)
+    send_rate: float = Field(default=25.0, gt=0, le=30)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    api_token: SecretStr = SecretStr("")
+    qr_secret: SecretStr = SecretStr("")
 
     @field_validator("owner_ids", "admin_ids", mode="before")
     @classmethod
     def _ids(cls, value: Any) -> list[int]:
         return _parse_id_list(value)
 
-    @field_validator("survey_delay", "dispatch_interval", mode="before")
+    @field_validator(
+        "survey_delay", "dispatch_interval", "reminder_after", "survey_expires_after", mode="before"
+    )
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
@@ -97,6 +110,19 @@ class Settings(BaseSettings):
     def _positive_interval(cls, value: timedelta) -> timedelta:
         if value.total_seconds() < 1:
             raise ValueError("must be at least 1 second")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        window = parse_quiet_hours(value)
+        return OFF if window is None else str(window)
+
+    @field_validator("survey_expires_after")
+    @classmethod
+    def _expiry(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0 (surveys must expire some time)")
         return value
 
     @field_validator("timezone")
@@ -135,6 +161,19 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def quiet_window(self) -> QuietHours | None:
+        return parse_quiet_hours(self.quiet_hours)
+
+    @property
+    def survey_throttle(self) -> timedelta | None:
+        """No new survey within this long of the customer's last one; None when off."""
+        return timedelta(days=self.survey_throttle_days) if self.survey_throttle_days else None
+
+    @property
+    def api_enabled(self) -> bool:
+        return bool(self.api_token.get_secret_value().strip())
 
     @property
     def has_token(self) -> bool:

@@ -13,8 +13,8 @@ from aiogram.types import Message
 
 from bot.config import Settings
 from bot.filters import IsStaff
-from intake.money import AmountError, format_amount, parse_amount
 from bot.texts import language_for, t
+from intake.money import AmountError, format_amount, parse_amount
 from storage import customers
 from storage.clock import Clock
 from storage.database import Database

@@ -1,0 +1,45 @@
+"""Quiet hours: a daily window in the owner's time zone when nobody gets a survey."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, tzinfo
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    start: time
+    end: time
+
+    def covers(self, moment: datetime, timezone: tzinfo) -> bool:
+        """Whether `moment` falls inside the window, read on the owner's wall clock."""
+        local = moment.astimezone(timezone).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end  # the window spans midnight
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def parse_quiet_hours(text: str) -> QuietHours | None:
+    """`21:00-09:00` → a window; `off` → None (no quiet hours)."""
+    if text.strip().lower() == OFF:
+        return None
+    match = _WINDOW.match(text)
+    if not match:
+        raise ValueError(
+            f"cannot read {text!r} as quiet hours (use HH:MM-HH:MM, e.g. 21:00-09:00, or off)"
+        )
+    hour1, minute1, hour2, minute2 = (int(part) for part in match.groups())
+    try:
+        window = QuietHours(time(hour1, minute1), time(hour2, minute2))
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not a valid time range: {error}") from None
+    if window.start == window.end:
+        raise ValueError(f"{text!r} is an empty window; use off to disable quiet hours")
+    return window

@@ -92,7 +92,98 @@ CREATE TABLE fsm_states (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA,)
+# Intake from tills and QR codes, and delivery rules. SQLite cannot change a CHECK or a
+# NOT NULL in place, so purchases and surveys are rebuilt with their rows copied over.
+INTAKE_AND_DELIVERY = """
+ALTER TABLE customers ADD COLUMN phone TEXT;
+CREATE UNIQUE INDEX customers_phone ON customers(phone) WHERE phone IS NOT NULL;
+
+CREATE TABLE purchases_v2 (
+    id           INTEGER PRIMARY KEY,
+    customer_id  INTEGER NOT NULL REFERENCES customers(id),
+    order_id     TEXT UNIQUE,
+    amount_minor INTEGER CHECK (amount_minor IS NULL OR amount_minor > 0),
+    currency     TEXT NOT NULL,
+    store        TEXT,
+    source       TEXT NOT NULL,
+    purchased_at TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    request_hash TEXT,
+    response     TEXT
+);
+INSERT INTO purchases_v2 (id, customer_id, order_id, amount_minor, currency, store, source,
+                          purchased_at, created_at)
+    SELECT id, customer_id, order_id, amount_minor, currency, store, source, purchased_at,
+           created_at
+    FROM purchases;
+
+CREATE TABLE surveys_v2 (
+    id                INTEGER PRIMARY KEY,
+    customer_id       INTEGER NOT NULL REFERENCES customers(id),
+    purchase_id       INTEGER UNIQUE REFERENCES purchases_v2(id),
+    status            TEXT NOT NULL,
+    step              TEXT NOT NULL,
+    due_at            TEXT NOT NULL,
+    sent_at           TEXT,
+    reminded_at       TEXT,
+    completed_at      TEXT,
+    expired_at        TEXT,
+    prompt_message_id INTEGER,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+INSERT INTO surveys_v2 (id, customer_id, purchase_id, status, step, due_at, sent_at,
+                        completed_at, prompt_message_id, created_at, updated_at)
+    SELECT id, customer_id, purchase_id, status, step, due_at, sent_at, completed_at,
+           prompt_message_id, created_at, updated_at
+    FROM surveys;
+
+CREATE TABLE answers_v2 (
+    id          INTEGER PRIMARY KEY,
+    survey_id   INTEGER NOT NULL REFERENCES surveys_v2(id),
+    question    TEXT NOT NULL,
+    score       INTEGER,
+    choice      TEXT,
+    text        TEXT,
+    answered_at TEXT NOT NULL,
+    UNIQUE (survey_id, question)
+);
+INSERT INTO answers_v2 SELECT * FROM answers;
+
+CREATE TABLE referrals_v2 (
+    id               INTEGER PRIMARY KEY,
+    referrer_id      INTEGER NOT NULL REFERENCES customers(id),
+    survey_id        INTEGER REFERENCES surveys_v2(id),
+    kind             TEXT NOT NULL CHECK (kind IN ('text', 'contact', 'link')),
+    name             TEXT,
+    phone            TEXT,
+    telegram_user_id INTEGER,
+    note             TEXT,
+    created_at       TEXT NOT NULL
+);
+INSERT INTO referrals_v2 SELECT * FROM referrals;
+
+DROP TABLE referrals;
+DROP TABLE answers;
+DROP TABLE surveys;
+DROP TABLE purchases;
+ALTER TABLE purchases_v2 RENAME TO purchases;
+ALTER TABLE surveys_v2 RENAME TO surveys;
+ALTER TABLE answers_v2 RENAME TO answers;
+ALTER TABLE referrals_v2 RENAME TO referrals;
+
+CREATE INDEX purchases_customer ON purchases(customer_id, purchased_at);
+CREATE INDEX surveys_status_due ON surveys(status, due_at);
+CREATE INDEX surveys_customer ON surveys(customer_id, created_at);
+CREATE INDEX referrals_referrer ON referrals(referrer_id);
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA, INTAKE_AND_DELIVERY)
 
 
 class SchemaTooNewError(RuntimeError):

@@ -32,10 +32,10 @@ async def test_newer_binary_upgrades_an_older_file_keeping_its_data(db_path: Pat
         )
     await old.close()
 
-    upgrade = "ALTER TABLE customers ADD COLUMN phone TEXT; CREATE TABLE notes (id INTEGER);"
+    upgrade = "ALTER TABLE customers ADD COLUMN nickname TEXT; CREATE TABLE notes (id INTEGER);"
     new = await Database.open(db_path, (*MIGRATIONS, upgrade))
     try:
-        async with new.reader.execute("SELECT telegram_user_id, phone FROM customers") as cursor:
+        async with new.reader.execute("SELECT telegram_user_id, nickname FROM customers") as cursor:
             assert [tuple(row) for row in await cursor.fetchall()] == [(42, None)]
         async with new.reader.execute("PRAGMA user_version") as cursor:
             assert (await cursor.fetchone())[0] == len(MIGRATIONS) + 1
@@ -59,3 +59,44 @@ async def test_file_from_a_newer_binary_is_refused(db_path: Path) -> None:
     await (await Database.open(db_path, (*MIGRATIONS, "CREATE TABLE future (id INTEGER);"))).close()
     with pytest.raises(SchemaTooNewError, match="newer"):
         await Database.open(db_path)
+
+
+V1_ROWS = (
+    "INSERT INTO customers (id, telegram_user_id, referral_code, created_at, updated_at)"
+    " VALUES (1, 42, 'abc', 't', 't')",
+    "INSERT INTO purchases (id, customer_id, order_id, amount_minor, currency, source,"
+    " purchased_at, created_at) VALUES (1, 1, 'A-1', 150050, 'RUB', 'command', 't', 't')",
+    "INSERT INTO surveys (id, customer_id, purchase_id, status, step, due_at, created_at,"
+    " updated_at) VALUES (1, 1, 1, 'active', 'csat', 't', 't', 't')",
+    "INSERT INTO answers (survey_id, question, score, answered_at) VALUES (1, 'nps', 9, 't')",
+    "INSERT INTO referrals (referrer_id, survey_id, kind, note, created_at)"
+    " VALUES (1, 1, 'text', 'Ivan', 't')",
+)
+
+
+async def test_version_1_file_keeps_every_row_through_the_intake_migration(db_path: Path) -> None:
+    v1 = await Database.open(db_path, MIGRATIONS[:1])
+    async with v1.transaction() as conn:
+        for statement in V1_ROWS:
+            await conn.execute(statement)
+    await v1.close()
+
+    current = await Database.open(db_path)
+    try:
+        reader = current.reader
+        async with reader.execute(
+            "SELECT order_id, amount_minor, request_hash FROM purchases"
+        ) as c:
+            assert [tuple(r) for r in await c.fetchall()] == [("A-1", 150050, None)]
+        async with reader.execute("SELECT status, step, reminded_at FROM surveys") as c:
+            assert [tuple(r) for r in await c.fetchall()] == [("active", "csat", None)]
+        async with reader.execute("SELECT question, score FROM answers") as c:
+            assert [tuple(r) for r in await c.fetchall()] == [("nps", 9)]
+        async with reader.execute("SELECT kind, note FROM referrals") as c:
+            assert [tuple(r) for r in await c.fetchall()] == [("text", "Ivan")]
+        async with reader.execute("SELECT phone FROM customers") as c:
+            assert [tuple(r) for r in await c.fetchall()] == [(None,)]
+        async with reader.execute("PRAGMA foreign_key_check") as c:
+            assert await c.fetchall() == []
+    finally:
+        await current.close()

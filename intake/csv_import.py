@@ -1,0 +1,426 @@
+"""Purchases from a CSV export (till or spreadsheet): bytes in, validated rows and rejections out.
+
+Pure parsing and validation; the caller stores the valid rows in one transaction. A problem with
+the file as a whole raises `CsvFileError`; a problem with one row becomes a `CsvRejection` and the
+other rows still count. For any input bytes nothing but `CsvFileError` is raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from intake.money import AmountError, parse_amount
+from intake.phones import normalize_phone
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+MAX_CSV_ROWS = 10_000
+MAX_STORE_CHARS = 64
+FUTURE_TOLERANCE = timedelta(days=1)  # tills with a wrong clock or another time zone
+QUOTE_CHARS = 40  # how much of a bad value a reason repeats
+
+# Canonical column names, in the order they are listed to the owner.
+ORDER_ID = "order_id"
+AMOUNT = "amount"
+CURRENCY = "currency"
+PURCHASED_AT = "purchased_at"
+STORE = "store"
+TELEGRAM_USER_ID = "telegram_user_id"
+PHONE = "phone"
+CUSTOMER_ID = "customer_id"
+COLUMNS = (ORDER_ID, AMOUNT, CURRENCY, PURCHASED_AT, STORE, TELEGRAM_USER_ID, PHONE, CUSTOMER_ID)
+REQUIRED = (ORDER_ID, AMOUNT)
+IDENTITY = (TELEGRAM_USER_ID, PHONE, CUSTOMER_ID)
+ALIASES: Mapping[str, str] = {
+    "номер_заказа": ORDER_ID,
+    "сумма": AMOUNT,
+    "валюта": CURRENCY,
+    "дата": PURCHASED_AT,
+    "магазин": STORE,
+    "телефон": PHONE,
+}
+_HEADER_NAMES: Mapping[str, str] = {**{name: name for name in COLUMNS}, **ALIASES}
+
+_ORDER_ID = re.compile(r"[A-Za-z0-9_\-./#]{1,64}")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+_POSITIVE_INT = re.compile(r"[0-9]{1,19}")
+_MAX_INT = 2**63 - 1  # SQLite INTEGER
+_ISO_DATE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
+)
+_DOTTED_DATE = re.compile(
+    r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
+    r"(?:\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
+)
+_NOT_UTF8_HINT = 're-save it as "CSV UTF-8" (in Excel: File → Save As → CSV UTF-8)'
+
+
+@dataclass(frozen=True, slots=True)
+class CsvPurchase:
+    """One valid row, ready to store."""
+
+    line: int  # 1-based line number in the file where the row starts (the header is line 1)
+    order_id: str
+    amount_minor: int
+    currency: str  # ISO 4217, upper case
+    purchased_at: datetime | None  # aware, UTC
+    store: str | None
+    telegram_user_id: int | None
+    phone: str | None  # E.164
+    customer_id: int | None  # our internal customer id
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRejection:
+    """A row that was not imported, and why (one line naming the column as the file spells it).
+
+    e.g. `amount: '0' is not a positive amount`
+    """
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CsvImport:
+    """Every non-blank data row ends up in exactly one of the three lists."""
+
+    rows: list[CsvPurchase]
+    rejected: list[CsvRejection]
+    duplicates_in_file: list[int]  # lines whose order_id appeared earlier in the file (skipped)
+
+
+class CsvFileError(ValueError):
+    """The file as a whole cannot be imported; `str(error)` is one line of English for the owner."""
+
+
+class _RowError(Exception):
+    """One row is refused; the message is the rejection reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    line: int  # where the record starts
+    last_line: int  # where it ends (later than `line` when a quoted value holds line breaks)
+    fields: list[str]
+
+
+def parse_purchases_csv(
+    data: bytes, *, default_currency: str, timezone: tzinfo, now: datetime | None = None
+) -> CsvImport:
+    """Parse and validate a purchases CSV; naive times are read in `timezone`.
+
+    `now` (aware; defaults to the current time) only decides which dates are in the future.
+    """
+    if not _CURRENCY.fullmatch(default_currency):
+        raise ValueError(f"default_currency must be a 3-letter code, not {default_currency!r}")
+    if now is None:
+        now = datetime.now(UTC)
+    elif now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+
+    text = _decode(data)
+    delimiter = _detect_delimiter(text)
+    records = _read_records(text, delimiter)
+    header = next(records, None)
+    if header is None:  # a lone quote or similar that parses to nothing
+        raise CsvFileError("the file is empty")
+    columns, labels = _map_header(header.fields)
+
+    body: list[_Record] = []
+    for record in records:
+        if len(body) == MAX_CSV_ROWS:
+            raise CsvFileError(
+                f"the file has more than {MAX_CSV_ROWS:,} purchases; split it into smaller files"
+            )
+        body.append(record)
+    if not body:
+        raise CsvFileError("the file has a header but no purchases under it")
+
+    validator = _RowValidator(
+        columns=columns,
+        labels=labels,
+        width=len(header.fields),
+        delimiter=delimiter,
+        default_currency=default_currency.upper(),
+        timezone=timezone,
+        latest=now + FUTURE_TOLERANCE,
+    )
+    rows: list[CsvPurchase] = []
+    rejected: list[CsvRejection] = []
+    duplicates: list[int] = []
+    seen: set[str] = set()
+    for record in body:
+        try:
+            order_id = validator.order_id(record)
+            if order_id in seen:
+                duplicates.append(record.line)
+                continue
+            seen.add(order_id)
+            rows.append(validator.purchase(record, order_id))
+        except _RowError as error:
+            rejected.append(CsvRejection(record.line, str(error)))
+    return CsvImport(rows=rows, rejected=rejected, duplicates_in_file=duplicates)
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_CSV_BYTES:
+        size = len(data) / (1024 * 1024)
+        limit = MAX_CSV_BYTES // (1024 * 1024)
+        raise CsvFileError(
+            f"the file is {size:.1f} MiB, over the {limit} MiB limit; split it into smaller files"
+        )
+    # Excel's "Unicode text" is UTF-16, full of NUL bytes: name the real problem instead.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CsvFileError(f"the file is UTF-16 text, not UTF-8; {_NOT_UTF8_HINT}")
+    if b"\x00" in data:
+        raise CsvFileError("the file contains NUL bytes, so it is not a CSV text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise CsvFileError(
+            f"the file is not UTF-8 text (first bad byte on line {line}); {_NOT_UTF8_HINT}"
+        ) from None
+    if not text.strip():
+        raise CsvFileError("the file is empty")
+    return text
+
+
+def _canonical(name: str) -> str | None:
+    return _HEADER_NAMES.get(name.strip().casefold())
+
+
+def _detect_delimiter(text: str) -> str:
+    """`,` or `;`: whichever splits the header line into more known columns, then more fields.
+
+    A score on known names is sturdier than `csv.Sniffer` on a single line, which guesses from
+    character frequencies and cannot tell a one-column header from a broken one.
+    """
+    header_line = next(
+        (line for line in io.StringIO(text, newline="") if not _is_blank_line(line)), None
+    )
+    if header_line is None:  # nothing but spaces, quotes and delimiters
+        raise CsvFileError("the file is empty")
+
+    def score(delimiter: str) -> tuple[int, int]:
+        try:
+            fields = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
+            return (0, 0)
+        known = {_canonical(field) for field in fields} - {None}
+        return (len(known), len(fields))
+
+    return ";" if score(";") > score(",") else ","
+
+
+def _is_blank_line(line: str) -> bool:
+    return all(ch.isspace() or ch in ',;"' for ch in line)
+
+
+def _read_records(text: str, delimiter: str) -> Iterator[_Record]:
+    """Non-blank records with the physical line each starts and ends on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    previous_end = 0
+    while True:
+        start = previous_end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise CsvFileError(
+                f"line {start} cannot be read as CSV ({error}); is a quote left open?"
+            ) from None
+        previous_end = reader.line_num
+        if any(field.strip() for field in fields):
+            yield _Record(line=start, last_line=reader.line_num, fields=fields)
+
+
+def _map_header(fields: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Canonical column name → field index, and → the name as the file spells it.
+
+    Reasons use the file's spelling, so an owner with `Сумма` in the header reads `Сумма: …`.
+    Unknown columns are left out.
+    """
+    columns: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    for index, field in enumerate(fields):
+        name = _canonical(field)
+        if name is None:
+            continue
+        if name in columns:
+            raise CsvFileError(f"the header has the column {name} twice")
+        columns[name] = index
+        labels[name] = field.strip()
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        accepted = ", ".join(COLUMNS)
+        aliases = ", ".join(f"{alias} ({name})" for alias, name in ALIASES.items())
+        hint = ""
+        if len(fields) == 1 and "\t" in fields[0]:
+            hint = " Columns must be separated by ',' or ';', not tabs."
+        raise CsvFileError(
+            f"the header lacks the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; accepted columns: {accepted}; "
+            f"Russian names: {aliases}.{hint}"
+        )
+    if not any(name in columns for name in IDENTITY):
+        raise CsvFileError(
+            f"the header needs at least one of the columns {', '.join(IDENTITY)} to know who bought"
+        )
+    return columns, labels
+
+
+def _quote(value: str) -> str:
+    """At most the first 40 characters, quoted, on one line."""
+    shown = value if len(value) <= QUOTE_CHARS else value[:QUOTE_CHARS] + "…"
+    return "'" + "".join(ch if ch.isprintable() else " " for ch in shown) + "'"
+
+
+class _RowValidator:
+    """Turns one record into a `CsvPurchase` or raises `_RowError` with its first problem."""
+
+    def __init__(
+        self,
+        *,
+        columns: dict[str, int],
+        labels: dict[str, str],
+        width: int,
+        delimiter: str,
+        default_currency: str,
+        timezone: tzinfo,
+        latest: datetime,
+    ) -> None:
+        self._columns = columns
+        self._labels = labels
+        self._width = width
+        self._delimiter = delimiter
+        self._default_currency = default_currency
+        self._timezone = timezone
+        self._latest = latest
+
+    def order_id(self, record: _Record) -> str:
+        """Checked on its own first: a duplicate is skipped without validating the rest."""
+        self._check_width(record)
+        value = self._value(record, ORDER_ID)
+        if not _ORDER_ID.fullmatch(value):
+            raise self._bad(ORDER_ID, value, "is not 1–64 letters, digits or _ - . / #")
+        return value
+
+    def purchase(self, record: _Record, order_id: str) -> CsvPurchase:
+        currency = self._currency(record)
+        amount_minor = self._amount(record, currency)
+        purchased_at = self._purchased_at(record)
+        store = self._store(record)
+        telegram_user_id = self._positive_int(record, TELEGRAM_USER_ID)
+        phone = self._phone(record)
+        customer_id = self._positive_int(record, CUSTOMER_ID)
+        if telegram_user_id is None and phone is None and customer_id is None:
+            present = ", ".join(self._labels[name] for name in IDENTITY if name in self._labels)
+            raise _RowError(f"{present}: empty; one is needed to know who bought")
+        return CsvPurchase(
+            line=record.line,
+            order_id=order_id,
+            amount_minor=amount_minor,
+            currency=currency,
+            purchased_at=purchased_at,
+            store=store,
+            telegram_user_id=telegram_user_id,
+            phone=phone,
+            customer_id=customer_id,
+        )
+
+    def _bad(self, column: str, value: str, problem: str) -> _RowError:
+        if not value:
+            return _RowError(f"{self._labels[column]}: empty")
+        return _RowError(f"{self._labels[column]}: {_quote(value)} {problem}")
+
+    def _check_width(self, record: _Record) -> None:
+        found = len(record.fields)
+        if found == self._width:
+            return
+        reason = f"expected {self._width} fields as in the header, found {found}"
+        if record.last_line > record.line:
+            reason += f" in lines {record.line}–{record.last_line}; is a quote left open?"
+        elif found > self._width:
+            reason += f"; a value containing '{self._delimiter}' must be in double quotes"
+        raise _RowError(reason)
+
+    def _value(self, record: _Record, column: str) -> str:
+        index = self._columns.get(column)
+        return "" if index is None else record.fields[index].strip()
+
+    def _currency(self, record: _Record) -> str:
+        value = self._value(record, CURRENCY)
+        if not value:
+            return self._default_currency
+        if not _CURRENCY.fullmatch(value):
+            raise self._bad(CURRENCY, value, "is not a 3-letter code such as RUB")
+        return value.upper()
+
+    def _amount(self, record: _Record, currency: str) -> int:
+        value = self._value(record, AMOUNT)
+        try:
+            return parse_amount(value, currency)
+        except AmountError:
+            raise self._bad(AMOUNT, value, "is not a positive amount") from None
+
+    def _purchased_at(self, record: _Record) -> datetime | None:
+        value = self._value(record, PURCHASED_AT)
+        if not value:
+            return None
+        moment = _parse_datetime(value, self._timezone)
+        if moment is None:
+            raise self._bad(
+                PURCHASED_AT, value, "is not a date such as 2024-05-31 14:30 or 31.05.2024 14:30"
+            )
+        if moment > self._latest:
+            raise self._bad(PURCHASED_AT, value, "is in the future")
+        return moment
+
+    def _store(self, record: _Record) -> str | None:
+        # Line breaks and runs of spaces inside a quoted name fold into single spaces.
+        value = " ".join(self._value(record, STORE).split())
+        if len(value) > MAX_STORE_CHARS:
+            raise self._bad(STORE, value, f"is longer than {MAX_STORE_CHARS} characters")
+        return value or None
+
+    def _positive_int(self, record: _Record, column: str) -> int | None:
+        value = self._value(record, column)
+        if not value:
+            return None
+        if not _POSITIVE_INT.fullmatch(value) or not 0 < int(value) <= _MAX_INT:
+            raise self._bad(column, value, "is not a positive whole number")
+        return int(value)
+
+    def _phone(self, record: _Record) -> str | None:
+        value = self._value(record, PHONE)
+        if not value:
+            return None
+        phone = normalize_phone(value)
+        if phone is None:
+            raise self._bad(PHONE, value, "is not a valid phone number")
+        return phone
+
+
+def _parse_datetime(value: str, timezone: tzinfo) -> datetime | None:
+    """An aware UTC datetime from the accepted formats, or None; naive values are in `timezone`."""
+    try:
+        if _ISO_DATE.fullmatch(value.upper()):
+            moment = datetime.fromisoformat(value.upper())
+        elif match := _DOTTED_DATE.fullmatch(value):
+            day, month, year, hour, minute, second = (int(part or 0) for part in match.groups())
+            moment = datetime(year, month, day, hour, minute, second)
+        else:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 31.02.2024, 25:00, or past year 1 / 9999 in UTC
+        return None

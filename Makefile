@@ -14,12 +14,7 @@ $(STAMP): pyproject.toml
 
 ## Run the bot with .env; with no BOT_TOKEN, run the local sandbox demo instead.
 run: $(STAMP)
-	@if $(BIN)/python -c "import sys; from bot.config import load_settings; sys.exit(0 if load_settings().has_token else 1)" 2>/dev/null; then \
-		$(BIN)/python -m bot; \
-	else \
-		echo "BOT_TOKEN is not set: running the local sandbox (emulated Telegram, scripted customer)."; \
-		$(BIN)/python -m sandbox; \
-	fi
+	$(BIN)/python -m bot --sandbox-without-token
 
 ## Install everything, lint, and run the whole test suite.
 test: $(STAMP)

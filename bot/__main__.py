@@ -1,14 +1,21 @@
-"""`python -m bot` (or `feedback-bot`): run the bot with long polling."""
+"""`python -m bot` (or `feedback-bot`): run the bot with long polling.
+
+`python -m bot --sandbox-without-token` is what `make run` calls: with no BOT_TOKEN
+configured it runs the local sandbox demo instead of refusing to start.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import sys
 
 from bot.app import create_app
 from bot.config import ConfigError, Settings, load_settings, require_token
 from storage.migrations import SchemaTooNewError
+
+SANDBOX_FLAG = "--sandbox-without-token"
 
 
 def configure_logging(level: str) -> None:
@@ -17,6 +24,8 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # APScheduler reports every run of every job at INFO: noise, not events.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 async def run(settings: Settings) -> None:
@@ -24,19 +33,32 @@ async def run(settings: Settings) -> None:
     await app.run_polling()
 
 
-def main() -> None:
+def fail(message: str) -> None:
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
     try:
         settings = load_settings()
+        if SANDBOX_FLAG in args and not settings.has_token:
+            from sandbox.demo import main as sandbox_main
+
+            print("BOT_TOKEN is not set: running the local sandbox (emulated Telegram).")
+            sandbox_main()
+            return
         require_token(settings)
     except ConfigError as error:
-        print(error, file=sys.stderr)
-        raise SystemExit(2) from None
+        fail(str(error))
+        return
     configure_logging(settings.log_level)
     try:
         asyncio.run(run(settings))
     except SchemaTooNewError as error:
-        print(f"Database error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+        fail(f"Database error: {error}")
+    except (OSError, sqlite3.Error) as error:
+        fail(f"Database error: cannot open DATABASE_PATH={settings.database_path}: {error}")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.callbacks import AnswerCallback
 from bot.texts import t
 from storage.models import CSAT_SCORES, NPS_SCORES, Answer, Choice, Question
 
 MAX_TEXT_ANSWER = 2000
+SCORE = re.compile(r"[0-9]{1,2}")  # ASCII digits only: "²".isdigit() is True
 
 BUTTON_QUESTIONS = frozenset({Question.NPS, Question.CSAT, Question.SATISFIED})
 """Questions answered only with a button."""
@@ -22,7 +25,7 @@ def from_button(data: AnswerCallback) -> Answer | None:
     """The answer a button carries, or None when its value is not one we ever offer."""
     scores = {Question.NPS: NPS_SCORES, Question.CSAT: CSAT_SCORES}.get(data.question)
     if scores is not None:
-        if not data.value.isdigit() or int(data.value) not in scores:
+        if not SCORE.fullmatch(data.value) or int(data.value) not in scores:
             return None
         return Answer(data.question, score=int(data.value))
     allowed = _BUTTON_CHOICES.get(data.question, frozenset())

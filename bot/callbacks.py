@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
-from storage.models import Question
+from storage.models import MAX_ROW_ID, Question
 
 
 class AnswerCallback(CallbackData, prefix="a"):
     """A button answering `question` of survey `survey_id` with `value` (a score or a choice)."""
 
-    survey_id: int
+    survey_id: int = Field(ge=1, le=MAX_ROW_ID)  # a forged id beyond SQLite's range is invalid
     question: Question
     value: str

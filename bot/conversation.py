@@ -3,16 +3,21 @@
 Shared by the handlers (a customer answered) and the scheduler (a survey is due, or a
 question was never delivered). The survey row is the source of truth: a question is
 asked for the survey's current `step`, and the message that asked it is recorded in
-`prompt_message_id`, so a restart knows which questions it still owes.
+`prompt_message_id`, so a restart knows which questions it still owes. A completed
+survey's `prompt_message_id` is its thank-you, owed in the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.keyboards import question_keyboard
@@ -21,17 +26,27 @@ from storage import customers, surveys
 from storage.answering import AnswerResult
 from storage.clock import Clock
 from storage.database import Database
-from storage.models import Customer, Question, Survey
+from storage.models import Customer, Question, Survey, SurveyStatus
 
 log = logging.getLogger(__name__)
 
 REFERRAL_PREFIX = "ref_"
+
+UNREACHABLE = ("chat not found", "user is deactivated", "bot was blocked", "can't initiate")
+"""Telegram's words for a chat the bot can no longer write to."""
+
+
+def unreachable(error: TelegramBadRequest | TelegramForbiddenError) -> bool:
+    return isinstance(error, TelegramForbiddenError) or any(
+        words in error.message for words in UNREACHABLE
+    )
 
 
 class SurveyConversation:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def question_text(self, bot: Bot, customer: Customer, question: Question) -> str:
         if question is Question.REFERRAL:
@@ -40,38 +55,53 @@ class SurveyConversation:
         return t(customer.language, f"q_{question.value}")
 
     async def ask(
-        self, bot: Bot, customer: Customer, survey: Survey, lead: str | None = None
+        self,
+        bot: Bot,
+        customer: Customer,
+        survey: Survey,
+        lead: str | None = None,
+        *,
+        only_if_unasked: bool = False,
     ) -> bool:
-        """Send the survey's current question; False if the customer cannot be reached."""
-        question = survey.question
-        if question is None or customer.telegram_user_id is None:
-            return False
-        text = await self.question_text(bot, customer, question)
-        if lead:
-            text = f"{lead}\n\n{text}"
-        try:
-            message = await bot.send_message(
-                customer.telegram_user_id,
-                text,
-                reply_markup=question_keyboard(survey.id, question, customer.language),
-            )
-        except (TelegramForbiddenError, TelegramBadRequest) as error:
-            await self._give_up(customer, survey, error)
-            return False
-        async with self._db.transaction() as conn:
-            await surveys.set_prompt(
-                conn, survey.id, survey.step, message.message_id, self._clock()
-            )
-        if survey.prompt_message_id is not None:
-            await self._drop_keyboard(bot, customer, survey.prompt_message_id)
+        """Send the survey's current question; False if it was not sent.
+
+        One survey's questions are sent one at a time: the scheduler, a handler and a
+        restart may all find the same question owed, and with `only_if_unasked` only the
+        first of them asks it.
+        """
+        async with self._survey_lock(survey.id):
+            current = await surveys.get(self._db.reader, survey.id)
+            if current is None or current.step != survey.step or current.question is None:
+                return False
+            if only_if_unasked and current.prompt_message_id is not None:
+                return False
+            question = current.question
+            text = await self.question_text(bot, customer, question)
+            keyboard = question_keyboard(current.id, question, customer.language)
+            if lead:
+                text = f"{lead}\n\n{text}"
+            message = await self._send(bot, customer, current, text, keyboard)
+            if message is None:
+                return False
+            async with self._db.transaction() as conn:
+                previous = await surveys.set_prompt(
+                    conn, current.id, current.step, message.message_id, self._clock()
+                )
+        if previous is not None:
+            await self._drop_keyboard(bot, customer, previous)
         return True
+
+    async def ask_owed(self, bot: Bot, customer: Customer, survey: Survey) -> bool:
+        """Ask a question that never reached the customer, saying where we continue."""
+        lead = None if survey.question is Question.NPS else t(customer.language, "continue_survey")
+        return await self.ask(bot, customer, survey, lead=lead, only_if_unasked=True)
 
     async def after_answer(
         self, bot: Bot, result: AnswerResult, answered: Question, answer_label: str | None
     ) -> None:
         """Show the answer under its question, then ask the next one or say thank you."""
         survey, customer = result.survey, result.customer
-        assert survey is not None and customer is not None and customer.telegram_user_id
+        assert survey is not None and customer is not None
         if result.answered_prompt_id is not None:
             await self._mark_answered(
                 bot, customer, result.answered_prompt_id, answered, answer_label
@@ -79,8 +109,22 @@ class SurveyConversation:
         if survey.question is not None:
             await self.ask(bot, customer, survey)
         else:
-            await bot.send_message(customer.telegram_user_id, t(customer.language, "thanks"))
-            log.info("survey %s completed by customer %s", survey.id, customer.id)
+            await self.thank(bot, customer, survey)
+
+    async def thank(self, bot: Bot, customer: Customer, survey: Survey) -> None:
+        """The closing thank-you, recorded like a question so a crash cannot swallow it."""
+        async with self._survey_lock(survey.id):
+            current = await surveys.get(self._db.reader, survey.id)
+            if current is None or current.prompt_message_id is not None:
+                return
+            message = await self._send(bot, customer, current, t(customer.language, "thanks"))
+            if message is None:
+                return
+            async with self._db.transaction() as conn:
+                await surveys.set_prompt(
+                    conn, current.id, current.step, message.message_id, self._clock()
+                )
+        log.info("survey %s completed by customer %s", survey.id, customer.id)
 
     async def dispatch_due(self, bot: Bot, limit: int = 100) -> int:
         """Start the surveys whose time has come; return how many were sent."""
@@ -95,10 +139,12 @@ class SurveyConversation:
         return sent
 
     async def resume_unprompted(self, bot: Bot, grace: timedelta = timedelta(0)) -> int:
-        """Ask again the questions that were due but never delivered (crash, failed send).
+        """Send what a crash or a failed send left owed: follow-up questions and thank-yous.
 
-        `grace` leaves alone surveys that changed just now, whose handler is still
-        about to send the next question.
+        A first question (NPS) whose send was cut off is not sent again: the customer
+        may have it already, and a survey goes out at most once (the reminder follows
+        it up). `grace` leaves alone surveys that changed just now, whose handler is
+        still about to send the next message.
         """
         pending = await surveys.unprompted(self._db.reader, self._clock() - grace)
         resumed = 0
@@ -106,18 +152,45 @@ class SurveyConversation:
             customer = await customers.get(self._db.reader, survey.customer_id)
             if customer is None:
                 continue
-            lead = (
-                None if survey.question is Question.NPS else t(customer.language, "continue_survey")
-            )
-            if await self.ask(bot, customer, survey, lead=lead):
+            if survey.status is SurveyStatus.COMPLETED:
+                await self.thank(bot, customer, survey)
+            elif await self.ask_owed(bot, customer, survey):
                 resumed += 1
                 log.info("survey %s resumed at step %s", survey.id, survey.step)
         return resumed
 
-    async def ask_owed(self, bot: Bot, customer: Customer, survey: Survey) -> bool:
-        """Ask a question that never reached the customer, saying where we continue."""
-        lead = None if survey.question is Question.NPS else t(customer.language, "continue_survey")
-        return await self.ask(bot, customer, survey, lead=lead)
+    async def _send(
+        self,
+        bot: Bot,
+        customer: Customer,
+        survey: Survey,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> Message | None:
+        """Send to the customer; a chat Telegram refuses for good fails the survey."""
+        if customer.telegram_user_id is None:
+            return None
+        try:
+            return await bot.send_message(
+                customer.telegram_user_id,
+                text,
+                reply_markup=keyboard,
+            )
+        except (TelegramForbiddenError, TelegramBadRequest) as error:
+            if not unreachable(error):
+                raise
+            await self._give_up(customer, survey, error)
+            return None
+
+    @asynccontextmanager
+    async def _survey_lock(self, survey_id: int) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(survey_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._locks.get(survey_id) is lock:
+                del self._locks[survey_id]
 
     async def _mark_answered(
         self,
@@ -128,13 +201,16 @@ class SurveyConversation:
         answer_label: str | None,
     ) -> None:
         """Replace the question's buttons with the answer, so they cannot be pressed again."""
+        answer = (
+            t(customer.language, "answer_received")
+            if answer_label is None
+            else t(customer.language, "answer_label", label=answer_label)
+        )
         text = t_html(
             customer.language,
             "answered",
             question=await self.question_text(bot, customer, question),
-            answer=t(customer.language, "answer_received")
-            if answer_label is None
-            else t(customer.language, "answer_label", label=answer_label),
+            answer=answer,
         )
         try:
             await bot.edit_message_text(

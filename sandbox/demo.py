@@ -42,13 +42,16 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
             polling = asyncio.create_task(app.run_polling(handle_signals=False, polling_timeout=1))
             try:
                 await _script(owner, customer)
+                async with app.db.reader.execute("SELECT COUNT(*) FROM answers") as cursor:
+                    row = await cursor.fetchone()
+                stored = row[0] if row else 0
             finally:
                 await app.stop()
                 await asyncio.wait_for(polling, timeout=STEP_TIMEOUT)
         print_line("=== Sandbox transcript (local Bot API emulator, no Telegram involved) ===")
         for line in emulator.transcript():
             print_line(line)
-        print_line("=== The survey is complete; every answer was stored in SQLite. ===")
+        print_line(f"=== The survey is complete: {stored} answers stored in SQLite. ===")
 
 
 async def _script(owner: EmulatedUser, customer: EmulatedUser) -> None:
@@ -69,3 +72,7 @@ async def _script(owner: EmulatedUser, customer: EmulatedUser) -> None:
     await customer.next_message(timeout=STEP_TIMEOUT)
     customer.send_contact(phone_number="+79001234567", first_name="Ivan")  # referral
     await customer.next_message(timeout=STEP_TIMEOUT)  # thank-you
+
+
+def main() -> None:
+    asyncio.run(run_demo())

@@ -24,6 +24,8 @@ class Question(StrEnum):
 DONE = "done"
 """The `step` of a survey with nothing left to ask."""
 
+MAX_ROW_ID = 2**63 - 1  # SQLite's INTEGER range; Telegram ids fit in it too
+
 NPS_SCORES = range(0, 11)
 CSAT_SCORES = range(1, 6)
 

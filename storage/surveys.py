@@ -93,25 +93,44 @@ async def activate_due(conn: aiosqlite.Connection, now: datetime, limit: int) ->
 
 
 async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> list[Survey]:
-    """Active surveys whose current question was never delivered (a crash or a failed send)."""
+    """Surveys owing a follow-up question or a thank-you (a crash or a failed send).
+
+    A survey at its first question is left out: that send is at most once.
+    """
     rows = await fetch_all(
         conn,
         """SELECT * FROM surveys
-           WHERE status = ? AND prompt_message_id IS NULL AND updated_at <= ?
+           WHERE prompt_message_id IS NULL AND updated_at <= ?
+             AND ((status = ? AND step != ?) OR status = ?)
            ORDER BY id""",
-        (SurveyStatus.ACTIVE, to_db(updated_before)),
+        (
+            to_db(updated_before),
+            SurveyStatus.ACTIVE,
+            Question.NPS,
+            SurveyStatus.COMPLETED,
+        ),
     )
     return [Survey.from_row(row) for row in rows]
 
 
 async def set_prompt(
     conn: aiosqlite.Connection, survey_id: int, step: str, message_id: int, now: datetime
-) -> None:
-    """Remember which message asks the current question (only if the step did not move on)."""
-    await conn.execute(
-        "UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ? AND step = ?",
-        (message_id, to_db(now), survey_id, step),
+) -> int | None:
+    """Record the message that asks the current step; return the one it replaces, if any.
+
+    Nothing changes if the survey has moved past `step` meanwhile.
+    """
+    row = await fetch_one(
+        conn, "SELECT prompt_message_id FROM surveys WHERE id = ? AND step = ?", (survey_id, step)
     )
+    if row is None:
+        return None
+    await conn.execute(
+        "UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ?",
+        (message_id, to_db(now), survey_id),
+    )
+    previous: int | None = row["prompt_message_id"]
+    return previous
 
 
 async def advance(

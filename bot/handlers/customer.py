@@ -150,7 +150,8 @@ async def text_answer(
         await _hint(message, bot, waiting, conversation)
     elif len(text) > answers.MAX_TEXT_ANSWER:
         limit = answers.MAX_TEXT_ANSWER
-        await message.answer(t(language, "too_long", length=len(text), limit=limit))
+        refusal = t(language, "too_long", length=len(text), limit=limit)
+        await conversation.ask(bot, waiting.customer, waiting.survey, lead=refusal)
     else:
         answer = answers.from_text(question, text)
         await _take(message, event_update, bot, db, conversation, clock, waiting, answer)
@@ -216,12 +217,9 @@ async def _waiting(
 async def _hint(
     message: Message, bot: Bot, waiting: Waiting, conversation: SurveyConversation
 ) -> None:
-    """Say what kind of answer the question needs; buttons come again with the hint."""
+    """Say what kind of answer the question needs, and ask the question again below it."""
     hint = t(waiting.customer.language, answers.hint_key(waiting.question))
-    if waiting.question in answers.BUTTON_QUESTIONS:
-        await conversation.ask(bot, waiting.customer, waiting.survey, lead=hint)
-    else:
-        await message.answer(hint)
+    await conversation.ask(bot, waiting.customer, waiting.survey, lead=hint)
 
 
 async def _take(

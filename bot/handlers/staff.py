@@ -19,14 +19,15 @@ from storage import customers
 from storage.clock import Clock
 from storage.database import Database
 from storage.intake import IntakeStatus, record_purchase
-from storage.models import Customer, Survey
+from storage.models import MAX_ROW_ID, Customer, Survey
 from storage.purchases import NewPurchase
 
 log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = ("purchase",)
 
-ORDER_ID = re.compile(r"^[A-Za-z0-9_\-./#]{1,64}$")
+ORDER_ID = re.compile(r"[A-Za-z0-9_\-./#]{1,64}")
+TELEGRAM_ID = re.compile(r"[0-9]{1,19}")
 
 
 async def purchase(
@@ -40,7 +41,7 @@ async def purchase(
         await message.answer(t(language, "purchase_usage"))
         return
     user_text, amount_text, *rest = args
-    if not user_text.isdigit():
+    if not TELEGRAM_ID.fullmatch(user_text) or int(user_text) > MAX_ROW_ID:
         await message.answer(t(language, "purchase_bad_user", value=user_text))
         return
     try:
@@ -49,7 +50,7 @@ async def purchase(
         await message.answer(t(language, "purchase_bad_amount", value=amount_text))
         return
     order_id = rest[0] if rest else None
-    if order_id is not None and not ORDER_ID.match(order_id):
+    if order_id is not None and not ORDER_ID.fullmatch(order_id):
         await message.answer(t(language, "purchase_bad_order"))
         return
     customer = await customers.get_by_telegram_id(db.reader, int(user_text))

@@ -1,56 +1,77 @@
-"""Wrong kinds of answers get a hint; nothing stored is lost or changed."""
+"""Wrong kinds of answers get a hint with the question again; nothing stored changes."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import press_and_next, purchase, started_customer
+from tests.e2e.steps import press_and_next, purchase, rows, started_customer
+
+CSAT_TEXT = "How satisfied are you with your purchase"
+FIX_TEXT = "What should we fix?"
 
 
-async def test_text_where_a_button_is_expected_repeats_the_keyboard(running: Harness) -> None:
+async def _at_question(running: Harness, presses: tuple[str, ...]):  # type: ignore[no-untyped-def]
     customer = await started_customer(running)
     await purchase(running, customer)
-    nps = await customer.next_message()
-    customer.send_text("nine")
-    again = await customer.next_message()
-    assert "buttons" in (again.text or "")
-    assert again.button_labels == [str(n) for n in range(11)]
-    assert (await customer.wait_edited(nps)).buttons == []  # one live keyboard at a time
-    customer.press(again, "9")
-    assert "satisfied" in ((await customer.next_message()).text or "")
+    message = await customer.next_message()
+    for label in presses:
+        message = await press_and_next(customer, message, label)
+    return customer, message
+
+
+@pytest.mark.parametrize(
+    ("presses", "labels"),
+    [
+        ((), [str(n) for n in range(11)]),  # NPS
+        (("9",), ["1", "2", "3", "4", "5"]),  # CSAT
+        (("9", "5"), ["Yes", "No"]),  # 100% satisfied?
+    ],
+)
+async def test_text_or_sticker_where_a_button_is_expected_repeats_the_keyboard(
+    running: Harness, presses: tuple[str, ...], labels: list[str]
+) -> None:
+    customer, question = await _at_question(running, presses)
+    for send in (lambda: customer.send_text("nine"), customer.send_sticker):
+        send()
+        again = await customer.next_message()
+        assert (again.text or "").startswith("Please answer with the buttons")
+        assert again.button_labels == labels
+        assert (await customer.wait_edited(question)).buttons == []  # one live keyboard
+        question = again
+    count_before = await rows(running, "SELECT COUNT(*) FROM answers")
+    customer.press(question, labels[-1])
+    await customer.next_message()
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(count_before[0][0] + 1,)]
 
 
 async def test_too_long_text_is_refused_with_the_limit(running: Harness) -> None:
-    customer = await started_customer(running)
-    await purchase(running, customer)
-    message = await customer.next_message()
-    for label in ("5", "3"):
-        message = await press_and_next(customer, message, label)
-    await press_and_next(customer, message, "No")
+    customer, _ = await _at_question(running, ("5", "3", "No"))
     customer.send_text("x" * 2001)
     refusal = await customer.next_message()
     assert "2001" in (refusal.text or "") and "2000" in (refusal.text or "")
-    assert running.app is not None
-    async with running.app.db.reader.execute("SELECT COUNT(*) FROM answers") as cursor:
-        assert (await cursor.fetchone())[0] == 3
+    assert FIX_TEXT in (refusal.text or "")  # the question comes again with the refusal
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(3,)]
     customer.send_text("y" * 2000)  # exactly the limit is fine
     assert "product or service" in ((await customer.next_message()).text or "")
+    assert await rows(running, "SELECT length(text) FROM answers WHERE question = 'fix'") == [
+        (2000,)
+    ]
 
 
-async def test_sticker_photo_voice_get_a_hint(running: Harness) -> None:
-    customer = await started_customer(running)
-    await purchase(running, customer)
-    message = await customer.next_message()
-    for label in ("5", "3"):
-        message = await press_and_next(customer, message, label)
-    await press_and_next(customer, message, "No")  # now a text answer is expected
+async def test_sticker_photo_voice_contact_get_a_hint_with_the_question(running: Harness) -> None:
+    customer, _ = await _at_question(running, ("5", "3", "No"))  # a text answer is expected
     for send in (customer.send_sticker, customer.send_photo, customer.send_voice):
         send()
-        hint = await customer.next_message()
-        assert hint.text == "Please answer with a text message."
+        hint = (await customer.next_message()).text or ""
+        assert hint.startswith("Please answer with a text message.") and FIX_TEXT in hint
     customer.send_contact(phone_number="+15550001", first_name="Bob")
-    assert (await customer.next_message()).text == "Please answer with a text message."
+    assert FIX_TEXT in ((await customer.next_message()).text or "")
     customer.send_text("Better packaging")
     assert "product or service" in ((await customer.next_message()).text or "")
+    assert await rows(running, "SELECT text FROM answers WHERE question = 'fix'") == [
+        ("Better packaging",)
+    ]
 
 
 async def test_unknown_command_and_idle_message_get_guidance(running: Harness) -> None:
@@ -66,10 +87,28 @@ async def test_unknown_command_and_idle_message_get_guidance(running: Harness) -
     assert "/start" in help_text and "/purchase" not in help_text
 
 
-async def test_html_in_names_and_answers_is_escaped(running: Harness) -> None:
+@pytest.mark.parametrize(
+    "data", ["a:1:zzz:5", "a:1:nps:²", "a:99999999999999999999:nps:5", "something-else", "a:"]
+)
+async def test_malformed_button_data_is_answered_and_changes_nothing(
+    running: Harness, data: str
+) -> None:
+    customer, question = await _at_question(running, ())
+    pressed = customer.press_data(question.message_id, data)
+    assert (await customer.callback_answer(pressed)).text == "This button is not valid."
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(0,)]
+
+
+async def test_html_in_names_and_answers_is_shown_literally(running: Harness) -> None:
     customer = await started_customer(running, "<b>Eve</b>")
     running.admin.send_text(f"/purchase {customer.id} 10")
     confirmation = await running.admin.next_message()
-    assert "<b>Eve</b>" in (confirmation.text or "")  # shown literally, not as markup
-    nps = await customer.next_message()
-    assert "recommend" in (nps.text or "")
+    assert "<b>Eve</b> @<b>eve</b>" in (confirmation.text or "")  # escaped, so not markup
+    message = await customer.next_message()
+    for label in ("9", "5", "Yes", "No, thanks"):
+        message = await press_and_next(customer, message, label)
+    customer.send_contact(phone_number="+79001234567", first_name="<i>Ivan</i> & </code>")
+    await customer.next_message()  # the thank-you
+    edited = customer.message(message.message_id)
+    assert (edited.text or "").endswith("Your answer: <i>Ivan</i> & </code>")
+    assert await rows(running, "SELECT name FROM referrals") == [("<i>Ivan</i> & </code>",)]

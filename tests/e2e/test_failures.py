@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import purchase, started_customer
+from tests.e2e.steps import press_and_next, purchase, rows, started_customer
 
 
-def _rename_answers_table(harness: Harness, old: str, new: str) -> None:
-    with sqlite3.connect(harness.database_path) as conn:
-        conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
-    conn.close()
+async def _rename_answers_table(harness: Harness, old: str, new: str) -> None:
+    """From another connection, in a thread: the bot's loop must go on while it waits."""
+
+    def rename() -> None:
+        with sqlite3.connect(harness.database_path, timeout=10) as conn:
+            conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
+        conn.close()
+
+    await asyncio.to_thread(rename)
 
 
 async def test_handler_error_is_logged_by_ids_and_polling_goes_on(
@@ -22,23 +28,47 @@ async def test_handler_error_is_logged_by_ids_and_polling_goes_on(
 ) -> None:
     customer = await started_customer(running, "Secretname")
     await purchase(running, customer)
-    nps = await customer.next_message()
+    message = await customer.next_message()
+    for label in ("3", "2", "No"):
+        message = await press_and_next(customer, message, label)
 
-    _rename_answers_table(running, "answers", "answers_away")  # every answer write now fails
-    with caplog.at_level(logging.INFO):
-        pressed = customer.press(nps, "3")
+    await _rename_answers_table(running, "answers", "answers_away")  # every answer write now fails
+    with caplog.at_level(logging.DEBUG):
+        failed_update = customer.send_text("Secret complaint about Olga")
         apology = await customer.next_message()
     assert "something went wrong" in (apology.text or "")
-    assert "something went wrong" in ((await customer.callback_answer(pressed)).text or "")
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert failures, "the failure was not logged"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(
+        f"update {failed_update} from user {customer.id} failed with OperationalError" in line
+        for line in errors
+    ), errors
     for record in caplog.records:
         if record.levelno >= logging.INFO:
-            assert "Secretname" not in record.getMessage()
+            text = record.getMessage() + (record.exc_text or "")
+            assert "Secret complaint" not in text and "Secretname" not in text
 
-    _rename_answers_table(running, "answers_away", "answers")
-    customer.press(nps, "3")  # the same question still works: nothing was half-stored
-    assert "How satisfied" in ((await customer.next_message()).text or "")
+    await _rename_answers_table(running, "answers_away", "answers")
+    customer.send_text("Secret complaint about Olga")  # the same question still takes it
+    assert "product or service" in ((await customer.next_message()).text or "")
+    assert await rows(running, "SELECT question FROM answers ORDER BY id") == [
+        ("nps",),
+        ("csat",),
+        ("sat",),
+        ("fix",),
+    ]
+
+
+async def test_failed_button_press_is_answered_too(running: Harness) -> None:
+    customer = await started_customer(running)
+    await purchase(running, customer)
+    nps = await customer.next_message()
+    await _rename_answers_table(running, "answers", "answers_away")
+    pressed = customer.press(nps, "3")
+    assert "something went wrong" in ((await customer.callback_answer(pressed)).text or "")
+    assert "something went wrong" in ((await customer.next_message()).text or "")
+    await _rename_answers_table(running, "answers_away", "answers")
+    customer.press(nps, "3")
+    assert "How satisfied" in ((await customer.next_message(timeout=5)).text or "")
 
 
 async def test_customer_who_blocked_the_bot_is_marked_and_nothing_breaks(

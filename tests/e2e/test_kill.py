@@ -135,7 +135,7 @@ async def test_sigkill_between_every_step(emulator: BotAPIEmulator, tmp_path: Pa
     conn.close()
 
 
-async def _bot_stderr_lines(workdir: Path, **env_changes: str | None) -> list[str]:
+async def _bot_stderr_lines(workdir: Path, *args: str, **env_changes: str | None) -> list[str]:
     """Run `python -m bot` expecting it to refuse to start; return what it printed."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     for name, value in env_changes.items():
@@ -166,3 +166,21 @@ async def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
 async def test_malformed_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
     lines = await _bot_stderr_lines(tmp_path, BOT_TOKEN=TOKEN, SURVEY_DELAY="tomorrow")
     assert len(lines) == 1 and "SURVEY_DELAY" in lines[0]
+
+
+async def test_make_run_with_a_malformed_setting_does_not_fall_back_to_the_sandbox(
+    tmp_path: Path,
+) -> None:
+    lines = await _bot_stderr_lines(
+        tmp_path, "--sandbox-without-token", BOT_TOKEN=None, TIMEZONE="Moon/Base"
+    )
+    assert len(lines) == 1 and lines[0].startswith("Configuration error: TIMEZONE")
+
+
+async def test_unusable_database_path_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    lines = await _bot_stderr_lines(
+        tmp_path, BOT_TOKEN=TOKEN, DATABASE_PATH=str(blocker / "feedback.db")
+    )
+    assert len(lines) == 1 and lines[0].startswith("Database error: cannot open DATABASE_PATH=")

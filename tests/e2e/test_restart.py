@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import answer_step, purchase, rows, started_customer
+from tests.e2e.steps import answer_step, press_and_next, purchase, rows, started_customer
 
 STEPS: list[tuple[str, str]] = [
     ("press", "8"),  # NPS
@@ -71,3 +72,27 @@ async def test_question_owed_after_a_crash_is_asked_on_start(running: Harness) -
     assert "already" in ((await customer.callback_answer(stale)).text or "")
     customer.press(csat, "5")
     assert "100%" in ((await customer.next_message()).text or "")
+
+
+async def test_thank_you_owed_after_a_crash_is_sent_on_start(running: Harness) -> None:
+    customer = await started_customer(running)
+    await purchase(running, customer)
+    message = await customer.next_message()
+    for label in ("10", "5", "Yes", "No, thanks"):
+        message = await press_and_next(customer, message, label)
+    await running.stop()
+    # The crash window: the last answer is committed, the thank-you never left.
+    with sqlite3.connect(running.database_path) as conn:
+        conn.execute(
+            "INSERT INTO answers (survey_id, question, choice, answered_at)"
+            " SELECT id, 'ref', 'no', '2026-11-23T10:00:00.000000Z' FROM surveys"
+        )
+        conn.execute(
+            "UPDATE surveys SET step = 'done', status = 'completed', prompt_message_id = NULL"
+        )
+    conn.close()
+    await running.start()
+    assert "Thank you" in ((await customer.next_message()).text or "")
+    await running.restart()  # and only once
+    await running.emulator.wait_idle()
+    assert customer.pending_messages() == []

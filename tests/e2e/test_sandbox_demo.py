@@ -13,3 +13,4 @@ async def test_demo_prints_a_complete_survey() -> None:
     assert "Anna pressed [9]" in transcript
     assert "Anna shared contact Ivan" in transcript
     assert "Thank you for your feedback" in transcript
+    assert "6 answers stored in SQLite" in transcript

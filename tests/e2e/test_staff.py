@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.conftest import Harness
@@ -44,6 +46,8 @@ async def test_replaying_an_order_id_creates_nothing(running: Harness) -> None:
         ("{customer} 10.001", "not a valid amount"),
         ("{customer} 10 " + "x" * 65, "order id"),
         ("424242 100", "has not started this bot"),
+        ("²³ 100", "not a Telegram user id"),
+        ("99999999999999999999 100", "not a Telegram user id"),
     ],
 )
 async def test_bad_purchase_arguments_get_a_clear_answer(
@@ -72,7 +76,17 @@ async def test_owner_is_staff_too_and_help_lists_staff_commands(running: Harness
 
 
 async def test_command_menus_are_published(running: Harness) -> None:
-    calls = running.emulator.calls("setMyCommands")
-    assert calls, "setMyCommands was never called"
-    scopes = {str(call.params.get("scope")) for call in calls}
-    assert any(str(running.admin.id) in scope for scope in scopes)
+    customer_menu = running.emulator.commands[("default", "")]
+    assert [c["command"] for c in customer_menu] == ["start", "help"]
+    assert [c["command"] for c in running.emulator.commands[("default", "ru")]] == [
+        "start",
+        "help",
+    ]
+    running.admin.send_text("/start")  # the admin opens the bot: the staff menu follows
+    await running.admin.next_message()
+    scope = json.dumps(
+        {"chat_id": running.admin.id, "type": "chat"}, sort_keys=True, separators=(",", ":")
+    )
+    await running.emulator.wait_for(lambda: (scope, "") in running.emulator.commands)
+    staff_menu = running.emulator.commands[(scope, "")]
+    assert [c["command"] for c in staff_menu] == ["start", "help", "purchase"]

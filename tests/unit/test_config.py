@@ -100,3 +100,16 @@ def test_missing_token_is_named(clean_env: pytest.MonkeyPatch) -> None:
         require_token(load_settings())
     clean_env.setenv("BOT_TOKEN", "123:abc-DEF_1")
     assert require_token(load_settings()) == "123:abc-DEF_1"
+
+
+def test_env_example_lists_every_setting_with_a_comment() -> None:
+    from pathlib import Path
+
+    from bot.config import Settings
+
+    lines = (Path(__file__).parents[2] / ".env.example").read_text(encoding="utf-8").splitlines()
+    listed = [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]
+    assert sorted(listed) == sorted(name.upper() for name in Settings.model_fields)
+    for index, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            assert lines[index - 1].startswith("#"), f"{line} has no comment above it"

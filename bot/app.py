@@ -25,6 +25,7 @@ from bot.handlers import routers
 from bot.inflight import InFlightUpdates
 from bot.roles import Roles
 from scheduler.jobs import Jobs
+from scheduler.sender import RateLimitedSender
 from scheduler.setup import add_jobs, create_scheduler
 from storage.clock import Clock, utc_now
 from storage.database import Database
@@ -81,9 +82,10 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     roles = Roles.from_ids(settings.owner_ids, settings.admin_ids)
-    conversation = SurveyConversation(db, clock)
+    sender = RateLimitedSender(rate_per_second=settings.send_rate)
+    conversation = SurveyConversation(db, clock, sender)
     scheduler = create_scheduler(settings.tz)
-    jobs = Jobs(bot, db, conversation, clock)
+    jobs = Jobs(bot, db, conversation, clock, settings)
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     isolation: BaseEventIsolation = SimpleEventIsolation()
     dispatcher = Dispatcher(

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.quiet_hours import OFF, QuietHours, parse_quiet_hours
+from storage.intake import SurveyRules
 
 OFFICIAL_API_URL = "https://api.telegram.org"
 
@@ -170,6 +171,10 @@ class Settings(BaseSettings):
     def survey_throttle(self) -> timedelta | None:
         """No new survey within this long of the customer's last one; None when off."""
         return timedelta(days=self.survey_throttle_days) if self.survey_throttle_days else None
+
+    @property
+    def survey_rules(self) -> SurveyRules:
+        return SurveyRules(delay=self.survey_delay, throttle=self.survey_throttle)
 
     @property
     def api_enabled(self) -> bool:

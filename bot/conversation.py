@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -22,6 +22,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.keyboards import question_keyboard
 from bot.texts import t, t_html
+from scheduler.sender import RateLimitedSender, SendOutcome
 from storage import customers, surveys
 from storage.answering import AnswerResult
 from storage.clock import Clock
@@ -36,16 +37,17 @@ UNREACHABLE = ("chat not found", "user is deactivated", "bot was blocked", "can'
 """Telegram's words for a chat the bot can no longer write to."""
 
 
-def unreachable(error: TelegramBadRequest | TelegramForbiddenError) -> bool:
-    return isinstance(error, TelegramForbiddenError) or any(
-        words in error.message for words in UNREACHABLE
-    )
+def unreachable(description: str, *, forbidden: bool = False) -> bool:
+    return forbidden or any(words in description for words in UNREACHABLE)
 
 
 class SurveyConversation:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    """`sender` paces what the scheduler sends; replies to a customer go out directly."""
+
+    def __init__(self, db: Database, clock: Clock, sender: RateLimitedSender) -> None:
         self._db = db
         self._clock = clock
+        self._sender = sender
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def question_text(self, bot: Bot, customer: Customer, question: Question) -> str:
@@ -62,6 +64,7 @@ class SurveyConversation:
         lead: str | None = None,
         *,
         only_if_unasked: bool = False,
+        scheduled: bool = False,
     ) -> bool:
         """Send the survey's current question; False if it was not sent.
 
@@ -80,7 +83,7 @@ class SurveyConversation:
             keyboard = question_keyboard(current.id, question, customer.language)
             if lead:
                 text = f"{lead}\n\n{text}"
-            message = await self._send(bot, customer, current, text, keyboard)
+            message = await self._send(bot, customer, current, text, keyboard, scheduled=scheduled)
             if message is None:
                 return False
             async with self._db.transaction() as conn:
@@ -88,7 +91,7 @@ class SurveyConversation:
                     conn, current.id, current.step, message.message_id, self._clock()
                 )
         if previous is not None:
-            await self._drop_keyboard(bot, customer, previous)
+            await self._drop_keyboard(bot, customer, previous, scheduled=scheduled)
         return True
 
     async def ask_owed(self, bot: Bot, customer: Customer, survey: Survey) -> bool:
@@ -127,16 +130,45 @@ class SurveyConversation:
         log.info("survey %s completed by customer %s", survey.id, customer.id)
 
     async def dispatch_due(self, bot: Bot, limit: int = 100) -> int:
-        """Start the surveys whose time has come; return how many were sent."""
+        """Start up to `limit` surveys whose time has come; return how many were due.
+
+        Each is marked active before it is sent: a survey goes out at most once.
+        """
         async with self._db.transaction() as conn:
             due = await surveys.activate_due(conn, self._clock(), limit)
-        sent = 0
-        for survey in due:
+        await asyncio.gather(*(self._start(bot, survey) for survey in due))
+        return len(due)
+
+    async def _start(self, bot: Bot, survey: Survey) -> None:
+        customer = await customers.get(self._db.reader, survey.customer_id)
+        if customer is not None and await self.ask(bot, customer, survey, scheduled=True):
+            log.info("survey %s sent to customer %s", survey.id, customer.id)
+
+    async def send_reminders(self, bot: Bot, sent_before: datetime, limit: int = 100) -> int:
+        """One reminder for each survey sent before `sent_before` and not started yet."""
+        async with self._db.transaction() as conn:
+            claimed = await surveys.claim_reminders(conn, sent_before, self._clock(), limit)
+        await asyncio.gather(*(self._remind(bot, survey) for survey in claimed))
+        return len(claimed)
+
+    async def _remind(self, bot: Bot, survey: Survey) -> None:
+        customer = await customers.get(self._db.reader, survey.customer_id)
+        if customer is None:
+            return
+        lead = t(customer.language, "reminder")
+        if await self.ask(bot, customer, survey, lead=lead, scheduled=True):
+            log.info("survey %s reminded", survey.id)
+
+    async def expire_overdue(self, bot: Bot, cutoff: datetime) -> int:
+        """Close surveys sent (or due) before `cutoff`; their buttons are withdrawn."""
+        async with self._db.transaction() as conn:
+            expired = await surveys.expire(conn, cutoff, self._clock())
+        for survey in expired:
             customer = await customers.get(self._db.reader, survey.customer_id)
-            if customer is not None and await self.ask(bot, customer, survey):
-                sent += 1
-                log.info("survey %s sent to customer %s", survey.id, customer.id)
-        return sent
+            if customer is not None and survey.prompt_message_id is not None:
+                await self._drop_keyboard(bot, customer, survey.prompt_message_id, scheduled=True)
+            log.info("survey %s expired at step %s", survey.id, survey.step)
+        return len(expired)
 
     async def resume_unprompted(self, bot: Bot, grace: timedelta = timedelta(0)) -> int:
         """Send what a crash or a failed send left owed: follow-up questions and thank-yous.
@@ -166,21 +198,51 @@ class SurveyConversation:
         survey: Survey,
         text: str,
         keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        scheduled: bool = False,
     ) -> Message | None:
-        """Send to the customer; a chat Telegram refuses for good fails the survey."""
-        if customer.telegram_user_id is None:
+        """Send to the customer; a chat Telegram refuses for good fails the survey.
+
+        Scheduled sends go through the rate-limited sender, which retries what can be
+        retried; a send it gives up on stays owed and is picked up again later.
+        """
+        chat_id = customer.telegram_user_id
+        if chat_id is None:
             return None
-        try:
-            return await bot.send_message(
-                customer.telegram_user_id,
-                text,
-                reply_markup=keyboard,
+
+        def send() -> Awaitable[Message]:
+            return bot.send_message(chat_id, text, reply_markup=keyboard)
+
+        if not scheduled:
+            try:
+                return await send()
+            except (TelegramForbiddenError, TelegramBadRequest) as error:
+                if not unreachable(
+                    error.message, forbidden=isinstance(error, TelegramForbiddenError)
+                ):
+                    raise
+                await self._give_up(
+                    customer,
+                    survey,
+                    error.message,
+                    blocked=isinstance(error, TelegramForbiddenError),
+                )
+                return None
+        result = await self._sender.send(chat_id, send)
+        if result.outcome is SendOutcome.SENT:
+            return result.value
+        description = result.error or result.outcome.value
+        if result.outcome is SendOutcome.FORBIDDEN or (
+            result.outcome is SendOutcome.BAD_REQUEST and unreachable(description)
+        ):
+            await self._give_up(
+                customer, survey, description, blocked=result.outcome is SendOutcome.FORBIDDEN
             )
-        except (TelegramForbiddenError, TelegramBadRequest) as error:
-            if not unreachable(error):
-                raise
-            await self._give_up(customer, survey, error)
-            return None
+        else:
+            log.warning(
+                "survey %s: message not sent (%s): %s", survey.id, result.outcome.value, description
+            )
+        return None
 
     @asynccontextmanager
     async def _survey_lock(self, survey_id: int) -> AsyncIterator[None]:
@@ -219,21 +281,33 @@ class SurveyConversation:
         except TelegramBadRequest as error:
             log.debug("could not edit message %s: %s", message_id, error)
 
-    async def _drop_keyboard(self, bot: Bot, customer: Customer, message_id: int) -> None:
-        try:
-            await bot.edit_message_reply_markup(
-                chat_id=customer.telegram_user_id, message_id=message_id, reply_markup=None
+    async def _drop_keyboard(
+        self, bot: Bot, customer: Customer, message_id: int, *, scheduled: bool = False
+    ) -> None:
+        chat_id = customer.telegram_user_id
+        if chat_id is None:
+            return
+
+        def edit() -> Awaitable[Message | bool]:
+            return bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=None
             )
+
+        if scheduled:
+            await self._sender.send(chat_id, edit)
+            return
+        try:
+            await edit()
         except TelegramBadRequest as error:
             log.debug("could not remove an old keyboard: %s", error)
 
     async def _give_up(
-        self, customer: Customer, survey: Survey, error: TelegramBadRequest | TelegramForbiddenError
+        self, customer: Customer, survey: Survey, description: str, *, blocked: bool
     ) -> None:
         """Telegram refuses this chat (blocked, deleted, never started): stop trying."""
         now = self._clock()
         async with self._db.transaction() as conn:
-            if isinstance(error, TelegramForbiddenError):
+            if blocked:
                 await customers.mark_blocked(conn, customer.id, now)
             await surveys.mark_failed(conn, survey.id, now)
-        log.warning("survey %s to customer %s failed: %s", survey.id, customer.id, error.message)
+        log.warning("survey %s to customer %s failed: %s", survey.id, customer.id, description)

@@ -56,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Or press “No”.\n\nYour personal link to forward: {link}"
         ),
         "thanks": "Thank you for your feedback! It really helps us. 🙏",
+        "reminder": "A gentle reminder: we would love to hear how your purchase went.",
         "btn_yes": "Yes",
         "btn_no": "No",
         "btn_no_thanks": "No, thanks",
@@ -101,6 +102,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "purchase_created": (
             "✅ Purchase #{purchase_id} registered: {amount} for {customer}.\n"
             "Survey #{survey_id} goes out {when}."
+        ),
+        "purchase_throttled": (
+            "✅ Purchase #{purchase_id} registered: {amount} for {customer}.\n"
+            "No survey this time: they were surveyed within the last {days} days."
         ),
         "purchase_replayed": (
             "Order {order_id} is already registered as purchase #{purchase_id}; "
@@ -152,6 +157,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Или нажмите «Нет».\n\nВаша личная ссылка, чтобы переслать друзьям: {link}"
         ),
         "thanks": "Спасибо за отзыв! Он очень нам помогает. 🙏",
+        "reminder": "Напоминаем: нам очень важно узнать, как прошла ваша покупка.",
         "btn_yes": "Да",
         "btn_no": "Нет",
         "btn_no_thanks": "Нет, спасибо",
@@ -195,6 +201,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "purchase_created": (
             "✅ Покупка #{purchase_id} зарегистрирована: {amount}, клиент {customer}.\n"
             "Опрос #{survey_id} будет отправлен {when}."
+        ),
+        "purchase_throttled": (
+            "✅ Покупка #{purchase_id} зарегистрирована: {amount}, клиент {customer}.\n"
+            "Опрос не отправляется: клиента уже опрашивали за последние {days} дн."
         ),
         "purchase_replayed": (
             "Заказ {order_id} уже зарегистрирован как покупка #{purchase_id}; "

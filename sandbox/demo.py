@@ -35,6 +35,7 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
                 "owner_ids": [owner.id],
                 "survey_delay": "0",
                 "dispatch_interval": "1s",
+                "quiet_hours": "off",  # the demo runs whenever a newcomer tries it
                 "log_level": "WARNING",
             }
             settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]

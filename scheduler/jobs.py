@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from aiogram import Bot
 
+from bot.config import Settings
 from bot.conversation import SurveyConversation
 from storage import updates
 from storage.clock import Clock
@@ -19,26 +20,46 @@ STALLED_AFTER = timedelta(minutes=1)
 """A question undelivered this long after the survey moved is asked again."""
 
 
+BATCH = 100
+
+
 class Jobs:
     def __init__(
-        self, bot: Bot, db: Database, conversation: SurveyConversation, clock: Clock
+        self,
+        bot: Bot,
+        db: Database,
+        conversation: SurveyConversation,
+        clock: Clock,
+        settings: Settings,
     ) -> None:
         self._bot = bot
         self._db = db
         self._conversation = conversation
         self._clock = clock
+        self._settings = settings
         self._busy = asyncio.Lock()
 
     async def dispatch_surveys(self) -> None:
-        """Send every survey that is due, then any question a failure left undelivered."""
+        """Expire old surveys; outside quiet hours send due ones and reminders; resume."""
         async with self._busy:
             try:
-                while await self._conversation.dispatch_due(self._bot) > 0:
-                    pass
-                await self._conversation.resume_unprompted(self._bot, grace=STALLED_AFTER)
+                await self._tick()
             except Exception:
                 # A failed tick must not stop the next; the database still knows what is due.
                 log.exception("survey dispatch failed")
+
+    async def _tick(self) -> None:
+        settings, bot, conversation = self._settings, self._bot, self._conversation
+        now = self._clock()
+        await conversation.expire_overdue(bot, now - settings.survey_expires_after)
+        window = settings.quiet_window
+        if window is None or not window.covers(now, settings.tz):
+            while await conversation.dispatch_due(bot, BATCH) == BATCH:
+                pass
+            while await conversation.send_reminders(bot, now - settings.reminder_after) == BATCH:
+                pass
+        # Follow-ups owed to customers in the middle of a survey go out at any hour.
+        await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
 
     async def housekeeping(self) -> None:
         async with self._busy, self._db.transaction() as conn:

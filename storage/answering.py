@@ -16,7 +16,16 @@ import aiosqlite
 
 from storage import answers, customers, referrals, surveys, updates
 from storage.database import Database
-from storage.models import Answer, Choice, Contact, Customer, Question, Survey, next_step
+from storage.models import (
+    Answer,
+    Choice,
+    Contact,
+    Customer,
+    Question,
+    Survey,
+    SurveyStatus,
+    next_step,
+)
 
 
 class Outcome(Enum):
@@ -48,7 +57,7 @@ async def record(
     async with db.transaction() as conn:
         survey = await surveys.get(conn, survey_id)
         customer = await customers.get_by_telegram_id(conn, telegram_user_id)
-        if survey is None:
+        if survey is None or survey.status in (SurveyStatus.EXPIRED, SurveyStatus.FAILED):
             return AnswerResult(Outcome.NO_SURVEY)
         if customer is None or survey.customer_id != customer.id:
             return AnswerResult(Outcome.NOT_YOURS)

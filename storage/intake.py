@@ -1,8 +1,10 @@
 """The one way purchases come in: every path (command, API, QR, CSV) calls `record_purchase`.
 
-A purchase is stored and its survey scheduled in the same transaction. Replaying an
-order id returns what was stored the first time; the same order id with other data
-is a conflict and stores nothing.
+A purchase is stored and its survey scheduled in the same transaction, unless the
+customer was surveyed within the throttle window (then the purchase is stored alone,
+and no survey is owed: a throttled survey is dropped, not delayed). Replaying an order
+id returns what was stored the first time; the same order id with other data is a
+conflict and stores nothing.
 """
 
 from __future__ import annotations
@@ -24,14 +26,23 @@ class IntakeStatus(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyRules:
+    """When a purchase gets a survey: `delay` after it, and not within `throttle` of the last."""
+
+    delay: timedelta
+    throttle: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class IntakeResult:
     status: IntakeStatus
     purchase: Purchase
     survey: Survey | None
+    throttled: bool = False  # stored, but the customer was surveyed too recently
 
 
 async def record_purchase(
-    db: Database, purchase: NewPurchase, *, survey_delay: timedelta, now: datetime
+    db: Database, purchase: NewPurchase, rules: SurveyRules, *, now: datetime
 ) -> IntakeResult:
     async with db.transaction() as conn:
         if purchase.order_id is not None:
@@ -42,11 +53,15 @@ async def record_purchase(
                 )
                 return IntakeResult(status, stored, await surveys.for_purchase(conn, stored.id))
         created = await purchases.insert(conn, purchase, now)
+        if rules.throttle is not None and await surveys.surveyed_since(
+            conn, purchase.customer_id, now - rules.throttle
+        ):
+            return IntakeResult(IntakeStatus.CREATED, created, None, throttled=True)
         survey = await surveys.schedule(
             conn,
             customer_id=purchase.customer_id,
             purchase_id=created.id,
-            due_at=now + survey_delay,
+            due_at=now + rules.delay,
             now=now,
         )
     return IntakeResult(IntakeStatus.CREATED, created, survey)

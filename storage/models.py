@@ -57,6 +57,7 @@ class SurveyStatus(StrEnum):
     SCHEDULED = "scheduled"
     ACTIVE = "active"
     COMPLETED = "completed"
+    EXPIRED = "expired"
     FAILED = "failed"
 
 
@@ -98,7 +99,7 @@ class Purchase:
     id: int
     customer_id: int
     order_id: str | None
-    amount_minor: int
+    amount_minor: int | None  # None for a visit recorded from a counter QR code
     currency: str
     store: str | None
     source: str

@@ -17,7 +17,7 @@ class NewPurchase:
     """A purchase as it arrives from any intake path."""
 
     customer_id: int
-    amount_minor: int
+    amount_minor: int | None
     currency: str
     purchased_at: datetime
     source: str

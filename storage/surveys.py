@@ -67,7 +67,8 @@ async def activate_due(conn: aiosqlite.Connection, now: datetime, limit: int) ->
     """Mark due surveys active and return them; call inside a write transaction.
 
     A customer answers one survey at a time: one already in progress holds back the
-    next, and of several due at once only the oldest starts.
+    next, and of several due at once only the oldest starts. Customers known only by
+    phone wait until they open the bot.
     """
     stamp = to_db(now)
     rows = await fetch_all(
@@ -75,7 +76,9 @@ async def activate_due(conn: aiosqlite.Connection, now: datetime, limit: int) ->
         """UPDATE surveys SET status = :active, sent_at = :now, updated_at = :now
            WHERE id IN (
                SELECT MIN(s.id) FROM surveys AS s
+               JOIN customers AS c ON c.id = s.customer_id
                WHERE s.status = :scheduled AND s.due_at <= :now
+                 AND c.telegram_user_id IS NOT NULL
                  AND NOT EXISTS (SELECT 1 FROM surveys AS a
                                  WHERE a.customer_id = s.customer_id AND a.status = :active)
                GROUP BY s.customer_id
@@ -163,3 +166,59 @@ async def mark_failed(conn: aiosqlite.Connection, survey_id: int, now: datetime)
         "UPDATE surveys SET status = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)",
         (SurveyStatus.FAILED, to_db(now), survey_id, SurveyStatus.SCHEDULED, SurveyStatus.ACTIVE),
     )
+
+
+async def claim_reminders(
+    conn: aiosqlite.Connection, sent_before: datetime, now: datetime, limit: int
+) -> list[Survey]:
+    """Surveys sent before `sent_before` and not started: marked reminded, then returned.
+
+    Marking before sending keeps the reminder to one, even across a crash.
+    """
+    rows = await fetch_all(
+        conn,
+        """UPDATE surveys SET reminded_at = :now, updated_at = :now
+           WHERE id IN (
+               SELECT id FROM surveys
+               WHERE status = :active AND step = :first AND reminded_at IS NULL
+                 AND sent_at <= :sent_before
+               ORDER BY sent_at LIMIT :limit)
+           RETURNING *""",
+        {
+            "now": to_db(now),
+            "active": SurveyStatus.ACTIVE,
+            "first": Question.NPS,
+            "sent_before": to_db(sent_before),
+            "limit": limit,
+        },
+    )
+    return [Survey.from_row(row) for row in rows]
+
+
+async def expire(conn: aiosqlite.Connection, cutoff: datetime, now: datetime) -> list[Survey]:
+    """Expire surveys sent (or due, if never sent) before `cutoff`; return them."""
+    rows = await fetch_all(
+        conn,
+        """UPDATE surveys SET status = :expired, expired_at = :now, updated_at = :now
+           WHERE (status = :active AND sent_at <= :cutoff)
+              OR (status = :scheduled AND due_at <= :cutoff)
+           RETURNING *""",
+        {
+            "expired": SurveyStatus.EXPIRED,
+            "now": to_db(now),
+            "active": SurveyStatus.ACTIVE,
+            "scheduled": SurveyStatus.SCHEDULED,
+            "cutoff": to_db(cutoff),
+        },
+    )
+    return [Survey.from_row(row) for row in rows]
+
+
+async def surveyed_since(conn: aiosqlite.Connection, customer_id: int, since: datetime) -> bool:
+    """Whether the customer got (or is due) a survey created after `since`."""
+    row = await fetch_one(
+        conn,
+        "SELECT 1 FROM surveys WHERE customer_id = ? AND created_at > ? AND status != ? LIMIT 1",
+        (customer_id, to_db(since), SurveyStatus.FAILED),
+    )
+    return row is not None

@@ -68,7 +68,7 @@ async def purchase(
             source="command",
             order_id=order_id,
         ),
-        survey_delay=settings.survey_delay,
+        settings.survey_rules,
         now=now,
     )
     stored = result.purchase
@@ -76,14 +76,23 @@ async def purchase(
         text = t(language, "purchase_conflict", order_id=order_id, purchase_id=stored.id)
     elif result.status is IntakeStatus.REPLAYED:
         text = t(language, "purchase_replayed", order_id=order_id, purchase_id=stored.id)
+    elif result.survey is None:
+        log.info("purchase %s registered by staff %s, no survey", stored.id, message.from_user.id)
+        text = t(
+            language,
+            "purchase_throttled",
+            purchase_id=stored.id,
+            amount=format_amount(amount, settings.currency),
+            customer=_describe(customer),
+            days=settings.survey_throttle_days,
+        )
     else:
-        assert result.survey is not None
         log.info("purchase %s registered by staff %s", stored.id, message.from_user.id)
         text = t(
             language,
             "purchase_created",
             purchase_id=stored.id,
-            amount=format_amount(stored.amount_minor, stored.currency),
+            amount=format_amount(amount, settings.currency),
             customer=_describe(customer),
             survey_id=result.survey.id,
             when=_when(result.survey, settings, language, now),

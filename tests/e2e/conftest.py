@@ -41,6 +41,7 @@ class Harness:
             "admin_ids": [self.admin.id],
             "survey_delay": "0",
             "dispatch_interval": "1s",
+            "quiet_hours": "off",  # tests run at any hour; quiet hours have their own tests
             **self.overrides,
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

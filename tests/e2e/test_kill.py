@@ -40,6 +40,7 @@ class BotProcess:
             "ADMIN_IDS": "",
             "SURVEY_DELAY": "0",
             "DISPATCH_INTERVAL": "1s",
+            "QUIET_HOURS": "off",
             "LOG_LEVEL": "WARNING",
         }
         self._workdir = workdir

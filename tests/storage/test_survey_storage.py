@@ -5,7 +5,7 @@ from datetime import timedelta
 from storage import answering, answers, customers, surveys
 from storage.answering import Outcome
 from storage.database import Database
-from storage.intake import IntakeStatus, record_purchase
+from storage.intake import IntakeStatus, SurveyRules, record_purchase
 from storage.models import DONE, Answer, Choice, Question, SurveyStatus
 from storage.purchases import NewPurchase
 from tests.helpers import FakeClock
@@ -41,13 +41,13 @@ async def test_order_id_replay_creates_nothing_and_conflict_changes_nothing(db: 
     customer_id = await _customer(db, 100, clock)
     delay = timedelta(hours=2)
     first = await record_purchase(
-        db, _purchase(customer_id, clock, "A-1"), survey_delay=delay, now=clock()
+        db, _purchase(customer_id, clock, "A-1"), SurveyRules(delay), now=clock()
     )
     again = await record_purchase(
-        db, _purchase(customer_id, clock, "A-1"), survey_delay=delay, now=clock()
+        db, _purchase(customer_id, clock, "A-1"), SurveyRules(delay), now=clock()
     )
     other = await record_purchase(
-        db, _purchase(customer_id, clock, "A-1", amount=5), survey_delay=delay, now=clock()
+        db, _purchase(customer_id, clock, "A-1", amount=5), SurveyRules(delay), now=clock()
     )
     assert first.status is IntakeStatus.CREATED
     assert first.survey is not None and first.survey.due_at == clock() + delay
@@ -66,7 +66,7 @@ async def test_due_surveys_start_one_per_customer_and_only_when_due(db: Database
     boris = await _customer(db, 200, clock)
     for customer_id, order in ((anna, "a1"), (anna, "a2"), (boris, "b1")):
         await record_purchase(
-            db, _purchase(customer_id, clock, order), survey_delay=timedelta(minutes=5), now=clock()
+            db, _purchase(customer_id, clock, order), SurveyRules(timedelta(minutes=5)), now=clock()
         )
     async with db.transaction() as conn:
         assert await surveys.activate_due(conn, clock(), 100) == []
@@ -84,7 +84,7 @@ async def test_answers_count_once_and_only_for_their_owner(db: Database) -> None
     clock = FakeClock()
     anna = await _customer(db, 100, clock)
     await _customer(db, 200, clock)
-    await record_purchase(db, _purchase(anna, clock, "x"), survey_delay=timedelta(0), now=clock())
+    await record_purchase(db, _purchase(anna, clock, "x"), SurveyRules(timedelta(0)), now=clock())
     async with db.transaction() as conn:
         (survey,) = await surveys.activate_due(conn, clock(), 10)
 
@@ -130,3 +130,22 @@ async def test_answers_count_once_and_only_for_their_owner(db: Database) -> None
     assert stored[0].score == 9 and stored[3].text == "faster delivery"
     async with db.reader.execute("SELECT kind, note FROM referrals") as cursor:
         assert [tuple(row) for row in await cursor.fetchall()] == [("text", "Ivan")]
+
+
+async def test_throttle_stores_the_purchase_but_drops_the_survey(db: Database) -> None:
+    clock = FakeClock()
+    anna = await _customer(db, 100, clock)
+    rules = SurveyRules(timedelta(0), throttle=timedelta(days=30))
+    first = await record_purchase(db, _purchase(anna, clock, "t1"), rules, now=clock())
+    clock.now += timedelta(days=29)
+    inside = await record_purchase(db, _purchase(anna, clock, "t2"), rules, now=clock())
+    clock.now += timedelta(days=2)
+    after = await record_purchase(db, _purchase(anna, clock, "t3"), rules, now=clock())
+    assert first.survey is not None and not first.throttled
+    assert inside.survey is None and inside.throttled
+    assert after.survey is not None and not after.throttled
+    async with db.reader.execute("SELECT COUNT(*) FROM purchases") as cursor:
+        assert (await cursor.fetchone())[0] == 3
+    off = SurveyRules(timedelta(0), throttle=None)
+    unthrottled = await record_purchase(db, _purchase(anna, clock, "t4"), off, now=clock())
+    assert unthrottled.survey is not None

@@ -77,6 +77,63 @@ async def upsert_started(
     return customer, existing is None
 
 
+async def get_by_phone(conn: aiosqlite.Connection, phone: str) -> Customer | None:
+    row = await fetch_one(conn, "SELECT * FROM customers WHERE phone = ?", (phone,))
+    return Customer.from_row(row) if row else None
+
+
+async def get_or_create_by_phone(conn: aiosqlite.Connection, phone: str, now: datetime) -> Customer:
+    """The customer with this E.164 phone; a new one known only by phone if none is.
+
+    Such a customer gets surveys once they open the bot and share the same number.
+    """
+    existing = await get_by_phone(conn, phone)
+    if existing is not None:
+        return existing
+    stamp = to_db(now)
+    await conn.execute(
+        """INSERT INTO customers (phone, referral_code, created_at, updated_at)
+           VALUES (?, ?, ?, ?)""",
+        (phone, new_referral_code(), stamp, stamp),
+    )
+    created = await get_by_phone(conn, phone)
+    assert created is not None
+    return created
+
+
+async def link_phone(
+    conn: aiosqlite.Connection, customer: Customer, phone: str, now: datetime
+) -> int:
+    """Give a Telegram customer their phone; fold in a customer known only by that phone.
+
+    Purchases and surveys that arrived by phone before the customer shared it move to
+    them. Returns how many purchases moved.
+    """
+    stamp = to_db(now)
+    moved = 0
+    other = await get_by_phone(conn, phone)
+    if other is not None and other.id != customer.id:
+        if other.telegram_user_id is not None:
+            # Another Telegram account holds this number: keep it there, do not merge people.
+            return 0
+        for table, column in (
+            ("purchases", "customer_id"),
+            ("surveys", "customer_id"),
+            ("referrals", "referrer_id"),
+            ("customers", "referred_by"),
+        ):
+            cursor = await conn.execute(
+                f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (customer.id, other.id)
+            )
+            if table == "purchases":
+                moved = cursor.rowcount
+        await conn.execute("DELETE FROM customers WHERE id = ?", (other.id,))
+    await conn.execute(
+        "UPDATE customers SET phone = ?, updated_at = ? WHERE id = ?", (phone, stamp, customer.id)
+    )
+    return moved
+
+
 async def set_referred_by(conn: aiosqlite.Connection, customer_id: int, referrer_id: int) -> None:
     """Remember who brought this customer; the first referrer wins."""
     await conn.execute(

@@ -48,9 +48,9 @@ async def record_purchase(
         if purchase.order_id is not None:
             stored = await purchases.get_by_order_id(conn, purchase.order_id)
             if stored is not None:
-                status = (
-                    IntakeStatus.REPLAYED if purchase.same_as(stored) else IntakeStatus.CONFLICT
-                )
+                stored_hash, _ = await purchases.stored_hash_and_response(conn, stored.id)
+                same = purchase.same_as(stored, stored_hash)
+                status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
                 return IntakeResult(status, stored, await surveys.for_purchase(conn, stored.id))
         created = await purchases.insert(conn, purchase, now)
         if rules.throttle is not None and await surveys.surveyed_since(

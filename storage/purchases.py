@@ -23,9 +23,12 @@ class NewPurchase:
     source: str
     order_id: str | None = None
     store: str | None = None
+    request_hash: str | None = None  # the intake API's fingerprint of the request body
 
-    def same_as(self, stored: Purchase) -> bool:
+    def same_as(self, stored: Purchase, stored_hash: str | None = None) -> bool:
         """Whether a replay carries the same data as what is stored under its order id."""
+        if self.request_hash is not None and stored_hash is not None:
+            return self.request_hash == stored_hash
         return (
             stored.customer_id == self.customer_id
             and stored.amount_minor == self.amount_minor
@@ -47,8 +50,8 @@ async def get_by_order_id(conn: aiosqlite.Connection, order_id: str) -> Purchase
 async def insert(conn: aiosqlite.Connection, purchase: NewPurchase, now: datetime) -> Purchase:
     cursor = await conn.execute(
         """INSERT INTO purchases (customer_id, order_id, amount_minor, currency, store, source,
-               purchased_at, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+               purchased_at, created_at, request_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             purchase.customer_id,
             purchase.order_id,
@@ -58,8 +61,23 @@ async def insert(conn: aiosqlite.Connection, purchase: NewPurchase, now: datetim
             purchase.source,
             to_db(purchase.purchased_at),
             to_db(now),
+            purchase.request_hash,
         ),
     )
     stored = await get(conn, int(cursor.lastrowid or 0))
     assert stored is not None
     return stored
+
+
+async def stored_hash_and_response(
+    conn: aiosqlite.Connection, purchase_id: int
+) -> tuple[str | None, str | None]:
+    row = await fetch_one(
+        conn, "SELECT request_hash, response FROM purchases WHERE id = ?", (purchase_id,)
+    )
+    return (row["request_hash"], row["response"]) if row else (None, None)
+
+
+async def set_response(conn: aiosqlite.Connection, purchase_id: int, response: str) -> None:
+    """Keep the intake API's first answer, so a replay gets the very same body."""
+    await conn.execute("UPDATE purchases SET response = ? WHERE id = ?", (response, purchase_id))

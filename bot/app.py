@@ -30,6 +30,7 @@ from scheduler.setup import add_jobs, create_scheduler
 from storage.clock import Clock, utc_now
 from storage.database import Database
 from storage.fsm import SQLiteStorage
+from storage.meta import get_or_create_secret
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class FeedbackApp:
     in_flight: InFlightUpdates
     conversation: SurveyConversation
     roles: Roles
+    qr_secret: bytes
 
     async def run_polling(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
         """Long polling until stopped; always closes the database afterwards.
@@ -87,6 +89,8 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     scheduler = create_scheduler(settings.tz)
     jobs = Jobs(bot, db, conversation, clock, settings)
     add_jobs(scheduler, jobs, settings.dispatch_interval)
+    configured_secret = settings.qr_secret.get_secret_value().encode()
+    qr_secret = configured_secret or await get_or_create_secret(db, "qr_secret")
     isolation: BaseEventIsolation = SimpleEventIsolation()
     dispatcher = Dispatcher(
         storage=SQLiteStorage(db),
@@ -96,12 +100,13 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         clock=clock,
         roles=roles,
         conversation=conversation,
+        qr_secret=qr_secret,
     )
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.include_routers(*routers())
     app = FeedbackApp(
-        settings, bot, dispatcher, db, scheduler, jobs, in_flight, conversation, roles
+        settings, bot, dispatcher, db, scheduler, jobs, in_flight, conversation, roles, qr_secret
     )
 
     async def on_startup() -> None:

@@ -27,6 +27,26 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "welcome_back": "Welcome back, {name}! 👋\n\n/help — what I can do",
         "continue_survey": "Let's continue where we stopped:",
+        "btn_share_phone": "Share my phone",
+        "phone_offer": (
+            "Share your phone number with the button below, and purchases registered with it "
+            "at our tills will reach you here too."
+        ),
+        "phone_saved": "Thank you! Your number is saved.",
+        "phone_invalid": "This does not look like a valid phone number; nothing was saved.",
+        "qr_thanks": "Thank you for your purchase! We will ask you a few quick questions soon.",
+        "qr_invalid": "This QR code is not valid. Please scan the code on your receipt again.",
+        "qr_used": "This receipt is already registered.",
+        "qr_caption": "QR code for store {store}:\n{link}",
+        "qr_bad_store": "A store code is 1–16 Latin letters or digits, for example: /qr shop1",
+        "csv_report": (
+            "📄 Import of {filename}: {imported} purchases imported, {duplicates} skipped as "
+            "duplicates, {rejected} rejected. Surveys scheduled: {surveys}."
+        ),
+        "csv_rejected_line": "line {line}: {reason}",
+        "csv_more_rejected": "…and {count} more rejected lines.",
+        "csv_file_error": "📄 {filename} was not imported: {reason}",
+        "csv_not_csv": "Send purchases as a .csv file (see docs/csv-import.md for the columns).",
         "help_customer": (
             "I collect feedback after your purchases: a few quick questions, a minute of your "
             "time.\n\n/start — start or restart\n/help — this message"
@@ -34,7 +54,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_staff": (
             "\n\n<b>Staff commands</b>\n"
             "/purchase &lt;telegram_user_id&gt; &lt;amount&gt; [order_id] — register a purchase; "
-            "the customer gets a survey {delay} later"
+            "the customer gets a survey {delay} later\n"
+            "/qr [store] — a QR code for the counter or receipts\n"
+            "A .csv file — import purchases"
         ),
         "q_nps": (
             "<b>How likely are you to recommend us to a friend or colleague?</b>\n"
@@ -120,6 +142,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_start": "Start",
         "cmd_help": "What I can do",
         "cmd_purchase": "Register a purchase",
+        "cmd_qr": "QR code for a store",
     },
     "ru": {
         "welcome": (
@@ -129,6 +152,26 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "welcome_back": "С возвращением, {name}! 👋\n\n/help — что я умею",
         "continue_survey": "Продолжим с того места, где остановились:",
+        "btn_share_phone": "Поделиться номером",
+        "phone_offer": (
+            "Поделитесь номером телефона кнопкой ниже — тогда покупки, оформленные на него на "
+            "кассе, тоже будут приходить сюда."
+        ),
+        "phone_saved": "Спасибо! Ваш номер сохранён.",
+        "phone_invalid": "Это не похоже на номер телефона; ничего не сохранено.",
+        "qr_thanks": "Спасибо за покупку! Скоро зададим вам пару коротких вопросов.",
+        "qr_invalid": "Этот QR-код недействителен. Отсканируйте, пожалуйста, код на чеке ещё раз.",
+        "qr_used": "Этот чек уже зарегистрирован.",
+        "qr_caption": "QR-код магазина {store}:\n{link}",
+        "qr_bad_store": "Код магазина — от 1 до 16 латинских букв или цифр, например: /qr shop1",
+        "csv_report": (
+            "📄 Импорт {filename}: импортировано покупок — {imported}, пропущено как дубликаты — "
+            "{duplicates}, отклонено — {rejected}. Запланировано опросов: {surveys}."
+        ),
+        "csv_rejected_line": "строка {line}: {reason}",
+        "csv_more_rejected": "…и ещё {count} отклонённых строк.",
+        "csv_file_error": "📄 {filename} не импортирован: {reason}",
+        "csv_not_csv": "Пришлите покупки файлом .csv (колонки описаны в docs/csv-import.md).",
         "help_customer": (
             "Я собираю отзывы после ваших покупок: несколько коротких вопросов, минута вашего "
             "времени.\n\n/start — начать заново\n/help — это сообщение"
@@ -136,7 +179,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_staff": (
             "\n\n<b>Команды для сотрудников</b>\n"
             "/purchase &lt;telegram_user_id&gt; &lt;сумма&gt; [номер_заказа] — зарегистрировать "
-            "покупку; клиент получит опрос через {delay}"
+            "покупку; клиент получит опрос через {delay}\n"
+            "/qr [магазин] — QR-код для кассы или чеков\n"
+            "Файл .csv — импорт покупок"
         ),
         "q_nps": (
             "<b>Насколько вероятно, что вы порекомендуете нас другу или коллеге?</b>\n"
@@ -219,6 +264,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_start": "Начать",
         "cmd_help": "Что я умею",
         "cmd_purchase": "Зарегистрировать покупку",
+        "cmd_qr": "QR-код магазина",
     },
 }
 

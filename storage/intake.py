@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+import aiosqlite
+
 from storage import purchases, surveys
 from storage.database import Database
 from storage.models import Purchase, Survey
@@ -45,23 +47,30 @@ async def record_purchase(
     db: Database, purchase: NewPurchase, rules: SurveyRules, *, now: datetime
 ) -> IntakeResult:
     async with db.transaction() as conn:
-        if purchase.order_id is not None:
-            stored = await purchases.get_by_order_id(conn, purchase.order_id)
-            if stored is not None:
-                stored_hash, _ = await purchases.stored_hash_and_response(conn, stored.id)
-                same = purchase.same_as(stored, stored_hash)
-                status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
-                return IntakeResult(status, stored, await surveys.for_purchase(conn, stored.id))
-        created = await purchases.insert(conn, purchase, now)
-        if rules.throttle is not None and await surveys.surveyed_since(
-            conn, purchase.customer_id, now - rules.throttle
-        ):
-            return IntakeResult(IntakeStatus.CREATED, created, None, throttled=True)
-        survey = await surveys.schedule(
-            conn,
-            customer_id=purchase.customer_id,
-            purchase_id=created.id,
-            due_at=now + rules.delay,
-            now=now,
-        )
+        return await record_purchase_in(conn, purchase, rules, now=now)
+
+
+async def record_purchase_in(
+    conn: aiosqlite.Connection, purchase: NewPurchase, rules: SurveyRules, *, now: datetime
+) -> IntakeResult:
+    """`record_purchase` inside a transaction the caller holds (a file imported whole)."""
+    if purchase.order_id is not None:
+        stored = await purchases.get_by_order_id(conn, purchase.order_id)
+        if stored is not None:
+            stored_hash, _ = await purchases.stored_hash_and_response(conn, stored.id)
+            same = purchase.same_as(stored, stored_hash)
+            status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
+            return IntakeResult(status, stored, await surveys.for_purchase(conn, stored.id))
+    created = await purchases.insert(conn, purchase, now)
+    if rules.throttle is not None and await surveys.surveyed_since(
+        conn, purchase.customer_id, now - rules.throttle
+    ):
+        return IntakeResult(IntakeStatus.CREATED, created, None, throttled=True)
+    survey = await surveys.schedule(
+        conn,
+        customer_id=purchase.customer_id,
+        purchase_id=created.id,
+        due_at=now + rules.delay,
+        now=now,
+    )
     return IntakeResult(IntakeStatus.CREATED, created, survey)

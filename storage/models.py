@@ -77,6 +77,7 @@ class Customer:
     referred_by: int | None
     started_at: datetime | None
     blocked_at: datetime | None
+    phone: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Customer:
@@ -91,6 +92,7 @@ class Customer:
             referred_by=row["referred_by"],
             started_at=_time(row["started_at"]),
             blocked_at=_time(row["blocked_at"]),
+            phone=row["phone"],
         )
 
 

@@ -9,7 +9,14 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message, Update
+from aiogram.types import (
+    CallbackQuery,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 
 from bot import answers
 from bot.callbacks import AnswerCallback
@@ -18,13 +25,19 @@ from bot.config import Settings, format_duration
 from bot.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.roles import Roles
 from bot.texts import language_for, t
+from intake.phones import normalize_phone
+from intake.qr import PAYLOAD_PREFIX, read_payload
 from storage import answering, customers, referrals, surveys
 from storage.answering import Outcome
 from storage.clock import Clock
 from storage.database import Database
+from storage.intake import IntakeStatus, record_purchase
 from storage.models import Answer, Choice, Contact, Customer, Question, Survey
+from storage.purchases import NewPurchase
 
 log = logging.getLogger(__name__)
+
+QR_PREFIX = PAYLOAD_PREFIX + "_"
 
 
 async def start(
@@ -35,6 +48,8 @@ async def start(
     conversation: SurveyConversation,
     clock: Clock,
     roles: Roles,
+    settings: Settings,
+    qr_secret: bytes,
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -63,12 +78,63 @@ async def start(
                 )
                 log.info("customer %s joined through the link of %s", customer.id, referrer.id)
     key = "welcome" if is_new else "welcome_back"
-    await message.answer(t(customer.language, key, name=user.first_name))
+    text = t(customer.language, key, name=user.first_name)
+    if customer.phone is None:
+        text += "\n\n" + t(customer.language, "phone_offer")
+    await message.answer(text, reply_markup=_phone_keyboard(customer))
+    if payload.startswith(QR_PREFIX):
+        await _scanned(message, customer, payload, db, settings, qr_secret, clock)
     if roles.is_admin(user.id):
         await publish_staff_menu(bot, user.id, customer.language)
     survey = await surveys.in_progress(db.reader, customer.id)
     if survey is not None:
         await conversation.ask(bot, customer, survey, lead=t(customer.language, "continue_survey"))
+
+
+def _phone_keyboard(customer: Customer) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    if customer.phone is not None:
+        return ReplyKeyboardRemove()
+    button = KeyboardButton(text=t(customer.language, "btn_share_phone"), request_contact=True)
+    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+async def _scanned(
+    message: Message,
+    customer: Customer,
+    payload: str,
+    db: Database,
+    settings: Settings,
+    qr_secret: bytes,
+    clock: Clock,
+) -> None:
+    """A QR code from the counter or a receipt: record the visit or purchase it names."""
+    target = read_payload(qr_secret, payload)
+    if target is None:
+        log.info("customer %s opened an invalid QR link", customer.id)
+        await message.answer(t(customer.language, "qr_invalid"))
+        return
+    now = clock()
+    result = await record_purchase(
+        db,
+        NewPurchase(
+            customer_id=customer.id,
+            amount_minor=target.amount_minor,
+            currency=settings.currency,
+            purchased_at=now,
+            source="qr",
+            order_id=target.order_id,
+            store=target.store,
+        ),
+        settings.survey_rules,
+        now=now,
+    )
+    if result.status is IntakeStatus.CREATED:
+        log.info("purchase %s recorded from a QR code", result.purchase.id)
+        await message.answer(t(customer.language, "qr_thanks"))
+    elif result.status is IntakeStatus.REPLAYED:
+        await message.answer(t(customer.language, "qr_thanks"))
+    else:
+        await message.answer(t(customer.language, "qr_used"))
 
 
 async def help_(message: Message, roles: Roles, settings: Settings) -> None:
@@ -155,6 +221,38 @@ async def text_answer(
     else:
         answer = answers.from_text(question, text)
         await _take(message, event_update, bot, db, conversation, clock, waiting, answer)
+
+
+async def own_phone(message: Message, db: Database, clock: Clock) -> None:
+    """The customer shared their own number ("Share my phone")."""
+    shared, user = message.contact, message.from_user
+    assert shared is not None and user is not None
+    customer = await customers.get_by_telegram_id(db.reader, user.id)
+    if customer is None:  # shared before /start: start them now, quietly
+        async with db.transaction() as conn:
+            customer, _ = await customers.upsert_started(
+                conn,
+                telegram_user_id=user.id,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                username=user.username,
+                language=language_for(user.language_code),
+                now=clock(),
+            )
+    phone = normalize_phone(shared.phone_number)
+    if phone is None:
+        await message.answer(t(customer.language, "phone_invalid"))
+        return
+    async with db.transaction() as conn:
+        moved = await customers.link_phone(conn, customer, phone, clock())
+    log.info("customer %s shared their phone; %s earlier purchases linked", customer.id, moved)
+    await message.answer(t(customer.language, "phone_saved"), reply_markup=ReplyKeyboardRemove())
+
+
+def _is_own_contact(message: Message) -> bool:
+    return bool(
+        message.contact and message.from_user and message.contact.user_id == message.from_user.id
+    )
 
 
 async def contact_answer(
@@ -273,6 +371,7 @@ def build_router() -> Router:
     router.message.register(help_, Command("help"))
     router.callback_query.register(button_answer, AnswerCallback.filter())
     router.message.register(text_answer, F.text & ~F.text.startswith("/"))
+    router.message.register(own_phone, F.contact, _is_own_contact)
     router.message.register(contact_answer, F.contact)
     router.message.register(other_content, ~F.text)
     return router

@@ -6,15 +6,18 @@ import logging
 import re
 from datetime import datetime
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.deep_linking import create_start_link
 
 from bot.config import Settings
+from bot.csv_import import import_csv
 from bot.filters import IsStaff
 from bot.texts import language_for, t
 from intake.money import AmountError, format_amount, parse_amount
+from intake.qr import STORE_CODE, QrTarget, make_payload, qr_png
 from storage import customers
 from storage.clock import Clock
 from storage.database import Database
@@ -24,10 +27,11 @@ from storage.purchases import NewPurchase
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("purchase",)
+STAFF_COMMANDS = ("purchase", "qr")
 
 ORDER_ID = re.compile(r"[A-Za-z0-9_\-./#]{1,64}")
 TELEGRAM_ID = re.compile(r"[0-9]{1,19}")
+DEFAULT_STORE = "main"
 
 
 async def purchase(
@@ -100,6 +104,21 @@ async def purchase(
     await message.answer(text)
 
 
+async def qr(message: Message, command: CommandObject, bot: Bot, qr_secret: bytes) -> None:
+    """`/qr [store]`: the store's signed deep link as a QR code for the counter or receipts."""
+    assert message.from_user is not None
+    language = language_for(message.from_user.language_code)
+    store = (command.args or DEFAULT_STORE).strip()
+    if not STORE_CODE.fullmatch(store):
+        await message.answer(t(language, "qr_bad_store"))
+        return
+    link = await create_start_link(bot, make_payload(qr_secret, QrTarget(store=store)))
+    await message.answer_photo(
+        BufferedInputFile(qr_png(link), filename=f"qr-{store}.png"),
+        caption=t(language, "qr_caption", store=store, link=link),
+    )
+
+
 def _describe(customer: Customer) -> str:
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
     handle = f" @{customer.username}" if customer.username else ""
@@ -118,4 +137,6 @@ def build_router() -> Router:
     router = Router(name="staff")
     router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
     router.message.register(purchase, Command("purchase"))
+    router.message.register(qr, Command("qr"))
+    router.message.register(import_csv, F.document)
     return router

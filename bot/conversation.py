@@ -46,7 +46,7 @@ class SurveyConversation:
 
     def __init__(self, db: Database, clock: Clock, sender: RateLimitedSender) -> None:
         self._db = db
-        self._clock = clock
+        self.clock = clock
         self._sender = sender
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -88,7 +88,7 @@ class SurveyConversation:
                 return False
             async with self._db.transaction() as conn:
                 previous = await surveys.set_prompt(
-                    conn, current.id, current.step, message.message_id, self._clock()
+                    conn, current.id, current.step, message.message_id, self.clock()
                 )
         if previous is not None:
             await self._drop_keyboard(bot, customer, previous, scheduled=scheduled)
@@ -125,7 +125,7 @@ class SurveyConversation:
                 return
             async with self._db.transaction() as conn:
                 await surveys.set_prompt(
-                    conn, current.id, current.step, message.message_id, self._clock()
+                    conn, current.id, current.step, message.message_id, self.clock()
                 )
         log.info("survey %s completed by customer %s", survey.id, customer.id)
 
@@ -135,7 +135,7 @@ class SurveyConversation:
         Each is marked active before it is sent: a survey goes out at most once.
         """
         async with self._db.transaction() as conn:
-            due = await surveys.activate_due(conn, self._clock(), limit)
+            due = await surveys.activate_due(conn, self.clock(), limit)
         await asyncio.gather(*(self._start(bot, survey) for survey in due))
         return len(due)
 
@@ -147,7 +147,7 @@ class SurveyConversation:
     async def send_reminders(self, bot: Bot, sent_before: datetime, limit: int = 100) -> int:
         """One reminder for each survey sent before `sent_before` and not started yet."""
         async with self._db.transaction() as conn:
-            claimed = await surveys.claim_reminders(conn, sent_before, self._clock(), limit)
+            claimed = await surveys.claim_reminders(conn, sent_before, self.clock(), limit)
         await asyncio.gather(*(self._remind(bot, survey) for survey in claimed))
         return len(claimed)
 
@@ -162,7 +162,7 @@ class SurveyConversation:
     async def expire_overdue(self, bot: Bot, cutoff: datetime) -> int:
         """Close surveys sent (or due) before `cutoff`; their buttons are withdrawn."""
         async with self._db.transaction() as conn:
-            expired = await surveys.expire(conn, cutoff, self._clock())
+            expired = await surveys.expire(conn, cutoff, self.clock())
         for survey in expired:
             customer = await customers.get(self._db.reader, survey.customer_id)
             if customer is not None and survey.prompt_message_id is not None:
@@ -178,7 +178,7 @@ class SurveyConversation:
         it up). `grace` leaves alone surveys that changed just now, whose handler is
         still about to send the next message.
         """
-        pending = await surveys.unprompted(self._db.reader, self._clock() - grace)
+        pending = await surveys.unprompted(self._db.reader, self.clock() - grace)
         resumed = 0
         for survey in pending:
             customer = await customers.get(self._db.reader, survey.customer_id)
@@ -305,7 +305,7 @@ class SurveyConversation:
         self, customer: Customer, survey: Survey, description: str, *, blocked: bool
     ) -> None:
         """Telegram refuses this chat (blocked, deleted, never started): stop trying."""
-        now = self._clock()
+        now = self.clock()
         async with self._db.transaction() as conn:
             if blocked:
                 await customers.mark_blocked(conn, customer.id, now)

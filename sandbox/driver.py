@@ -166,6 +166,10 @@ class EmulatedUser:
         self._state.transcript.append(f"{self.first_name} pressed data {data!r}")
         return self._state.callback_query(self._chat, current, data)
 
+    def mark_started(self) -> None:
+        """Let the bot write to this user as if they had pressed Start long ago (no update)."""
+        self._chat.started = True
+
     def block_bot(self) -> None:
         """Until unblock_bot(), sends to this chat fail with 403; the user can still write."""
         self._set_blocked(True)

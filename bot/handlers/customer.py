@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
+import aiosqlite
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
@@ -16,6 +18,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    User,
 )
 
 from bot import answers
@@ -55,15 +58,7 @@ async def start(
     assert user is not None
     now = clock()
     async with db.transaction() as conn:
-        customer, is_new = await customers.upsert_started(
-            conn,
-            telegram_user_id=user.id,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            username=user.username,
-            language=language_for(user.language_code),
-            now=now,
-        )
+        customer, is_new = await _register(conn, user, now)
         payload = command.args or ""
         if is_new and payload.startswith(REFERRAL_PREFIX):
             referrer = await customers.get_by_referral_code(conn, payload[len(REFERRAL_PREFIX) :])
@@ -89,6 +84,19 @@ async def start(
     survey = await surveys.in_progress(db.reader, customer.id)
     if survey is not None:
         await conversation.ask(bot, customer, survey, lead=t(customer.language, "continue_survey"))
+
+
+async def _register(conn: aiosqlite.Connection, user: User, now: datetime) -> tuple[Customer, bool]:
+    """The customer behind this Telegram user, created on first contact."""
+    return await customers.upsert_started(
+        conn,
+        telegram_user_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language=language_for(user.language_code),
+        now=now,
+    )
 
 
 def _phone_keyboard(customer: Customer) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
@@ -230,15 +238,7 @@ async def own_phone(message: Message, db: Database, clock: Clock) -> None:
     customer = await customers.get_by_telegram_id(db.reader, user.id)
     if customer is None:  # shared before /start: start them now, quietly
         async with db.transaction() as conn:
-            customer, _ = await customers.upsert_started(
-                conn,
-                telegram_user_id=user.id,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                username=user.username,
-                language=language_for(user.language_code),
-                now=clock(),
-            )
+            customer, _ = await _register(conn, user, clock())
     phone = normalize_phone(shared.phone_number)
     if phone is None:
         await message.answer(t(customer.language, "phone_invalid"))

@@ -16,6 +16,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands import publish_customer_menu, publish_staff_menu
@@ -24,6 +25,7 @@ from bot.conversation import SurveyConversation
 from bot.handlers import routers
 from bot.inflight import InFlightUpdates
 from bot.roles import Roles
+from intake.api import create_api
 from scheduler.jobs import Jobs
 from scheduler.sender import RateLimitedSender
 from scheduler.setup import add_jobs, create_scheduler
@@ -49,6 +51,7 @@ class FeedbackApp:
     conversation: SurveyConversation
     roles: Roles
     qr_secret: bytes
+    api_runner: web.AppRunner | None = None
 
     async def run_polling(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
         """Long polling until stopped; always closes the database afterwards.
@@ -131,10 +134,26 @@ async def _on_startup(app: FeedbackApp) -> None:
     if resumed:
         log.info("resumed %s surveys interrupted by the last stop", resumed)
     app.scheduler.start()
+    if app.settings.api_enabled:
+        await _start_api(app)
+
+
+async def _start_api(app: FeedbackApp) -> None:
+    """The intake API, served by this process beside polling."""
+    api = create_api(db=app.db, settings=app.settings, clock=app.conversation.clock)
+    runner = web.AppRunner(api, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, app.settings.api_host, app.settings.api_port)
+    await site.start()
+    app.api_runner = runner
+    log.info("intake API listening on %s", runner.addresses)
 
 
 async def _on_shutdown(app: FeedbackApp) -> None:
     """Let running handlers and jobs finish their sends and writes before everything closes."""
+    if app.api_runner is not None:
+        await app.api_runner.cleanup()
+        app.api_runner = None
     await app.in_flight.drain(SHUTDOWN_GRACE_SECONDS)
     if app.scheduler.running:
         app.scheduler.pause()

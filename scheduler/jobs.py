@@ -20,9 +20,6 @@ STALLED_AFTER = timedelta(minutes=1)
 """A question undelivered this long after the survey moved is asked again."""
 
 
-BATCH = 100
-
-
 class Jobs:
     def __init__(
         self,
@@ -38,6 +35,7 @@ class Jobs:
         self._clock = clock
         self._settings = settings
         self._busy = asyncio.Lock()
+        self._stopping = False
 
     async def dispatch_surveys(self) -> None:
         """Expire old surveys; outside quiet hours send due ones and reminders; resume."""
@@ -54,9 +52,15 @@ class Jobs:
         await conversation.expire_overdue(bot, now - settings.survey_expires_after)
         window = settings.quiet_window
         if window is None or not window.covers(now, settings.tz):
-            while await conversation.dispatch_due(bot, BATCH) == BATCH:
+            # About a second of sending per batch, so a stop never waits long for the tick.
+            batch = max(1, int(settings.send_rate))
+            while not self._stopping and await conversation.dispatch_due(bot, batch) == batch:
                 pass
-            while await conversation.send_reminders(bot, now - settings.reminder_after) == BATCH:
+            reminded_before = now - settings.reminder_after
+            while (
+                not self._stopping
+                and await conversation.send_reminders(bot, reminded_before, batch) == batch
+            ):
                 pass
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
         await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
@@ -67,6 +71,7 @@ class Jobs:
         log.debug("forgot %s old update ids", removed)
 
     async def drain(self) -> None:
-        """Wait for the job that is running, if any (pause the scheduler first)."""
+        """Let the running tick finish its batch, then wait for it (pause the scheduler first)."""
+        self._stopping = True
         async with self._busy:
             pass

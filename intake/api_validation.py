@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,18 +28,22 @@ from intake.api_errors import (
     ApiError,
     unprocessable,
 )
+from intake.fields import (
+    AMOUNT,
+    CURRENCY,
+    CURRENCY_PATTERN,
+    IDENTITY_FIELDS,
+    ORDER_ID,
+    ORDER_ID_PATTERN,
+    PHONE,
+    PURCHASED_AT,
+    STORE,
+)
+from intake.fields import CUSTOMER_ID as CUSTOMER_ID  # re-exported for api_service (for now)
+from intake.fields import TELEGRAM_USER_ID as TELEGRAM_USER_ID
 from intake.money import MAX_MINOR, AmountError, minor_digits, parse_amount
 from intake.phones import normalize_phone
 
-ORDER_ID = "order_id"
-AMOUNT = "amount"
-CURRENCY = "currency"
-PURCHASED_AT = "purchased_at"
-STORE = "store"
-TELEGRAM_USER_ID = "telegram_user_id"
-PHONE = "phone"
-CUSTOMER_ID = "customer_id"
-IDENTITY_FIELDS = (TELEGRAM_USER_ID, PHONE, CUSTOMER_ID)
 FIELDS = (ORDER_ID, AMOUNT, CURRENCY, PURCHASED_AT, STORE, *IDENTITY_FIELDS)
 BATCH_FIELD = "purchases"
 MAX_BATCH_ITEMS = 1000
@@ -54,8 +57,8 @@ MAX_NAME_CHARS = 40  # how much of an unknown field name an error repeats
 FUTURE_TOLERANCE = timedelta(days=1)  # tills with a wrong clock or in another time zone
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
-_ORDER_ID = re.compile(r"[A-Za-z0-9_\-./#]{1,64}")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
+_ORDER_ID = ORDER_ID_PATTERN
+_CURRENCY = CURRENCY_PATTERN
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from intake.fields import (
+    AMOUNT,
+    CURRENCY,
+    CURRENCY_PATTERN,
+    CUSTOMER_ID,
+    IDENTITY_FIELDS,
+    ORDER_ID,
+    ORDER_ID_PATTERN,
+    PHONE,
+    PURCHASED_AT,
+    STORE,
+    TELEGRAM_USER_ID,
+)
 from intake.money import AmountError, parse_amount
 from intake.phones import normalize_phone
 
@@ -24,17 +37,9 @@ FUTURE_TOLERANCE = timedelta(days=1)  # tills with a wrong clock or another time
 QUOTE_CHARS = 40  # how much of a bad value a reason repeats
 
 # Canonical column names, in the order they are listed to the owner.
-ORDER_ID = "order_id"
-AMOUNT = "amount"
-CURRENCY = "currency"
-PURCHASED_AT = "purchased_at"
-STORE = "store"
-TELEGRAM_USER_ID = "telegram_user_id"
-PHONE = "phone"
-CUSTOMER_ID = "customer_id"
 COLUMNS = (ORDER_ID, AMOUNT, CURRENCY, PURCHASED_AT, STORE, TELEGRAM_USER_ID, PHONE, CUSTOMER_ID)
 REQUIRED = (ORDER_ID, AMOUNT)
-IDENTITY = (TELEGRAM_USER_ID, PHONE, CUSTOMER_ID)
+IDENTITY = IDENTITY_FIELDS
 ALIASES: Mapping[str, str] = {
     "номер_заказа": ORDER_ID,
     "сумма": AMOUNT,
@@ -45,8 +50,8 @@ ALIASES: Mapping[str, str] = {
 }
 _HEADER_NAMES: Mapping[str, str] = {**{name: name for name in COLUMNS}, **ALIASES}
 
-_ORDER_ID = re.compile(r"[A-Za-z0-9_\-./#]{1,64}")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
+_ORDER_ID = ORDER_ID_PATTERN
+_CURRENCY = CURRENCY_PATTERN
 _POSITIVE_INT = re.compile(r"[0-9]{1,19}")
 _MAX_INT = 2**63 - 1  # SQLite INTEGER
 _ISO_DATE = re.compile(

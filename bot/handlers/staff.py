@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.csv_import import import_csv
 from bot.filters import IsStaff
 from bot.texts import language_for, t
+from intake.fields import ORDER_ID_PATTERN
 from intake.money import AmountError, format_amount, parse_amount
 from intake.qr import STORE_CODE, QrTarget, make_payload, qr_png
 from storage import customers
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = ("purchase", "qr")
 
-ORDER_ID = re.compile(r"[A-Za-z0-9_\-./#]{1,64}")
 TELEGRAM_ID = re.compile(r"[0-9]{1,19}")
 DEFAULT_STORE = "main"
 
@@ -54,7 +54,7 @@ async def purchase(
         await message.answer(t(language, "purchase_bad_amount", value=amount_text))
         return
     order_id = rest[0] if rest else None
-    if order_id is not None and not ORDER_ID.fullmatch(order_id):
+    if order_id is not None and not ORDER_ID_PATTERN.fullmatch(order_id):
         await message.answer(t(language, "purchase_bad_order"))
         return
     customer = await customers.get_by_telegram_id(db.reader, int(user_text))

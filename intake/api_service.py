@@ -18,16 +18,8 @@ import aiosqlite
 
 from bot.config import Settings
 from intake.api_errors import ORDER_CONFLICT, UNKNOWN_CUSTOMER, ApiError, unprocessable
-from intake.api_validation import (
-    CUSTOMER_ID,
-    ORDER_ID,
-    PHONE,
-    TELEGRAM_USER_ID,
-    Identity,
-    PurchaseRequest,
-    iso_utc,
-    validate_purchase,
-)
+from intake.api_validation import Identity, PurchaseRequest, iso_utc, validate_purchase
+from intake.fields import CUSTOMER_ID, ORDER_ID, PHONE, TELEGRAM_USER_ID
 from intake.money import minor_digits
 from storage import customers, purchases, surveys
 from storage.clock import Clock
@@ -152,6 +144,7 @@ class PurchaseIntake:
             _new_purchase(request, customer.id, request_hash, now),
             self._settings.survey_rules,
             now=now,
+            respond=_created_text,  # stored with the purchase, in the same transaction
         )
         return await self._reply(request, result)
 
@@ -160,10 +153,10 @@ class PurchaseIntake:
     ) -> Reply | None:
         """The answer for an order id already stored; None for a new one."""
         reader = self._db.reader
-        stored = await purchases.get_by_order_id(reader, request.order_id)
-        if stored is None:
+        found = await purchases.get_with_reply(reader, request.order_id)
+        if found is None:
             return None
-        stored_hash, response = await purchases.stored_hash_and_response(reader, stored.id)
+        stored, stored_hash, response = found
         if stored_hash is not None:
             same = stored_hash == request_hash
         else:  # came in another way (/purchase, CSV): compare the data itself
@@ -186,14 +179,9 @@ class PurchaseIntake:
         if result.status is IntakeStatus.CONFLICT:
             return conflict(request.order_id)
         if result.status is IntakeStatus.REPLAYED:  # another request won the race
-            _, response = await purchases.stored_hash_and_response(
-                self._db.reader, result.purchase.id
-            )
-            return await self._replayed(result.purchase, response)
-        text = dump(purchase_body(result.purchase, result.survey, throttled=result.throttled))
-        async with self._db.transaction() as conn:
-            await purchases.set_response(conn, result.purchase.id, text)
-        return Reply(201, text)
+            return await self._replayed(result.purchase, result.response)
+        assert result.response is not None  # written by `_created_text` with the purchase
+        return Reply(201, result.response)
 
     async def _replayed(self, stored: Purchase, response: str | None) -> Reply:
         if response is not None:
@@ -202,6 +190,11 @@ class PurchaseIntake:
         # Every intake path schedules a survey unless the customer was throttled.
         survey = await surveys.for_purchase(self._db.reader, stored.id)
         return Reply.of(200, purchase_body(stored, survey, throttled=survey is None))
+
+
+def _created_text(result: IntakeResult) -> str:
+    """The answer to a newly created purchase, stored with it for replays."""
+    return dump(purchase_body(result.purchase, result.survey, throttled=result.throttled))
 
 
 def _new_purchase(

@@ -39,8 +39,6 @@ from intake.fields import (
     PURCHASED_AT,
     STORE,
 )
-from intake.fields import CUSTOMER_ID as CUSTOMER_ID  # re-exported for api_service (for now)
-from intake.fields import TELEGRAM_USER_ID as TELEGRAM_USER_ID
 from intake.money import MAX_MINOR, AmountError, minor_digits, parse_amount
 from intake.phones import normalize_phone
 

@@ -9,15 +9,17 @@ conflict and stores nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
 import aiosqlite
 
 from storage import purchases, surveys
+from storage.clock import to_db
 from storage.database import Database
-from storage.models import Purchase, Survey
+from storage.models import Purchase, Question, Survey, SurveyStatus
 from storage.purchases import NewPurchase
 
 
@@ -41,36 +43,86 @@ class IntakeResult:
     purchase: Purchase
     survey: Survey | None
     throttled: bool = False  # stored, but the customer was surveyed too recently
+    # The intake API's stored answer: written with a created purchase when `record_purchase`
+    # got a `respond`; for a replay, whatever the first request stored (None if none did).
+    response: str | None = None
+
+
+# Builds the answer to store with a newly created purchase (see `record_purchase`).
+Respond = Callable[[IntakeResult], str]
 
 
 async def record_purchase(
-    db: Database, purchase: NewPurchase, rules: SurveyRules, *, now: datetime
+    db: Database,
+    purchase: NewPurchase,
+    rules: SurveyRules,
+    *,
+    now: datetime,
+    respond: Respond | None = None,
 ) -> IntakeResult:
+    """Record a purchase in its own transaction.
+
+    With `respond`, the answer it builds for a created purchase is stored in that same
+    transaction (so a replay finds it as soon as the purchase exists) and returned as
+    `result.response`.
+    """
     async with db.transaction() as conn:
-        return await record_purchase_in(conn, purchase, rules, now=now)
+        result = await record_purchase_in(conn, purchase, rules, now=now)
+        if respond is not None and result.status is IntakeStatus.CREATED:
+            text = respond(result)
+            await purchases.set_response(conn, result.purchase.id, text)
+            result = replace(result, response=text)
+        return result
 
 
 async def record_purchase_in(
     conn: aiosqlite.Connection, purchase: NewPurchase, rules: SurveyRules, *, now: datetime
 ) -> IntakeResult:
     """`record_purchase` inside a transaction the caller holds (a file imported whole)."""
-    if purchase.order_id is not None:
-        stored = await purchases.get_by_order_id(conn, purchase.order_id)
-        if stored is not None:
-            stored_hash, _ = await purchases.stored_hash_and_response(conn, stored.id)
-            same = purchase.same_as(stored, stored_hash)
-            status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
-            return IntakeResult(status, stored, await surveys.for_purchase(conn, stored.id))
-    created = await purchases.insert(conn, purchase, now)
-    if rules.throttle is not None and await surveys.surveyed_since(
-        conn, purchase.customer_id, now - rules.throttle
-    ):
+    created = await purchases.insert_new(conn, purchase, now)
+    if created is None:  # the order id is taken: a replay or a conflict, nothing is written
+        assert purchase.order_id is not None
+        found = await purchases.get_with_reply(conn, purchase.order_id)
+        assert found is not None
+        stored, stored_hash, response = found
+        same = purchase.same_as(stored, stored_hash)
+        status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
+        survey = await surveys.for_purchase(conn, stored.id)
+        return IntakeResult(status, stored, survey, response=response)
+    survey = await _schedule_unless_throttled(conn, created, rules, now)
+    if survey is None:
         return IntakeResult(IntakeStatus.CREATED, created, None, throttled=True)
-    survey = await surveys.schedule(
-        conn,
-        customer_id=purchase.customer_id,
-        purchase_id=created.id,
-        due_at=now + rules.delay,
-        now=now,
-    )
     return IntakeResult(IntakeStatus.CREATED, created, survey)
+
+
+async def _schedule_unless_throttled(
+    conn: aiosqlite.Connection, purchase: Purchase, rules: SurveyRules, now: datetime
+) -> Survey | None:
+    """Schedule the purchase's survey, unless the customer was surveyed within the throttle.
+
+    One statement: the throttle check is `surveys.surveyed_since` (a survey created after
+    `now - throttle` that has not failed) and the row is the one `surveys.schedule` writes.
+    """
+    stamp = to_db(now)
+    rows = await conn.execute_fetchall(
+        """INSERT INTO surveys (customer_id, purchase_id, status, step, due_at, created_at,
+               updated_at)
+           SELECT :customer_id, :purchase_id, :scheduled, :step, :due_at, :now, :now
+           WHERE :since IS NULL OR NOT EXISTS (
+               SELECT 1 FROM surveys
+               WHERE customer_id = :customer_id AND created_at > :since AND status != :failed)
+           RETURNING *""",
+        {
+            "customer_id": purchase.customer_id,
+            "purchase_id": purchase.id,
+            "scheduled": SurveyStatus.SCHEDULED,
+            "step": Question.NPS,
+            "due_at": to_db(now + rules.delay),
+            "now": stamp,
+            "since": None if rules.throttle is None else to_db(now - rules.throttle),
+            "failed": SurveyStatus.FAILED,
+        },
+    )
+    for row in rows:
+        return Survey.from_row(row)
+    return None

@@ -43,15 +43,33 @@ async def get(conn: aiosqlite.Connection, purchase_id: int) -> Purchase | None:
 
 
 async def get_by_order_id(conn: aiosqlite.Connection, order_id: str) -> Purchase | None:
-    row = await fetch_one(conn, "SELECT * FROM purchases WHERE order_id = ?", (order_id,))
-    return Purchase.from_row(row) if row else None
+    found = await get_with_reply(conn, order_id)
+    return found[0] if found else None
 
 
-async def insert(conn: aiosqlite.Connection, purchase: NewPurchase, now: datetime) -> Purchase:
-    cursor = await conn.execute(
+async def get_with_reply(
+    conn: aiosqlite.Connection, order_id: str
+) -> tuple[Purchase, str | None, str | None] | None:
+    """The purchase stored under an order id with its request hash and stored answer.
+
+    One query and one trip to the database thread.
+    """
+    rows = await conn.execute_fetchall("SELECT * FROM purchases WHERE order_id = ?", (order_id,))
+    for row in rows:
+        return Purchase.from_row(row), row["request_hash"], row["response"]
+    return None
+
+
+async def insert_new(
+    conn: aiosqlite.Connection, purchase: NewPurchase, now: datetime
+) -> Purchase | None:
+    """Store a purchase and return it as stored; None if its order id is taken already."""
+    rows = await conn.execute_fetchall(
         """INSERT INTO purchases (customer_id, order_id, amount_minor, currency, store, source,
                purchased_at, created_at, request_hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (order_id) DO NOTHING
+           RETURNING *""",
         (
             purchase.customer_id,
             purchase.order_id,
@@ -64,18 +82,9 @@ async def insert(conn: aiosqlite.Connection, purchase: NewPurchase, now: datetim
             purchase.request_hash,
         ),
     )
-    stored = await get(conn, int(cursor.lastrowid or 0))
-    assert stored is not None
-    return stored
-
-
-async def stored_hash_and_response(
-    conn: aiosqlite.Connection, purchase_id: int
-) -> tuple[str | None, str | None]:
-    row = await fetch_one(
-        conn, "SELECT request_hash, response FROM purchases WHERE id = ?", (purchase_id,)
-    )
-    return (row["request_hash"], row["response"]) if row else (None, None)
+    for row in rows:
+        return Purchase.from_row(row)
+    return None
 
 
 async def set_response(conn: aiosqlite.Connection, purchase_id: int, response: str) -> None:

@@ -17,9 +17,8 @@ from enum import Enum
 import aiosqlite
 
 from storage import purchases, surveys
-from storage.clock import to_db
 from storage.database import Database
-from storage.models import Purchase, Question, Survey, SurveyStatus
+from storage.models import Purchase, Survey
 from storage.purchases import NewPurchase
 
 
@@ -89,40 +88,14 @@ async def record_purchase_in(
         status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
         survey = await surveys.for_purchase(conn, stored.id)
         return IntakeResult(status, stored, survey, response=response)
-    survey = await _schedule_unless_throttled(conn, created, rules, now)
+    survey = await surveys.schedule(
+        conn,
+        customer_id=created.customer_id,
+        purchase_id=created.id,
+        due_at=now + rules.delay,
+        now=now,
+        unless_surveyed_since=None if rules.throttle is None else now - rules.throttle,
+    )
     if survey is None:
         return IntakeResult(IntakeStatus.CREATED, created, None, throttled=True)
     return IntakeResult(IntakeStatus.CREATED, created, survey)
-
-
-async def _schedule_unless_throttled(
-    conn: aiosqlite.Connection, purchase: Purchase, rules: SurveyRules, now: datetime
-) -> Survey | None:
-    """Schedule the purchase's survey, unless the customer was surveyed within the throttle.
-
-    One statement: the throttle check is `surveys.surveyed_since` (a survey created after
-    `now - throttle` that has not failed) and the row is the one `surveys.schedule` writes.
-    """
-    stamp = to_db(now)
-    rows = await conn.execute_fetchall(
-        """INSERT INTO surveys (customer_id, purchase_id, status, step, due_at, created_at,
-               updated_at)
-           SELECT :customer_id, :purchase_id, :scheduled, :step, :due_at, :now, :now
-           WHERE :since IS NULL OR NOT EXISTS (
-               SELECT 1 FROM surveys
-               WHERE customer_id = :customer_id AND created_at > :since AND status != :failed)
-           RETURNING *""",
-        {
-            "customer_id": purchase.customer_id,
-            "purchase_id": purchase.id,
-            "scheduled": SurveyStatus.SCHEDULED,
-            "step": Question.NPS,
-            "due_at": to_db(now + rules.delay),
-            "now": stamp,
-            "since": None if rules.throttle is None else to_db(now - rules.throttle),
-            "failed": SurveyStatus.FAILED,
-        },
-    )
-    for row in rows:
-        return Survey.from_row(row)
-    return None

@@ -32,25 +32,32 @@ async def schedule(
     purchase_id: int | None,
     due_at: datetime,
     now: datetime,
-) -> Survey:
+    unless_surveyed_since: datetime | None = None,
+) -> Survey | None:
+    """Schedule a survey; None if the customer already had one created after
+    `unless_surveyed_since` that did not fail (the throttle). One statement."""
     stamp = to_db(now)
-    cursor = await conn.execute(
+    rows = await fetch_all(
+        conn,
         """INSERT INTO surveys (customer_id, purchase_id, status, step, due_at, created_at,
                updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        (
-            customer_id,
-            purchase_id,
-            SurveyStatus.SCHEDULED,
-            Question.NPS,
-            to_db(due_at),
-            stamp,
-            stamp,
-        ),
+           SELECT :customer_id, :purchase_id, :scheduled, :step, :due_at, :now, :now
+           WHERE :since IS NULL OR NOT EXISTS (
+               SELECT 1 FROM surveys
+               WHERE customer_id = :customer_id AND created_at > :since AND status != :failed)
+           RETURNING *""",
+        {
+            "customer_id": customer_id,
+            "purchase_id": purchase_id,
+            "scheduled": SurveyStatus.SCHEDULED,
+            "step": Question.NPS,
+            "due_at": to_db(due_at),
+            "now": stamp,
+            "since": None if unless_surveyed_since is None else to_db(unless_surveyed_since),
+            "failed": SurveyStatus.FAILED,
+        },
     )
-    survey = await get(conn, int(cursor.lastrowid or 0))
-    assert survey is not None
-    return survey
+    return Survey.from_row(rows[0]) if rows else None
 
 
 async def in_progress(conn: aiosqlite.Connection, customer_id: int) -> Survey | None:
@@ -212,13 +219,3 @@ async def expire(conn: aiosqlite.Connection, cutoff: datetime, now: datetime) ->
         },
     )
     return [Survey.from_row(row) for row in rows]
-
-
-async def surveyed_since(conn: aiosqlite.Connection, customer_id: int, since: datetime) -> bool:
-    """Whether the customer got (or is due) a survey created after `since`."""
-    row = await fetch_one(
-        conn,
-        "SELECT 1 FROM surveys WHERE customer_id = ? AND created_at > ? AND status != ? LIMIT 1",
-        (customer_id, to_db(since), SurveyStatus.FAILED),
-    )
-    return row is not None

@@ -5,8 +5,12 @@ One RateLimitedSender is shared by everything that sends. Every attempt passes t
 * a per-chat gate: attempts for one chat start at least `per_chat_interval` apart; waiting
   here does not hold anybody else back;
 * the global gate, a FIFO lock: its holder sleeps until the next global slot (and until any
-  429 pause is over), records its start time and lets the next one in. Starts are therefore
-  spaced by `1 / rate_per_second`, with no burst.
+  429 pause is over), records that slot and lets the next one in. Slots are therefore spaced
+  by `1 / rate_per_second`, with no burst, and sit on a fixed grid while sends queue up: an
+  event loop that wakes a holder a few milliseconds late does not push every later slot back,
+  which would cost a few percent of the rate for good (see `_take_slot` for longer stalls).
+  A holder that arrives after its slot starts at once and anchors the grid there (no
+  catching up on time nobody used).
 
 Nothing polls: every wait is one sleep for a known duration, re-checked on waking because the
 rate or the pause may have changed meanwhile.
@@ -106,7 +110,7 @@ class RateLimitedSender:
         self._monotonic = monotonic
         self._sleep = sleep
         self._gate = asyncio.Lock()  # asyncio.Lock wakes its waiters in FIFO order
-        self._last_start = -math.inf
+        self._last_slot = -math.inf
         self._paused_until = -math.inf
         self._chats: dict[int, _Chat] = {}
         self._prune_at = _PRUNE_FLOOR
@@ -178,14 +182,34 @@ class RateLimitedSender:
             async with chat.lock:
                 await self._sleep_until(lambda: chat.last_start + self._per_chat_interval)
                 async with self._gate:
-                    await self._sleep_until(
-                        lambda: max(self._last_start + self._interval, self._paused_until)
-                    )
-                    self._last_start = chat.last_start = self._monotonic()
+                    await self._take_slot()
+                    chat.last_start = self._monotonic()
         finally:
             chat.users -= 1
         if len(self._chats) > self._prune_at:
             self._prune()
+
+    async def _take_slot(self) -> None:
+        """Sleep until this start's slot and record it (the caller holds the gate).
+
+        The slot is recorded rather than the moment of waking, so a wake-up a little late
+        shortens the next wait instead of delaying every later send for good. A wake-up
+        half an interval late or more means the event loop stalled: a send released just
+        before the stall may only be leaving now, so this one waits a full interval from
+        now (once) and a new grid starts there. Lag therefore never turns into a burst,
+        which a server counting any one second would see as one message too many.
+        """
+        arrived = self._monotonic()
+        await self._sleep_until(self._next_slot)
+        slot = max(self._next_slot(), arrived)
+        if self._monotonic() - slot >= self._interval / 2:
+            self._last_slot = self._monotonic()
+            await self._sleep_until(self._next_slot)
+            slot = self._monotonic()
+        self._last_slot = slot
+
+    def _next_slot(self) -> float:
+        return max(self._last_slot + self._interval, self._paused_until)
 
     async def _sleep_until(self, deadline: Callable[[], float]) -> None:
         """Sleep until deadline(), re-read after every wake since it may have moved."""

@@ -190,6 +190,51 @@ async def test_any_one_second_window_holds_at_most_rate_starts(
         assert len(in_window) <= 7
 
 
+class LateWakingTime(VirtualTime):
+    """Every sleep oversleeps by `lateness`, like a busy event loop."""
+
+    def __init__(self, lateness: float) -> None:
+        super().__init__()
+        self.lateness = lateness
+
+    async def sleep(self, delay: float) -> None:
+        await super().sleep(delay + self.lateness)
+
+
+async def test_late_wake_ups_do_not_slow_the_rate_down() -> None:
+    clock = LateWakingTime(lateness=0.03)  # 30% of the 0.1 s interval, on every sleep
+    rec = Recorder(clock)
+    sender = make_sender(clock, rate_per_second=10, per_chat_interval=0)
+    await clock.run(send_all(sender, [(chat, rec.call(chat)) for chat in range(100)]))
+
+    times = sorted(rec.times())
+    # slots stay on the 0.1 s grid: the last start is late by one oversleep, not by 99
+    assert times[-1] == pytest.approx(9.9 + 0.03)
+    # and no start comes before its slot
+    assert all(t >= i * 0.1 - EPS for i, t in enumerate(times))
+
+
+async def test_a_wake_up_half_an_interval_late_starts_a_new_grid() -> None:
+    clock = LateWakingTime(lateness=0.06)  # more than half the 0.1 s interval
+    rec = Recorder(clock)
+    sender = make_sender(clock, rate_per_second=10, per_chat_interval=0)
+    await clock.run(send_all(sender, [(chat, rec.call(chat)) for chat in range(20)]))
+
+    # no catching up: each start is at least a full interval after the one before
+    assert min(gaps(rec.times())) >= 0.1 + 0.06 - EPS
+
+
+async def test_a_late_arrival_anchors_the_grid_without_a_burst(
+    clock: VirtualTime, rec: Recorder
+) -> None:
+    sender = make_sender(clock, rate_per_second=10, per_chat_interval=0)
+    await clock.run(sender.send(1, rec.call(1)))
+    await clock.advance_to(5.0)
+    await clock.run(send_all(sender, [(chat, rec.call(chat)) for chat in range(2, 5)]))
+
+    assert rec.times() == pytest.approx([0.0, 5.0, 5.1, 5.2])
+
+
 async def test_sequential_sends_do_not_wait_when_the_slot_has_passed(
     clock: VirtualTime, rec: Recorder
 ) -> None:
@@ -216,8 +261,9 @@ async def test_set_rate_takes_effect_for_waiting_sends(clock: VirtualTime, rec: 
     assert all(r.outcome is SendOutcome.SENT for r in results)
     times = sorted(rec.times())
     assert times[:3] == pytest.approx([0.0, 1.0, 2.0])
-    # the holder asleep for the old slot wakes at 3.0; the rest follow at the new rate
-    assert times[3] == pytest.approx(3.0)
+    # the holder asleep for the old slot wakes at 3.0, far behind the new grid: it starts
+    # one new interval later, and the rest follow at the new rate
+    assert times[3] == pytest.approx(3.1)
     assert gaps(times[3:]) == pytest.approx([0.1] * 6)
 
 

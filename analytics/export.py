@@ -1,0 +1,167 @@
+"""The owner's data export: tables of rows as a CSV file each or one XLSX workbook.
+
+Cells carry customer text, so both formats defend against spreadsheet formula injection: a text
+cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` in CSV and in
+XLSX alike (the same text in both files, and never evaluated by Excel, LibreOffice or Sheets).
+XLSX text also loses the control characters XML 1.0 forbids, and its line ends become LF.
+Numbers stay numbers, negative ones included. Aware datetimes are written in UTC without an
+offset; saying "UTC" in the header is the caller's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Final
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+XlsxValue = str | int | float | None | datetime | date
+
+MAX_SHEET_NAME = 31  # Excel's limit; names also become CSV file names
+_SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 forbids (openpyxl raises IllegalCharacterError on them).
+_XML_ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_DATETIME_TEXT: Final = "%Y-%m-%d %H:%M:%S"
+_DATETIME_WIDTH: Final = len("YYYY-MM-DD HH:MM:SS")
+_WIDTH_SAMPLE_ROWS: Final = 1000
+_MIN_WIDTH: Final = 6
+_MAX_WIDTH: Final = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One sheet of the export; `name` is the sheet name and the CSV file's stem."""
+
+    name: str  # "surveys", "purchases", "referrals"
+    headers: Sequence[str]
+    rows: Sequence[Sequence[object]]  # str, int, float, None, aware datetime or date
+
+    def __post_init__(self) -> None:
+        if not self.name or len(self.name) > MAX_SHEET_NAME:
+            raise ValueError(f"a table name is 1 to {MAX_SHEET_NAME} characters: {self.name!r}")
+        if _SHEET_NAME_FORBIDDEN.search(self.name) or self.name.startswith("'"):
+            raise ValueError(f"a table name cannot hold []:*?/\\ or start with ': {self.name!r}")
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a BOM and Excel's dialect (comma, CRLF): Excel then opens Russian intact."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, dialect="excel")
+    writer.writerow([_guard_formula(header) for header in table.headers])
+    for row in _checked_rows(table):
+        writer.writerow([_csv_value(value) for value in row])
+    return text.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(tables: Sequence[Table]) -> bytes:
+    """One sheet per table: bold frozen header, columns sized to the first rows' content."""
+    if not tables:
+        raise ValueError("an XLSX export needs at least one table")
+    names = [table.name.casefold() for table in tables]
+    if len(set(names)) != len(names):
+        raise ValueError("sheet names must differ (Excel ignores case)")
+    # Its sheets spill to temp files until saved, so a failure must still save to clean them up.
+    workbook = Workbook(write_only=True)
+    try:
+        for table in tables:
+            _write_sheet(workbook.create_sheet(title=table.name), table)
+    except BaseException:
+        with suppress(Exception):
+            workbook.save(io.BytesIO())
+        raise
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> None:
+    # Write-only sheets take column sizes and panes only before the first row.
+    for index, width in enumerate(_column_widths(table), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header: list[Cell] = []
+    for name in table.headers:
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(name))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in _checked_rows(table):
+        sheet.append([_xlsx_value(value) for value in row])
+
+
+def _checked_rows(table: Table) -> Iterator[Sequence[object]]:
+    width = len(table.headers)
+    for number, row in enumerate(table.rows, start=1):
+        if len(row) != width:
+            raise ValueError(f"table {table.name!r} row {number} has {len(row)} cells, not {width}")
+        yield row
+
+
+def _guard_formula(text: str) -> str:
+    """A leading `'` makes spreadsheet apps show the text instead of evaluating it."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"export datetimes must be timezone-aware, got {moment!r}")
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _guard_formula(value)
+    if isinstance(value, datetime):
+        return _utc_naive(value).strftime(_DATETIME_TEXT)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return value
+    raise TypeError(f"cannot export a {type(value).__name__} cell")
+
+
+def _xlsx_value(value: object) -> XlsxValue:
+    # bool is an int: openpyxl writes it as a boolean cell, which is what we want.
+    if value is None or isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        # XML reads a bare CR back as LF, so write LF line ends and read what was written.
+        guarded = _guard_formula(_XML_ILLEGAL.sub("", value))
+        return guarded.replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, datetime):
+        return _utc_naive(value)
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"cannot export a {type(value).__name__} cell")
+
+
+def _column_widths(table: Table) -> list[float]:
+    """Widths in characters from the header and a sample of rows, capped so text wraps sanely."""
+    widths = [_text_width(header) for header in table.headers]
+    for row in table.rows[:_WIDTH_SAMPLE_ROWS]:
+        for index, value in enumerate(row[: len(widths)]):
+            widths[index] = max(widths[index], _text_width(value))
+    return [min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH) for width in widths]
+
+
+def _text_width(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return _DATETIME_WIDTH
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return max((len(line) for line in text.splitlines()), default=0)

@@ -1,0 +1,30 @@
+"""A span of time the figures are computed over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open span of time [start, end), both aware."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError("a period must end after it starts")
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period(self.start - self.length, self.start)
+
+    @classmethod
+    def ending(cls, end: datetime, length: timedelta) -> Period:
+        return cls(end - length, end)

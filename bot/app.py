@@ -19,9 +19,11 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.alerts import AlertNotifier
 from bot.commands import publish_customer_menu, publish_staff_menu
 from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
+from bot.digest import DigestService
 from bot.handlers import routers
 from bot.inflight import InFlightUpdates
 from bot.roles import Roles
@@ -89,8 +91,10 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     roles = Roles.from_ids(settings.owner_ids, settings.admin_ids)
     sender = RateLimitedSender(rate_per_second=settings.send_rate)
     conversation = SurveyConversation(db, clock, sender)
+    alerts = AlertNotifier(db, clock, roles, sender, settings.tz)
+    digests = DigestService(db, settings, clock, roles, sender)
     scheduler = create_scheduler(settings.tz)
-    jobs = Jobs(bot, db, conversation, clock, settings)
+    jobs = Jobs(bot, db, conversation, clock, settings, alerts=alerts, digests=digests)
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     configured_secret = settings.qr_secret.get_secret_value().encode()
     qr_secret = configured_secret or await get_or_create_secret(db, "qr_secret")
@@ -104,6 +108,8 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         roles=roles,
         conversation=conversation,
         qr_secret=qr_secret,
+        alerts=alerts,
+        digests=digests,
     )
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
@@ -14,3 +16,15 @@ class AnswerCallback(CallbackData, prefix="a"):
     survey_id: int = Field(ge=1, le=MAX_ROW_ID)  # a forged id beyond SQLite's range is invalid
     question: Question
     value: str
+
+
+class AlertAction(StrEnum):
+    CLAIM = "claim"  # "I'll handle it"
+    RESOLVE = "resolve"
+
+
+class AlertCallback(CallbackData, prefix="al"):
+    """A staff button on a detractor alert."""
+
+    alert_id: int = Field(ge=1, le=MAX_ROW_ID)
+    action: AlertAction

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from scheduler.digest_schedule import OFF as DIGEST_OFF
+from scheduler.digest_schedule import DigestSchedule, parse_digest_schedule
 from scheduler.quiet_hours import OFF, QuietHours, parse_quiet_hours
 from storage.intake import SurveyRules
 
@@ -93,6 +95,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr = SecretStr("")
     qr_secret: SecretStr = SecretStr("")
+    digest_schedule: str = "mon 09:00"
+    churn_after_days: int = Field(default=180, ge=1, le=3650)
+    alert_remind_after: timedelta = timedelta(hours=24)
 
     @field_validator("owner_ids", "admin_ids", mode="before")
     @classmethod
@@ -100,7 +105,12 @@ class Settings(BaseSettings):
         return _parse_id_list(value)
 
     @field_validator(
-        "survey_delay", "dispatch_interval", "reminder_after", "survey_expires_after", mode="before"
+        "survey_delay",
+        "dispatch_interval",
+        "reminder_after",
+        "survey_expires_after",
+        "alert_remind_after",
+        mode="before",
     )
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
@@ -118,6 +128,12 @@ class Settings(BaseSettings):
     def _quiet_hours(cls, value: str) -> str:
         window = parse_quiet_hours(value)
         return OFF if window is None else str(window)
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _digest_schedule(cls, value: str) -> str:
+        schedule = parse_digest_schedule(value)
+        return DIGEST_OFF if schedule is None else str(schedule)
 
     @field_validator("survey_expires_after")
     @classmethod
@@ -166,6 +182,14 @@ class Settings(BaseSettings):
     @property
     def quiet_window(self) -> QuietHours | None:
         return parse_quiet_hours(self.quiet_hours)
+
+    @property
+    def digest(self) -> DigestSchedule | None:
+        return parse_digest_schedule(self.digest_schedule)
+
+    @property
+    def churn_after(self) -> timedelta:
+        return timedelta(days=self.churn_after_days)
 
     @property
     def survey_throttle(self) -> timedelta | None:

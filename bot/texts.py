@@ -56,6 +56,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "/purchase &lt;telegram_user_id&gt; &lt;amount&gt; [order_id] — register a purchase; "
             "the customer gets a survey {delay} later\n"
             "/qr [store] — a QR code for the counter or receipts\n"
+            "/stats [7d|30d|90d|all] — the headline figures\n"
+            "/digest — the digest of the last 7 days, now\n"
+            "/export [csv|xlsx] — every survey, purchase and referral as a file\n"
             "A .csv file — import purchases"
         ),
         "q_nps": (
@@ -143,6 +146,102 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "What I can do",
         "cmd_purchase": "Register a purchase",
         "cmd_qr": "QR code for a store",
+        "cmd_stats": "Headline figures: /stats 7d|30d|90d|all",
+        "cmd_digest": "The digest for the last 7 days, now",
+        "cmd_export": "Export all answers: /export csv|xlsx",
+        # detractor alerts
+        "alert_title": "🚨 <b>Detractor: {score}/10</b>",
+        "alert_customer": "Customer: {customer}",
+        "alert_no_name": "no name",
+        "alert_phone": "Phone: {phone}",
+        "alert_order": "Order: {order} · store: {store}",
+        "alert_time": "Answered: {time}",
+        "alert_comment": "What to fix: «{comment}»",
+        "alert_no_comment": "No comment yet: it will appear here when the customer writes one.",
+        "alert_claimed": "🙋 {who} is handling it.",
+        "alert_resolved": "✅ Resolved by {who}.",
+        "btn_alert_claim": "I'll handle it",
+        "btn_alert_resolve": "Resolved",
+        "alert_reminder": "⏰ This detractor alert is still open after {hours} h.",
+        "alert_claim_ok": "Noted: you are handling it.",
+        "alert_resolve_ok": "Marked as resolved.",
+        "alert_already_resolved": "This alert is resolved already.",
+        "alert_gone": "This alert no longer exists.",
+        # figures
+        "verdict_aim": "✅ meets the aim",
+        "verdict_industry": "➖ industry level",
+        "verdict_below": "⚠️ below the industry",
+        "dur_minutes": "{n} min",
+        "dur_hours": "{n} h",
+        "dur_days": "{n} days",
+        "nps_none": "<b>NPS</b>: no answers in this period.",
+        "nps_line": (
+            "<b>NPS {score}</b> (promoters {promoters} · passives {passives} · "
+            "detractors {detractors}; {total} answers)"
+        ),
+        "nps_too_few": "Too few answers to judge.",
+        "nps_interval": "Few answers ({total}): the true NPS is likely between {low} and {high}.",
+        "nps_reference": "Industry 30–50, aim above 50: {verdict}",
+        "nps_no_previous": "No NPS in the previous period to compare with.",
+        "nps_change": "Change: {delta} against the previous period ({previous}).",
+        "csat_line": "<b>CSAT {average}</b> / 5 ({share}% gave 4–5; {total} answers)",
+        "csat_none": "<b>CSAT</b>: no answers in this period.",
+        "satisfied_line": "100% satisfied: {share}% ({yes} of {total})",
+        "funnel_none": "No surveys were sent in this period.",
+        "funnel_line": (
+            "Surveys sent: {sent} · answered: {answered} ({response}) · "
+            "completed: {completed} ({completion} of started) · with comments: {comments}"
+        ),
+        "loyalty_title": "<b>Loyalty</b>",
+        "retention_none": "Retention: no customers at the start of the period to measure it.",
+        "retention_line": (
+            "Retention {crr}%, churn {churn}% (customers at start {start}, at end {end}, "
+            "new {new}). Industry 60–70%, aim above 70%: {verdict}"
+        ),
+        "purchases_none": "No purchases in this period.",
+        "purchases_line": (
+            "Purchases: {purchases} by {customers} customers · repeat purchase rate {repeat}% "
+            "· purchase frequency {frequency}"
+        ),
+        "average_check": "Average check: {amount}",
+        "per_year_line": (
+            "Purchases per customer per year: {value} (last 365 days). Industry 3.5, aim 4 or "
+            "more: {verdict}"
+        ),
+        "clv_line": (
+            "CLV: {clv} (average check × purchases per year × lifetime of {years} years, "
+            "estimated as 1 / yearly churn, at most 10)"
+        ),
+        "stores_title": "<b>By store</b>",
+        "store_line": "{store}: {purchases} purchases · NPS {nps} ({total} answers)",
+        "stores_more": "… and {count} more stores (all of them are in /export).",
+        "fixes_title": "<b>What to fix</b> (latest)",
+        "upsells_title": "<b>What customers would buy</b> (latest)",
+        "comment_line": "• {when} {who}: «{text}»",
+        "referrals_title": "<b>Referrals collected: {count}</b>",
+        "referral_line": "• from {who}: {about}",
+        "alerts_open": "🚨 <b>Open detractor alerts: {count}</b>",
+        "alert_open_line": "• {score}/10 from {who}, {when}",
+        "alerts_all_closed": "All detractor alerts of the period are resolved.",
+        "alerts_response": "Median time to the first response: {median} ({raised} alerts).",
+        "digest_title": "📊 <b>Weekly digest</b> · {span}",
+        "digest_daily_title": "📊 <b>Daily digest</b> · {span}",
+        "digest_now_title": "📊 <b>Digest for the last 7 days</b> · {span}",
+        "digest_quiet": "A quiet period: no purchases, surveys or answers.",
+        "digest_chart": "NPS and CSAT by week, last 12 weeks",
+        "stats_title": "📈 <b>Figures: {label}</b> · {span}",
+        "stats_label_7d": "last 7 days",
+        "stats_label_30d": "last 30 days",
+        "stats_label_90d": "last 90 days",
+        "stats_label_all": "all time",
+        "stats_usage": "Usage: /stats [7d|30d|90d|all] (30d if left out).",
+        "stats_empty": "Nothing recorded yet: no purchases and no answers.",
+        "export_usage": "Usage: /export [csv|xlsx] (xlsx if left out).",
+        "export_caption": (
+            "Export of {surveys} surveys, {purchases} purchases, {referrals} referrals. "
+            "Times are in UTC."
+        ),
+        "export_working": "Preparing the export…",
     },
     "ru": {
         "welcome": (
@@ -181,6 +280,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "/purchase &lt;telegram_user_id&gt; &lt;сумма&gt; [номер_заказа] — зарегистрировать "
             "покупку; клиент получит опрос через {delay}\n"
             "/qr [магазин] — QR-код для кассы или чеков\n"
+            "/stats [7d|30d|90d|all] — главные показатели\n"
+            "/digest — сводка за последние 7 дней, сейчас\n"
+            "/export [csv|xlsx] — все опросы, покупки и рекомендации файлом\n"
             "Файл .csv — импорт покупок"
         ),
         "q_nps": (
@@ -265,6 +367,102 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "Что я умею",
         "cmd_purchase": "Зарегистрировать покупку",
         "cmd_qr": "QR-код магазина",
+        "cmd_stats": "Главные показатели: /stats 7d|30d|90d|all",
+        "cmd_digest": "Сводка за последние 7 дней — сейчас",
+        "cmd_export": "Выгрузить все ответы: /export csv|xlsx",
+        # detractor alerts
+        "alert_title": "🚨 <b>Критик: {score}/10</b>",
+        "alert_customer": "Клиент: {customer}",
+        "alert_no_name": "без имени",
+        "alert_phone": "Телефон: {phone}",
+        "alert_order": "Заказ: {order} · магазин: {store}",
+        "alert_time": "Ответ получен: {time}",
+        "alert_comment": "Что исправить: «{comment}»",
+        "alert_no_comment": "Комментария пока нет: он появится здесь, когда клиент его напишет.",
+        "alert_claimed": "🙋 Занимается: {who}.",
+        "alert_resolved": "✅ Решено: {who}.",
+        "btn_alert_claim": "Беру на себя",
+        "btn_alert_resolve": "Решено",
+        "alert_reminder": "⏰ Сигнал о критике всё ещё открыт спустя {hours} ч.",
+        "alert_claim_ok": "Отмечено: этим занимаетесь вы.",
+        "alert_resolve_ok": "Отмечено как решённое.",
+        "alert_already_resolved": "Этот сигнал уже закрыт.",
+        "alert_gone": "Этого сигнала больше нет.",
+        # figures
+        "verdict_aim": "✅ цель достигнута",
+        "verdict_industry": "➖ уровень отрасли",
+        "verdict_below": "⚠️ ниже отрасли",
+        "dur_minutes": "{n} мин",
+        "dur_hours": "{n} ч",
+        "dur_days": "{n} дн.",
+        "nps_none": "<b>NPS</b>: за период ответов нет.",
+        "nps_line": (
+            "<b>NPS {score}</b> (промоутеры {promoters} · нейтралы {passives} · "
+            "критики {detractors}; ответов: {total})"
+        ),
+        "nps_too_few": "Слишком мало ответов, чтобы судить.",
+        "nps_interval": "Ответов мало ({total}): истинный NPS скорее всего между {low} и {high}.",
+        "nps_reference": "В отрасли 30–50, цель — выше 50: {verdict}",
+        "nps_no_previous": "В прошлом периоде NPS нет — не с чем сравнить.",
+        "nps_change": "Изменение: {delta} к прошлому периоду ({previous}).",
+        "csat_line": "<b>CSAT {average}</b> / 5 ({share}% поставили 4–5; ответов: {total})",
+        "csat_none": "<b>CSAT</b>: за период ответов нет.",
+        "satisfied_line": "Довольны на 100%: {share}% ({yes} из {total})",
+        "funnel_none": "За период опросы не отправлялись.",
+        "funnel_line": (
+            "Опросов отправлено: {sent} · ответили: {answered} ({response}) · "
+            "завершили: {completed} ({completion} начатых) · с комментариями: {comments}"
+        ),
+        "loyalty_title": "<b>Лояльность</b>",
+        "retention_none": "Удержание: на начало периода нет клиентов, не из чего считать.",
+        "retention_line": (
+            "Удержание {crr}%, отток {churn}% (клиентов на начало {start}, на конец {end}, "
+            "новых {new}). В отрасли 60–70%, цель — выше 70%: {verdict}"
+        ),
+        "purchases_none": "За период покупок нет.",
+        "purchases_line": (
+            "Покупок: {purchases} у {customers} клиентов · доля повторных покупателей {repeat}% "
+            "· частота покупок {frequency}"
+        ),
+        "average_check": "Средний чек: {amount}",
+        "per_year_line": (
+            "Покупок на клиента в год: {value} (последние 365 дней). В отрасли 3,5, цель — "
+            "от 4: {verdict}"
+        ),
+        "clv_line": (
+            "CLV: {clv} (средний чек × покупок в год × срок жизни клиента {years} г., "
+            "оценён как 1 / годовой отток, не более 10)"
+        ),
+        "stores_title": "<b>По магазинам</b>",
+        "store_line": "{store}: покупок {purchases} · NPS {nps} (ответов: {total})",
+        "stores_more": "… и ещё магазинов: {count} (все — в /export).",
+        "fixes_title": "<b>Что исправить</b> (последние)",
+        "upsells_title": "<b>Что клиенты купили бы ещё</b> (последние)",
+        "comment_line": "• {when} {who}: «{text}»",
+        "referrals_title": "<b>Рекомендаций получено: {count}</b>",
+        "referral_line": "• от {who}: {about}",
+        "alerts_open": "🚨 <b>Открытых сигналов о критиках: {count}</b>",
+        "alert_open_line": "• {score}/10 от {who}, {when}",
+        "alerts_all_closed": "Все сигналы о критиках за период закрыты.",
+        "alerts_response": "Медианное время до первой реакции: {median} (сигналов: {raised}).",
+        "digest_title": "📊 <b>Сводка за неделю</b> · {span}",
+        "digest_daily_title": "📊 <b>Сводка за день</b> · {span}",
+        "digest_now_title": "📊 <b>Сводка за последние 7 дней</b> · {span}",
+        "digest_quiet": "Тихий период: ни покупок, ни опросов, ни ответов.",
+        "digest_chart": "NPS и CSAT по неделям, последние 12 недель",
+        "stats_title": "📈 <b>Показатели: {label}</b> · {span}",
+        "stats_label_7d": "последние 7 дней",
+        "stats_label_30d": "последние 30 дней",
+        "stats_label_90d": "последние 90 дней",
+        "stats_label_all": "всё время",
+        "stats_usage": "Формат: /stats [7d|30d|90d|all] (по умолчанию 30d).",
+        "stats_empty": "Пока ничего нет: ни покупок, ни ответов.",
+        "export_usage": "Формат: /export [csv|xlsx] (по умолчанию xlsx).",
+        "export_caption": (
+            "Выгрузка: опросов {surveys}, покупок {purchases}, рекомендаций {referrals}. "
+            "Время — UTC."
+        ),
+        "export_working": "Готовлю выгрузку…",
     },
 }
 

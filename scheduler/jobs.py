@@ -1,20 +1,26 @@
-"""The periodic jobs: send due surveys, resume stalled ones, tidy up."""
+"""The periodic jobs: send due surveys, resume stalled ones, alerts and digests, tidy up."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiogram import Bot
 
+from bot.alerts import AlertNotifier
 from bot.config import Settings
 from bot.conversation import SurveyConversation
+from bot.digest import DigestService
 from storage import updates
 from storage.clock import Clock
 from storage.database import Database
 
 log = logging.getLogger(__name__)
+
+BATCHES_PER_SECOND = 4
 
 STALLED_AFTER = timedelta(minutes=1)
 """A question undelivered this long after the survey moved is asked again."""
@@ -28,8 +34,13 @@ class Jobs:
         conversation: SurveyConversation,
         clock: Clock,
         settings: Settings,
+        *,
+        alerts: AlertNotifier,
+        digests: DigestService,
     ) -> None:
         self._bot = bot
+        self._alerts = alerts
+        self._digests = digests
         self._db = db
         self._conversation = conversation
         self._clock = clock
@@ -52,18 +63,34 @@ class Jobs:
         await conversation.expire_overdue(bot, now - settings.survey_expires_after)
         window = settings.quiet_window
         if window is None or not window.covers(now, settings.tz):
-            # About a second of sending per batch, so a stop never waits long for the tick.
-            batch = max(1, int(settings.send_rate))
-            while not self._stopping and await conversation.dispatch_due(bot, batch) == batch:
-                pass
+            # A quarter of a second of sending per batch: preparing a batch is a burst of
+            # work that delays the sender's next slot, so bursts are kept small, and a stop
+            # never waits long for the tick.
+            batch = max(1, math.ceil(settings.send_rate / BATCHES_PER_SECOND))
+            await self._in_pipeline(lambda: conversation.dispatch_due(bot, batch), batch)
             reminded_before = now - settings.reminder_after
-            while (
-                not self._stopping
-                and await conversation.send_reminders(bot, reminded_before, batch) == batch
-            ):
-                pass
+            await self._in_pipeline(
+                lambda: conversation.send_reminders(bot, reminded_before, batch), batch
+            )
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
         await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
+        # So do the owners' alerts and digests: quiet hours protect customers.
+        await self._alerts.redeliver_owed(bot)
+        await self._alerts.send_reminders(bot, settings.alert_remind_after)
+        await self._digests.send_due(bot)
+
+    async def _in_pipeline(self, send_batch: Callable[[], Awaitable[int]], batch: int) -> None:
+        """Run `send_batch` until it finds less than a full batch, two batches at a time.
+
+        While one batch waits for the last of its sends, the next is already claimed and
+        queued at the sender, so the sender never idles between batches.
+        """
+
+        async def worker() -> None:
+            while not self._stopping and await send_batch() == batch:
+                pass
+
+        await asyncio.gather(worker(), worker())
 
     async def housekeeping(self) -> None:
         async with self._busy, self._db.transaction() as conn:

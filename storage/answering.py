@@ -14,7 +14,7 @@ from enum import Enum
 
 import aiosqlite
 
-from storage import answers, customers, referrals, surveys, updates
+from storage import alerts, answers, customers, referrals, surveys, updates
 from storage.database import Database
 from storage.models import (
     Answer,
@@ -42,6 +42,7 @@ class AnswerResult:
     survey: Survey | None = None  # the survey after the answer, when recorded
     customer: Customer | None = None
     answered_prompt_id: int | None = None  # the message that asked the answered question
+    alert_id: int | None = None  # the detractor alert this answer opened
 
 
 async def record(
@@ -69,10 +70,13 @@ async def record(
         if not await surveys.advance(conn, survey.id, answer.question, to_step, now):
             return AnswerResult(Outcome.NOT_WAITING, survey, customer)
         await answers.insert(conn, survey.id, answer, now)
+        alert_id = None
+        if alerts.is_detractor(answer):
+            alert_id = await alerts.open_for(conn, survey.id, answer.score or 0, now)
         if answer.question is Question.REFERRAL:
             await _store_referral(conn, customer, survey, answer, contact, now)
         updated = await surveys.get(conn, survey.id)
-    return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id)
+    return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id, alert_id)
 
 
 async def _store_referral(

@@ -83,10 +83,14 @@ class Database:
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> Any:
-    async with conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    """The first row of a query meant to return at most one row, or None.
+
+    `execute_fetchall` runs the query and fetches in one trip to the connection's thread;
+    execute, fetchone and close would take three.
+    """
+    rows = await conn.execute_fetchall(sql, params)
+    return next(iter(rows), None)
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> list[Any]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    return list(await conn.execute_fetchall(sql, params))

@@ -16,3 +16,13 @@ async def get_or_create_secret(db: Database, key: str, nbytes: int = 32) -> byte
         value = secrets.token_bytes(nbytes)
         await conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value.hex()))
         return value
+
+
+async def get_or_set(db: Database, key: str, value: str) -> str:
+    """The value kept under `key`; `value` is kept (and returned) if there was none."""
+    async with db.transaction() as conn:
+        row = await fetch_one(conn, "SELECT value FROM meta WHERE key = ?", (key,))
+        if row is not None:
+            return str(row["value"])
+        await conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return value

@@ -183,7 +183,44 @@ CREATE TABLE meta (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA, INTAKE_AND_DELIVERY)
+# What owners get: detractor alerts and their messages, the digests sent, and indexes that
+# let the metrics be SQL aggregates over index ranges.
+INSIGHT = """
+CREATE TABLE alerts (
+    id          INTEGER PRIMARY KEY,
+    survey_id   INTEGER NOT NULL UNIQUE REFERENCES surveys(id),
+    score       INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    claimed_by  INTEGER,
+    claimed_at  TEXT,
+    resolved_by INTEGER,
+    resolved_at TEXT,
+    reminded_at TEXT
+);
+CREATE INDEX alerts_open ON alerts(resolved_at, created_at);
+
+CREATE TABLE alert_messages (
+    alert_id   INTEGER NOT NULL REFERENCES alerts(id),
+    chat_id    INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (alert_id, chat_id)
+);
+
+CREATE TABLE digests (
+    period_start TEXT NOT NULL,
+    chat_id      INTEGER NOT NULL,
+    claimed_at   TEXT NOT NULL,
+    sent_at      TEXT,
+    PRIMARY KEY (period_start, chat_id)
+);
+
+CREATE INDEX answers_question_time ON answers(question, answered_at, score);
+CREATE INDEX purchases_time ON purchases(purchased_at, customer_id);
+CREATE INDEX surveys_sent ON surveys(sent_at);
+CREATE INDEX referrals_time ON referrals(created_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA, INTAKE_AND_DELIVERY, INSIGHT)
 
 
 class SchemaTooNewError(RuntimeError):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import customer, errors, fallback, staff
+from bot.handlers import customer, errors, fallback, insight, staff
 
 
 def routers() -> list[Router]:
     return [
         errors.build_router(),
         staff.build_router(),
+        insight.build_router(),
         customer.build_router(),
         fallback.build_router(),
     ]

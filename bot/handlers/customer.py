@@ -22,6 +22,7 @@ from aiogram.types import (
 )
 
 from bot import answers
+from bot.alerts import AlertNotifier
 from bot.callbacks import AnswerCallback
 from bot.commands import publish_staff_menu
 from bot.config import Settings, format_duration
@@ -163,6 +164,7 @@ async def button_answer(
     db: Database,
     conversation: SurveyConversation,
     clock: Clock,
+    alerts: AlertNotifier,
 ) -> None:
     language = language_for(query.from_user.language_code)
     answer = answers.from_button(callback_data)
@@ -182,6 +184,7 @@ async def button_answer(
         await _answer_query(query, None)
         label = answers.button_label(answer, result.customer.language)
         await conversation.after_answer(bot, result, answer.question, label)
+        await alerts.on_answer(bot, callback_data.survey_id, answer.question, result.alert_id)
         return
     refusal = {
         Outcome.NOT_WAITING: "cb_already_answered",
@@ -214,6 +217,7 @@ async def text_answer(
     db: Database,
     conversation: SurveyConversation,
     clock: Clock,
+    alerts: AlertNotifier,
 ) -> None:
     waiting = await _waiting(message, bot, db, conversation)
     if waiting is None:
@@ -228,7 +232,7 @@ async def text_answer(
         await conversation.ask(bot, waiting.customer, waiting.survey, lead=refusal)
     else:
         answer = answers.from_text(question, text)
-        await _take(message, event_update, bot, db, conversation, clock, waiting, answer)
+        await _take(message, event_update, bot, db, conversation, clock, alerts, waiting, answer)
 
 
 async def own_phone(message: Message, db: Database, clock: Clock) -> None:
@@ -262,6 +266,7 @@ async def contact_answer(
     db: Database,
     conversation: SurveyConversation,
     clock: Clock,
+    alerts: AlertNotifier,
 ) -> None:
     waiting = await _waiting(message, bot, db, conversation)
     if waiting is None:
@@ -278,7 +283,7 @@ async def contact_answer(
     )
     answer = Answer(Question.REFERRAL, choice=Choice.CONTACT)
     await _take(
-        message, event_update, bot, db, conversation, clock, waiting, answer, contact=contact
+        message, event_update, bot, db, conversation, clock, alerts, waiting, answer, contact
     )
 
 
@@ -327,6 +332,7 @@ async def _take(
     db: Database,
     conversation: SurveyConversation,
     clock: Clock,
+    alerts: AlertNotifier,
     waiting: Waiting,
     answer: Answer,
     contact: Contact | None = None,
@@ -345,6 +351,7 @@ async def _take(
     if result.outcome is Outcome.RECORDED:
         label = contact.name if contact else None
         await conversation.after_answer(bot, result, answer.question, label)
+        await alerts.on_answer(bot, waiting.survey.id, answer.question, result.alert_id)
     else:
         log.info("update %s not recorded: %s", event_update.update_id, result.outcome.value)
 

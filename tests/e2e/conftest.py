@@ -42,6 +42,7 @@ class Harness:
             "survey_delay": "0",
             "dispatch_interval": "1s",
             "quiet_hours": "off",  # tests run at any hour; quiet hours have their own tests
+            "digest_schedule": "off",  # the scheduled digest has its own tests
             **self.overrides,
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -89,4 +89,12 @@ async def test_command_menus_are_published(running: Harness) -> None:
     )
     await running.emulator.wait_for(lambda: (scope, "") in running.emulator.commands)
     staff_menu = running.emulator.commands[(scope, "")]
-    assert [c["command"] for c in staff_menu] == ["start", "help", "purchase", "qr"]
+    assert [c["command"] for c in staff_menu] == [
+        "start",
+        "help",
+        "purchase",
+        "qr",
+        "stats",
+        "digest",
+        "export",
+    ]

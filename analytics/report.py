@@ -1,0 +1,119 @@
+"""The figures of one period, as the digest, /stats and the chart show them.
+
+Plain data: storage.insight fills it with SQL aggregates, bot.report_text renders it.
+The derived yearly figures (purchases per year, lifetime, CLV) are computed here, from the
+trailing 365 days that end with the period, so a weekly digest still shows yearly loyalty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from analytics.loyalty import (
+    YEAR,
+    PurchaseStats,
+    Retention,
+    clv_minor,
+    lifetime_years,
+    purchases_per_year,
+)
+from analytics.nps import NpsSummary
+from analytics.period import Period
+from analytics.survey_metrics import CsatSummary, SurveyFunnel, percent
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A free-text answer, with the first name of whoever wrote it."""
+
+    answered_at: datetime
+    text: str
+    customer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralNote:
+    created_at: datetime
+    kind: str  # text, contact or link
+    name: str | None
+    phone: str | None
+    note: str | None
+    referrer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFigures:
+    store: str
+    purchases: int
+    nps: NpsSummary
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlert:
+    id: int
+    score: int
+    created_at: datetime
+    customer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFigures:
+    open_count: int
+    oldest_open: list[OpenAlert]
+    raised: int  # alerts raised in the period
+    median_first_response: timedelta | None  # from raising to "I'll handle it" or resolved
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    period: Period
+    currency: str
+    nps: NpsSummary
+    previous_nps: NpsSummary
+    csat: CsatSummary
+    previous_csat: CsatSummary
+    satisfied_yes: int
+    satisfied_answers: int
+    funnel: SurveyFunnel
+    retention: Retention
+    purchases: PurchaseStats
+    year_purchases: PurchaseStats
+    year_retention: Retention
+    stores: list[StoreFigures] = field(default_factory=list)
+    fixes: list[Comment] = field(default_factory=list)
+    upsells: list[Comment] = field(default_factory=list)
+    referrals: int = 0
+    referral_notes: list[ReferralNote] = field(default_factory=list)
+    alerts: AlertFigures = field(default_factory=lambda: AlertFigures(0, [], 0, None))
+
+    @property
+    def satisfied_share(self) -> float | None:
+        """Share of customers who said they are 100% satisfied."""
+        return percent(self.satisfied_yes, self.satisfied_answers)
+
+    @property
+    def purchases_per_year(self) -> float | None:
+        return purchases_per_year(self.year_purchases, YEAR)
+
+    @property
+    def lifetime_years(self) -> float | None:
+        """1 / yearly churn (trailing 365 days), capped at 10 years; see analytics.loyalty."""
+        return lifetime_years(self.year_retention.churn)
+
+    @property
+    def clv_minor(self) -> float | None:
+        return clv_minor(
+            self.year_purchases.average_check_minor, self.purchases_per_year, self.lifetime_years
+        )
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing happened: no purchase, no survey sent, no answer, no alert."""
+        return (
+            self.purchases.purchases == 0
+            and self.funnel.sent == 0
+            and self.nps.total == 0
+            and self.csat.count == 0
+            and self.alerts.raised == 0
+        )

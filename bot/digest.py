@@ -1,0 +1,135 @@
+"""The owners' digest: figures as text, the 12-week chart as a photo, each period once.
+
+The scheduler's tick asks `send_due` whether the latest slot of DIGEST_SCHEDULE has an
+owner who has not had its digest; a digest is recorded as sent right after it went out,
+so a restart (or a slot missed while the bot was down) sends it once. Slots before the
+bot's very first check are not owed: a new install waits for its first slot. A crash in the
+moment between sending and recording would send it again: for an owner a repeated digest
+is better than a missing one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.types import BufferedInputFile
+
+from analytics.chart import render_weekly_chart
+from analytics.period import Period
+from analytics.report import Report
+from bot.alerts import staff_language
+from bot.config import Settings
+from bot.report_text import digest_messages
+from bot.roles import Roles
+from bot.texts import t
+from scheduler.sender import RateLimitedSender, SendOutcome
+from storage import digests, insight, meta
+from storage.clock import Clock, from_db, to_db
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+WEEK = timedelta(days=7)
+CHART_WEEKS = 12
+DIGESTS_SINCE = "digests_since"
+ON_DEMAND = timedelta(days=7)
+"""/digest covers the seven days up to the moment it is asked for."""
+
+
+class DigestService:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        roles: Roles,
+        sender: RateLimitedSender,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+        self._roles = roles
+        self._sender = sender
+        self._since: datetime | None = None
+        self._warned: set[tuple[datetime, int]] = set()
+
+    async def report(self, period: Period) -> Report:
+        return await insight.report(
+            self._db.reader,
+            period,
+            currency=self._settings.currency,
+            churn_after=self._settings.churn_after,
+        )
+
+    async def chart(self, period: Period, language: str) -> bytes:
+        """NPS and CSAT for each of the 12 weeks that end with `period`."""
+        weeks = [
+            Period.ending(period.end - WEEK * back, WEEK) for back in reversed(range(CHART_WEEKS))
+        ]
+        points = await insight.weekly_points(self._db.reader, weeks, self._settings.tz)
+        return await asyncio.to_thread(render_weekly_chart, points, language)
+
+    async def send_now(self, bot: Bot, chat_id: int, language: str) -> None:
+        """`/digest`: the last seven days up to now, to whoever asked."""
+        period = Period.ending(self._clock(), ON_DEMAND)
+        await self._send(bot, chat_id, language, period, "digest_now_title")
+
+    async def send_due(self, bot: Bot) -> int:
+        """Send the digest of the latest slot to every owner who has not had it; how many."""
+        schedule = self._settings.digest
+        if schedule is None or not self._roles.owner_ids:
+            return 0
+        tz, now = self._settings.tz, self._clock()
+        slot = schedule.latest_slot(now, tz)
+        if slot < await self._owed_since(now):
+            return 0  # the slot came before this bot's first digest check: nothing was missed
+        period = schedule.period_for(slot, tz)
+        owed = await digests.unsent(self._db.reader, period.start, self._roles.owner_ids)
+        title = "digest_title" if schedule.days == 7 else "digest_daily_title"
+        sent = 0
+        for owner_id in owed:
+            language = await staff_language(self._db, owner_id)
+            if await self._send(bot, owner_id, language, period, title):
+                async with self._db.transaction() as conn:
+                    await digests.mark_sent(conn, period.start, owner_id, self._clock())
+                sent += 1
+        if sent:
+            log.info("digest for the period from %s sent to %s owners", period.start, sent)
+        return sent
+
+    async def _owed_since(self, now: datetime) -> datetime:
+        """Digests are owed from the first time the bot looked for one, not from before."""
+        if self._since is None:
+            self._since = from_db(await meta.get_or_set(self._db, DIGESTS_SINCE, to_db(now)))
+        return self._since
+
+    async def _send(
+        self, bot: Bot, chat_id: int, language: str, period: Period, title_key: str
+    ) -> bool:
+        report = await self.report(period)
+        texts = digest_messages(report, language, self._settings.tz, title_key)
+        for text in texts:
+            result = await self._sender.send(
+                chat_id, functools.partial(bot.send_message, chat_id, text)
+            )
+            if result.outcome is not SendOutcome.SENT:
+                # Owed until it goes out; say so once per period, not at every tick.
+                level = (
+                    logging.DEBUG if (period.start, chat_id) in self._warned else logging.WARNING
+                )
+                self._warned.add((period.start, chat_id))
+                log.log(level, "digest to %s not sent: %s", chat_id, result.error or result.outcome)
+                return False
+        picture = await self.chart(period, language)
+        photo = BufferedInputFile(picture, filename="digest.png")
+        result = await self._sender.send(
+            chat_id,
+            lambda: bot.send_photo(chat_id, photo, caption=t(language, "digest_chart")),
+        )
+        if result.outcome is not SendOutcome.SENT:
+            log.warning("digest chart to %s not sent: %s", chat_id, result.error or result.outcome)
+        return True

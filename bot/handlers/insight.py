@@ -1,0 +1,147 @@
+"""What owners and admins ask for: /stats, /digest, /export, and the alert buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from analytics.export import to_csv, to_xlsx
+from analytics.period import Period
+from bot.alerts import AlertNotifier
+from bot.callbacks import AlertAction, AlertCallback
+from bot.config import Settings
+from bot.digest import DigestService
+from bot.filters import IsStaff
+from bot.report_text import stats_message
+from bot.texts import language_for, t
+from storage import exports
+from storage.clock import Clock, from_db
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+INSIGHT_COMMANDS = ("stats", "digest", "export")
+
+STATS_PERIODS: dict[str, timedelta | None] = {
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+    "all": None,
+}
+DEFAULT_STATS_PERIOD = "30d"
+EXPORT_FORMATS = ("xlsx", "csv")
+
+
+def _language(message: Message | CallbackQuery) -> str:
+    return language_for(message.from_user.language_code if message.from_user else None)
+
+
+async def _first_recorded(db: Database) -> datetime | None:
+    """When the first purchase or answer was recorded: where `/stats all` starts."""
+    rows = await db.reader.execute_fetchall(
+        """SELECT MIN(first) FROM (
+               SELECT MIN(purchased_at) AS first FROM purchases
+               UNION ALL SELECT MIN(answered_at) FROM answers)"""
+    )
+    first = next(iter(rows))[0]
+    return None if first is None else from_db(first)
+
+
+async def stats(
+    message: Message,
+    command: CommandObject,
+    db: Database,
+    settings: Settings,
+    clock: Clock,
+    digests: DigestService,
+) -> None:
+    """`/stats [7d|30d|90d|all]`: the headline figures of the period, ending now."""
+    language = _language(message)
+    choice = (command.args or DEFAULT_STATS_PERIOD).strip().lower()
+    if choice not in STATS_PERIODS:
+        await message.answer(t(language, "stats_usage"))
+        return
+    now = clock()
+    length = STATS_PERIODS[choice]
+    if length is None:
+        first = await _first_recorded(db)
+        if first is None:
+            await message.answer(t(language, "stats_empty"))
+            return
+        length = max(now - first, timedelta(0)) + timedelta(seconds=1)  # `first` included
+    report = await digests.report(Period.ending(now, length))
+    label = t(language, f"stats_label_{choice}")
+    await message.answer(stats_message(report, language, settings.tz, label))
+
+
+async def digest(message: Message, bot: Bot, digests: DigestService) -> None:
+    """`/digest`: the digest of the last seven days, now, to the caller."""
+    assert message.from_user is not None
+    await digests.send_now(bot, message.chat.id, _language(message))
+
+
+async def export(message: Message, command: CommandObject, db: Database) -> None:
+    """`/export [csv|xlsx]`: every survey with its answers, the purchases and the referrals."""
+    language = _language(message)
+    choice = (command.args or EXPORT_FORMATS[0]).strip().lower()
+    if choice not in EXPORT_FORMATS:
+        await message.answer(t(language, "export_usage"))
+        return
+    tables = await exports.all_tables(db.reader)
+    caption = t(
+        language,
+        "export_caption",
+        surveys=len(tables[0].rows),
+        purchases=len(tables[1].rows),
+        referrals=len(tables[2].rows),
+    )
+    if choice == "xlsx":
+        data = await asyncio.to_thread(to_xlsx, tables)
+        await message.answer_document(
+            BufferedInputFile(data, filename="feedback.xlsx"), caption=caption
+        )
+        return
+    for index, table in enumerate(tables):
+        data = await asyncio.to_thread(to_csv, table)
+        await message.answer_document(
+            BufferedInputFile(data, filename=f"{table.name}.csv"),
+            caption=caption if index == 0 else None,
+        )
+    log.info("export (%s) sent to %s", choice, message.chat.id)
+
+
+async def alert_button(
+    query: CallbackQuery, callback_data: AlertCallback, bot: Bot, alerts: AlertNotifier
+) -> None:
+    """ "I'll handle it" and "Resolved" under a detractor alert."""
+    language = _language(query)
+    if callback_data.action is AlertAction.CLAIM:
+        changed = await alerts.claim(callback_data.alert_id, query.from_user.id)
+        reply = "alert_claim_ok" if changed else "alert_already_resolved"
+    else:
+        changed = await alerts.resolve(callback_data.alert_id, query.from_user.id)
+        reply = "alert_resolve_ok" if changed else "alert_already_resolved"
+    with suppress(TelegramBadRequest):
+        await query.answer(t(language, reply))
+    # Refresh even when nothing changed: a stale copy then shows the real state.
+    await alerts.refresh(bot, callback_data.alert_id)
+
+
+def build_router() -> Router:
+    """A fresh router per application (a router can belong to one dispatcher only)."""
+    router = Router(name="insight")
+    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+    router.callback_query.filter(IsStaff())
+    router.message.register(stats, Command("stats"))
+    router.message.register(digest, Command("digest"))
+    router.message.register(export, Command("export"))
+    router.callback_query.register(alert_button, AlertCallback.filter())
+    return router

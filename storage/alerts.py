@@ -1,0 +1,170 @@
+"""Detractor alerts: opened with the low score in the same transaction, then handled by staff.
+
+An alert belongs to one survey. It remembers who said "I'll handle it" and who resolved it,
+and which message shows it in each owner's chat, so every copy can be edited as it changes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import from_db, to_db
+from storage.database import fetch_all, fetch_one
+from storage.models import Answer, Question
+
+DETRACTOR_MAX = 6
+"""NPS answers up to this score open an alert (detractors are 0–6)."""
+
+
+def is_detractor(answer: Answer) -> bool:
+    return (
+        answer.question is Question.NPS
+        and answer.score is not None
+        and answer.score <= DETRACTOR_MAX
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """Everything an alert message shows; personal fields are for the owners' eyes only."""
+
+    id: int
+    survey_id: int
+    score: int
+    created_at: datetime
+    claimed_by: int | None
+    resolved_by: int | None
+    resolved_at: datetime | None
+    customer_telegram_id: int | None
+    customer_first_name: str | None
+    customer_last_name: str | None
+    customer_username: str | None
+    customer_phone: str | None
+    order_id: str | None
+    store: str | None
+    comment: str | None  # the answer to "what should we fix?", once given
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> AlertView:
+        return cls(
+            id=row["id"],
+            survey_id=row["survey_id"],
+            score=row["score"],
+            created_at=from_db(row["created_at"]),
+            claimed_by=row["claimed_by"],
+            resolved_by=row["resolved_by"],
+            resolved_at=from_db(row["resolved_at"]) if row["resolved_at"] else None,
+            customer_telegram_id=row["telegram_user_id"],
+            customer_first_name=row["first_name"],
+            customer_last_name=row["last_name"],
+            customer_username=row["username"],
+            customer_phone=row["phone"],
+            order_id=row["order_id"],
+            store=row["store"],
+            comment=row["comment"],
+        )
+
+
+_VIEW = """
+SELECT a.*, c.telegram_user_id, c.first_name, c.last_name, c.username, c.phone,
+       p.order_id, p.store,
+       (SELECT text FROM answers WHERE survey_id = a.survey_id AND question = 'fix') AS comment
+FROM alerts a
+JOIN surveys s ON s.id = a.survey_id
+JOIN customers c ON c.id = s.customer_id
+LEFT JOIN purchases p ON p.id = s.purchase_id
+"""
+
+
+async def open_for(
+    conn: aiosqlite.Connection, survey_id: int, score: int, now: datetime
+) -> int | None:
+    """Open the alert for a detractor's answer; its id, or None if it was open already."""
+    rows = await conn.execute_fetchall(
+        """INSERT INTO alerts (survey_id, score, created_at) VALUES (?, ?, ?)
+           ON CONFLICT (survey_id) DO NOTHING RETURNING id""",
+        (survey_id, score, to_db(now)),
+    )
+    for row in rows:
+        return int(row[0])
+    return None
+
+
+async def get(conn: aiosqlite.Connection, alert_id: int) -> AlertView | None:
+    row = await fetch_one(conn, _VIEW + "WHERE a.id = ?", (alert_id,))
+    return AlertView.from_row(row) if row else None
+
+
+async def for_survey(conn: aiosqlite.Connection, survey_id: int) -> AlertView | None:
+    row = await fetch_one(conn, _VIEW + "WHERE a.survey_id = ?", (survey_id,))
+    return AlertView.from_row(row) if row else None
+
+
+async def claim(conn: aiosqlite.Connection, alert_id: int, user_id: int, now: datetime) -> bool:
+    """Record who handles an open alert; False if it is resolved (or gone)."""
+    cursor = await conn.execute(
+        """UPDATE alerts SET claimed_by = ?, claimed_at = COALESCE(claimed_at, ?)
+           WHERE id = ? AND resolved_at IS NULL""",
+        (user_id, to_db(now), alert_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def resolve(conn: aiosqlite.Connection, alert_id: int, user_id: int, now: datetime) -> bool:
+    """Close an open alert; False if it was resolved already (or is gone)."""
+    cursor = await conn.execute(
+        "UPDATE alerts SET resolved_by = ?, resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+        (user_id, to_db(now), alert_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def messages(conn: aiosqlite.Connection, alert_id: int) -> dict[int, int]:
+    """chat id → message id of every copy of the alert sent so far."""
+    rows = await fetch_all(
+        conn, "SELECT chat_id, message_id FROM alert_messages WHERE alert_id = ?", (alert_id,)
+    )
+    return {row["chat_id"]: row["message_id"] for row in rows}
+
+
+async def add_message(
+    conn: aiosqlite.Connection, alert_id: int, chat_id: int, message_id: int
+) -> None:
+    await conn.execute(
+        """INSERT INTO alert_messages (alert_id, chat_id, message_id) VALUES (?, ?, ?)
+           ON CONFLICT (alert_id, chat_id) DO UPDATE SET message_id = excluded.message_id""",
+        (alert_id, chat_id, message_id),
+    )
+
+
+async def recent_open(conn: aiosqlite.Connection, since: datetime) -> list[int]:
+    """Ids of open alerts raised since `since`, oldest first (to redeliver missed copies)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT id FROM alerts WHERE resolved_at IS NULL AND created_at >= ? ORDER BY id",
+        (to_db(since),),
+    )
+    return [row["id"] for row in rows]
+
+
+async def claim_reminders(
+    conn: aiosqlite.Connection, created_before: datetime, now: datetime, limit: int = 100
+) -> list[int]:
+    """Mark open alerts older than `created_before` as reminded, once; their ids."""
+    rows = await conn.execute_fetchall(
+        """UPDATE alerts SET reminded_at = ?
+           WHERE id IN (SELECT id FROM alerts
+                        WHERE resolved_at IS NULL AND reminded_at IS NULL AND created_at < ?
+                        ORDER BY id LIMIT ?)
+           RETURNING id""",
+        (to_db(now), to_db(created_before), limit),
+    )
+    return sorted(int(row[0]) for row in rows)

@@ -1,0 +1,136 @@
+"""The owner's data as tables: one row per survey (with every answer), purchases, referrals."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from analytics.export import Table
+from storage.clock import from_db
+from storage.database import fetch_all
+from storage.models import Question
+
+SURVEY_HEADERS = (
+    "survey_id",
+    "status",
+    "customer_id",
+    "telegram_user_id",
+    "first_name",
+    "last_name",
+    "username",
+    "phone",
+    "order_id",
+    "store",
+    "amount_minor",
+    "currency",
+    "purchased_at_utc",
+    "sent_at_utc",
+    "completed_at_utc",
+    "nps",
+    "csat",
+    "satisfied_100",
+    "what_to_fix",
+    "upsell",
+    "referral",
+    "last_answer_at_utc",
+)
+
+PURCHASE_HEADERS = (
+    "purchase_id",
+    "order_id",
+    "customer_id",
+    "telegram_user_id",
+    "phone",
+    "amount_minor",
+    "currency",
+    "store",
+    "source",
+    "purchased_at_utc",
+    "created_at_utc",
+)
+
+REFERRAL_HEADERS = (
+    "referral_id",
+    "referrer_customer_id",
+    "referrer_first_name",
+    "survey_id",
+    "kind",
+    "name",
+    "phone",
+    "telegram_user_id",
+    "note",
+    "created_at_utc",
+)
+
+
+def _time(value: str | None) -> object:
+    return from_db(value) if value else None
+
+
+async def surveys_table(conn: aiosqlite.Connection) -> Table:
+    rows = await fetch_all(
+        conn,
+        """SELECT s.id, s.status, c.id, c.telegram_user_id, c.first_name, c.last_name,
+                  c.username, c.phone, p.order_id, p.store, p.amount_minor, p.currency,
+                  p.purchased_at, s.sent_at, s.completed_at,
+                  MAX(CASE WHEN a.question = :nps THEN a.score END),
+                  MAX(CASE WHEN a.question = :csat THEN a.score END),
+                  MAX(CASE WHEN a.question = :sat THEN a.choice END),
+                  MAX(CASE WHEN a.question = :fix THEN a.text END),
+                  MAX(CASE WHEN a.question = :upsell THEN COALESCE(a.text, a.choice) END),
+                  MAX(CASE WHEN a.question = :ref THEN COALESCE(a.text, a.choice) END),
+                  MAX(a.answered_at)
+           FROM surveys s
+           JOIN customers c ON c.id = s.customer_id
+           LEFT JOIN purchases p ON p.id = s.purchase_id
+           LEFT JOIN answers a ON a.survey_id = s.id
+           GROUP BY s.id
+           ORDER BY s.id""",
+        {
+            "nps": Question.NPS,
+            "csat": Question.CSAT,
+            "sat": Question.SATISFIED,
+            "fix": Question.FIX,
+            "upsell": Question.UPSELL,
+            "ref": Question.REFERRAL,
+        },
+    )
+    times = {12, 13, 14, 21}
+    return Table(
+        "surveys",
+        SURVEY_HEADERS,
+        [[_time(v) if i in times else v for i, v in enumerate(row)] for row in rows],
+    )
+
+
+async def purchases_table(conn: aiosqlite.Connection) -> Table:
+    rows = await fetch_all(
+        conn,
+        """SELECT p.id, p.order_id, p.customer_id, c.telegram_user_id, c.phone, p.amount_minor,
+                  p.currency, p.store, p.source, p.purchased_at, p.created_at
+           FROM purchases p JOIN customers c ON c.id = p.customer_id
+           ORDER BY p.id""",
+    )
+    return Table(
+        "purchases",
+        PURCHASE_HEADERS,
+        [[*row[:9], _time(row[9]), _time(row[10])] for row in rows],
+    )
+
+
+async def referrals_table(conn: aiosqlite.Connection) -> Table:
+    rows = await fetch_all(
+        conn,
+        """SELECT r.id, r.referrer_id, c.first_name, r.survey_id, r.kind, r.name, r.phone,
+                  r.telegram_user_id, r.note, r.created_at
+           FROM referrals r JOIN customers c ON c.id = r.referrer_id
+           ORDER BY r.id""",
+    )
+    return Table("referrals", REFERRAL_HEADERS, [[*row[:9], _time(row[9])] for row in rows])
+
+
+async def all_tables(conn: aiosqlite.Connection) -> list[Table]:
+    return [
+        await surveys_table(conn),
+        await purchases_table(conn),
+        await referrals_table(conn),
+    ]

@@ -1,0 +1,317 @@
+"""The owners' figures as SQL aggregates over index ranges, never rows pulled into Python.
+
+Each function counts exactly as the pure definitions in analytics/ do (tests compare the
+two on the same data); they read through the reader connection, so a digest being built
+never holds up customers' answers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta, tzinfo
+
+import aiosqlite
+
+from analytics.chart import WeekPoint
+from analytics.loyalty import YEAR, PurchaseStats, Retention
+from analytics.nps import NpsSummary
+from analytics.period import Period
+from analytics.report import (
+    AlertFigures,
+    Comment,
+    OpenAlert,
+    ReferralNote,
+    Report,
+    StoreFigures,
+)
+from analytics.survey_metrics import CsatSummary, SurveyFunnel
+from storage.clock import from_db, to_db
+from storage.database import fetch_all, fetch_one
+from storage.models import Question, SurveyStatus
+
+LATEST = 5
+"""How many of the latest comments, upsell requests, referrals and open alerts a report lists."""
+
+
+def _span(period: Period) -> tuple[str, str]:
+    return to_db(period.start), to_db(period.end)
+
+
+async def nps(conn: aiosqlite.Connection, period: Period) -> NpsSummary:
+    row = await fetch_one(
+        conn,
+        """SELECT COALESCE(SUM(score >= 9), 0), COALESCE(SUM(score BETWEEN 7 AND 8), 0),
+                  COALESCE(SUM(score <= 6), 0)
+           FROM answers WHERE question = ? AND answered_at >= ? AND answered_at < ?""",
+        (Question.NPS, *_span(period)),
+    )
+    return NpsSummary(promoters=row[0], passives=row[1], detractors=row[2])
+
+
+async def csat(conn: aiosqlite.Connection, period: Period) -> CsatSummary:
+    row = await fetch_one(
+        conn,
+        """SELECT COUNT(*), COALESCE(SUM(score), 0), COALESCE(SUM(score >= 4), 0)
+           FROM answers WHERE question = ? AND answered_at >= ? AND answered_at < ?""",
+        (Question.CSAT, *_span(period)),
+    )
+    return CsatSummary(count=row[0], total=row[1], satisfied=row[2])
+
+
+async def satisfied(conn: aiosqlite.Connection, period: Period) -> tuple[int, int]:
+    """(customers who said they are 100% satisfied, everyone who answered that question)."""
+    row = await fetch_one(
+        conn,
+        """SELECT COALESCE(SUM(choice = 'yes'), 0), COUNT(*)
+           FROM answers WHERE question = ? AND answered_at >= ? AND answered_at < ?""",
+        (Question.SATISFIED, *_span(period)),
+    )
+    return row[0], row[1]
+
+
+async def funnel(conn: aiosqlite.Connection, period: Period) -> SurveyFunnel:
+    """Surveys sent in the period and how far they got.
+
+    A survey is started once its NPS question is answered (its step has moved on),
+    commented when any of its answers has free text.
+    """
+    row = await fetch_one(
+        conn,
+        """SELECT COUNT(*),
+                  COALESCE(SUM(step != :nps), 0),
+                  COALESCE(SUM(status = :completed), 0),
+                  COALESCE(SUM(step != :nps AND EXISTS (
+                      SELECT 1 FROM answers a WHERE a.survey_id = s.id AND a.text IS NOT NULL
+                  )), 0)
+           FROM surveys s WHERE sent_at >= :start AND sent_at < :end""",
+        {
+            "nps": Question.NPS,
+            "completed": SurveyStatus.COMPLETED,
+            "start": to_db(period.start),
+            "end": to_db(period.end),
+        },
+    )
+    sent, started, completed, commented = row
+    return SurveyFunnel(sent, started, started, completed, commented)
+
+
+async def existing_at(conn: aiosqlite.Connection, moment: datetime, churn_after: timedelta) -> int:
+    """Customers with a purchase in [moment − churn_after, moment)."""
+    row = await fetch_one(
+        conn,
+        """SELECT COUNT(DISTINCT customer_id) FROM purchases
+           WHERE purchased_at >= ? AND purchased_at < ?""",
+        (to_db(moment - churn_after), to_db(moment)),
+    )
+    return int(row[0])
+
+
+async def new_customers(conn: aiosqlite.Connection, period: Period) -> int:
+    """Customers whose first purchase ever falls in the period."""
+    row = await fetch_one(
+        conn,
+        """SELECT COUNT(*) FROM (
+               SELECT customer_id FROM purchases WHERE purchased_at >= ? AND purchased_at < ?
+               GROUP BY customer_id
+           ) AS buyers
+           WHERE NOT EXISTS (SELECT 1 FROM purchases earlier
+                             WHERE earlier.customer_id = buyers.customer_id
+                               AND earlier.purchased_at < ?)""",
+        (*_span(period), to_db(period.start)),
+    )
+    return int(row[0])
+
+
+async def retention(
+    conn: aiosqlite.Connection, period: Period, churn_after: timedelta
+) -> Retention:
+    return Retention(
+        at_start=await existing_at(conn, period.start, churn_after),
+        at_end=await existing_at(conn, period.end, churn_after),
+        new=await new_customers(conn, period),
+    )
+
+
+async def purchase_stats(
+    conn: aiosqlite.Connection, period: Period, currency: str
+) -> PurchaseStats:
+    """Purchases in the period; the average check counts amounts in `currency` only."""
+    row = await fetch_one(
+        conn,
+        """SELECT COUNT(*), COALESCE(SUM(n >= 2), 0), COALESCE(SUM(n), 0),
+                  COALESCE(SUM(total), 0), COALESCE(SUM(priced), 0)
+           FROM (SELECT COUNT(*) AS n,
+                        SUM(CASE WHEN currency = :currency THEN amount_minor END) AS total,
+                        COUNT(CASE WHEN currency = :currency THEN amount_minor END) AS priced
+                 FROM purchases WHERE purchased_at >= :start AND purchased_at < :end
+                 GROUP BY customer_id)""",
+        {"currency": currency, "start": to_db(period.start), "end": to_db(period.end)},
+    )
+    customers, repeat, purchases, total, priced = row
+    return PurchaseStats(
+        purchases=purchases,
+        customers=customers,
+        repeat_customers=repeat,
+        amount_total_minor=total,
+        amount_count=priced,
+    )
+
+
+async def stores(conn: aiosqlite.Connection, period: Period) -> list[StoreFigures]:
+    """Purchases and NPS per store, for periods where any purchase names a store."""
+    bought = await fetch_all(
+        conn,
+        """SELECT store, COUNT(*) FROM purchases
+           WHERE purchased_at >= ? AND purchased_at < ? AND store IS NOT NULL
+           GROUP BY store""",
+        _span(period),
+    )
+    if not bought:
+        return []
+    scores = await fetch_all(
+        conn,
+        """SELECT p.store, SUM(a.score >= 9), SUM(a.score BETWEEN 7 AND 8), SUM(a.score <= 6)
+           FROM answers a
+           JOIN surveys s ON s.id = a.survey_id
+           JOIN purchases p ON p.id = s.purchase_id
+           WHERE a.question = ? AND a.answered_at >= ? AND a.answered_at < ?
+             AND p.store IS NOT NULL
+           GROUP BY p.store""",
+        (Question.NPS, *_span(period)),
+    )
+    by_store = {row[0]: NpsSummary(row[1], row[2], row[3]) for row in scores}
+    names = sorted({row[0] for row in bought} | by_store.keys())
+    counts = {row[0]: row[1] for row in bought}
+    return [
+        StoreFigures(name, counts.get(name, 0), by_store.get(name, NpsSummary(0, 0, 0)))
+        for name in names
+    ]
+
+
+async def latest_texts(
+    conn: aiosqlite.Connection, question: Question, period: Period, limit: int = LATEST
+) -> list[Comment]:
+    rows = await fetch_all(
+        conn,
+        """SELECT a.answered_at, a.text, c.first_name
+           FROM answers a
+           JOIN surveys s ON s.id = a.survey_id
+           JOIN customers c ON c.id = s.customer_id
+           WHERE a.question = ? AND a.answered_at >= ? AND a.answered_at < ?
+             AND a.text IS NOT NULL
+           ORDER BY a.answered_at DESC LIMIT ?""",
+        (question, *_span(period), limit),
+    )
+    return [Comment(from_db(row[0]), row[1], row[2]) for row in rows]
+
+
+async def referrals(
+    conn: aiosqlite.Connection, period: Period, limit: int = LATEST
+) -> tuple[int, list[ReferralNote]]:
+    count = await fetch_one(
+        conn,
+        "SELECT COUNT(*) FROM referrals WHERE created_at >= ? AND created_at < ?",
+        _span(period),
+    )
+    rows = await fetch_all(
+        conn,
+        """SELECT r.created_at, r.kind, r.name, r.phone, r.note, c.first_name
+           FROM referrals r JOIN customers c ON c.id = r.referrer_id
+           WHERE r.created_at >= ? AND r.created_at < ?
+           ORDER BY r.created_at DESC LIMIT ?""",
+        (*_span(period), limit),
+    )
+    notes = [ReferralNote(from_db(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return int(count[0]), notes
+
+
+async def alert_figures(
+    conn: aiosqlite.Connection, period: Period, limit: int = LATEST
+) -> AlertFigures:
+    """Alerts open now (as of the period's end), and how fast the period's were answered."""
+    end = {"end": to_db(period.end)}
+    open_count = await fetch_one(
+        conn,
+        """SELECT COUNT(*) FROM alerts
+           WHERE created_at < :end AND (resolved_at IS NULL OR resolved_at >= :end)""",
+        end,
+    )
+    oldest = await fetch_all(
+        conn,
+        """SELECT a.id, a.score, a.created_at, c.first_name
+           FROM alerts a JOIN surveys s ON s.id = a.survey_id
+           JOIN customers c ON c.id = s.customer_id
+           WHERE a.created_at < :end AND (a.resolved_at IS NULL OR a.resolved_at >= :end)
+           ORDER BY a.created_at LIMIT :limit""",
+        {**end, "limit": limit},
+    )
+    raised = await fetch_all(
+        conn,
+        """SELECT created_at, claimed_at, resolved_at FROM alerts
+           WHERE created_at >= ? AND created_at < ?""",
+        _span(period),
+    )
+    response_seconds = [
+        (min(from_db(stamp) for stamp in row[1:] if stamp) - from_db(row[0])).total_seconds()
+        for row in raised
+        if row[1] or row[2]
+    ]
+    return AlertFigures(
+        open_count=int(open_count[0]),
+        oldest_open=[OpenAlert(r[0], r[1], from_db(r[2]), r[3]) for r in oldest],
+        raised=len(raised),
+        median_first_response=(
+            timedelta(seconds=statistics.median(response_seconds)) if response_seconds else None
+        ),
+    )
+
+
+async def weekly_points(
+    conn: aiosqlite.Connection, weeks: list[Period], tz: tzinfo
+) -> list[WeekPoint]:
+    """NPS counts and CSAT average for each week (the chart's data)."""
+    points = []
+    for week in weeks:
+        week_nps = await nps(conn, week)
+        week_csat = await csat(conn, week)
+        points.append(
+            WeekPoint(
+                week_start=week.start.astimezone(tz).date(),
+                promoters=week_nps.promoters,
+                passives=week_nps.passives,
+                detractors=week_nps.detractors,
+                csat_average=week_csat.average,
+            )
+        )
+    return points
+
+
+async def report(
+    conn: aiosqlite.Connection, period: Period, *, currency: str, churn_after: timedelta
+) -> Report:
+    """Every figure of the period, with the trailing year that ends with it."""
+    previous = period.previous()
+    year = Period.ending(period.end, YEAR)
+    yes, asked = await satisfied(conn, period)
+    referral_count, referral_notes = await referrals(conn, period)
+    return Report(
+        period=period,
+        currency=currency,
+        nps=await nps(conn, period),
+        previous_nps=await nps(conn, previous),
+        csat=await csat(conn, period),
+        previous_csat=await csat(conn, previous),
+        satisfied_yes=yes,
+        satisfied_answers=asked,
+        funnel=await funnel(conn, period),
+        retention=await retention(conn, period, churn_after),
+        purchases=await purchase_stats(conn, period, currency),
+        year_purchases=await purchase_stats(conn, year, currency),
+        year_retention=await retention(conn, year, churn_after),
+        stores=await stores(conn, period),
+        fixes=await latest_texts(conn, Question.FIX, period),
+        upsells=await latest_texts(conn, Question.UPSELL, period),
+        referrals=referral_count,
+        referral_notes=referral_notes,
+        alerts=await alert_figures(conn, period),
+    )

@@ -1,0 +1,287 @@
+"""What owners get: /digest, the scheduled digest, detractor alerts, /stats and /export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import openpyxl
+import pytest
+
+from sandbox import BotMessage, EmulatedUser
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import admin_says, purchase, rows, started_customer
+from tests.helpers import FakeClock
+
+NPS_SCORES = [10, 10, 9, 9, 8, 7, 6, 3, 0, 10]
+TICKS = 2.5  # seconds: more than two scheduler ticks at DISPATCH_INTERVAL=1s
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def _answer_nps(harness: Harness, scores: list[int]) -> list[EmulatedUser]:
+    """One customer per score: a purchase, the survey, the score pressed."""
+    customers = []
+    for index, _ in enumerate(scores):
+        customer = await started_customer(harness, first_name=f"Client{index}")
+        await purchase(harness, customer, f"{1000 + index}")
+        customers.append(customer)
+    for customer, score in zip(customers, scores, strict=True):
+        question = await customer.next_message()
+        customer.press(question, str(score))
+        await customer.next_message()  # the CSAT question
+    return customers
+
+
+async def _owner_started(harness: Harness) -> None:
+    harness.owner.send_text("/start")
+    await harness.owner.next_message()
+
+
+def _alerts(messages: list[BotMessage]) -> list[BotMessage]:
+    return [m for m in messages if "/10" in (m.text or "") and m.button_labels]
+
+
+async def test_digest_shows_nps_20_with_counts_and_a_chart(running: Harness) -> None:
+    await _owner_started(running)
+    await _answer_nps(running, NPS_SCORES)
+    await asyncio.sleep(0.5)
+    running.owner.drain()  # the three detractor alerts
+    running.owner.send_text("/digest")
+    digest = await running.owner.next_message()
+    text = digest.text or ""
+    assert "NPS 20" in text
+    assert "промоутеры 5 · нейтралы 2 · критики 3; ответов: 10" in text
+    assert "Ответов мало (10)" in text  # a small sample gives its interval
+    chart = await running.owner.next_message()
+    assert chart.photo is not None and chart.photo.startswith(PNG)
+
+
+async def test_digest_in_english_and_for_admins_too(running: Harness) -> None:
+    await _answer_nps(running, [9, 10, 3])
+    digest = await admin_says(running, "/digest")
+    assert "NPS 33" in (digest.text or "")
+    assert "promoters 2 · passives 0 · detractors 1; 3 answers" in (digest.text or "")
+    assert "Too few answers to judge" in (digest.text or "")
+    assert (await running.admin.next_message()).photo is not None
+
+
+async def test_an_empty_week_gets_a_short_honest_digest(running: Harness) -> None:
+    digest = await admin_says(running, "/digest")
+    assert "quiet period" in (digest.text or "")
+    assert "NPS" not in (digest.text or "")
+    assert (await running.admin.next_message()).photo is not None
+
+
+async def test_customers_cannot_see_figures(running: Harness) -> None:
+    customer = await started_customer(running)
+    for command in ("/digest", "/stats", "/export"):
+        customer.send_text(command)
+        assert "for staff only" in ((await customer.next_message()).text or "")
+
+
+async def test_detractor_alert_reaches_every_owner_and_its_buttons_work(
+    harness: Harness,
+) -> None:
+    harness.overrides["owner_ids"] = [harness.owner.id, harness.admin.id]
+    await harness.start()
+    await _owner_started(harness)
+    harness.admin.send_text("/start")
+    await harness.admin.next_message()
+    customer = await started_customer(harness, first_name="Boris")
+    await admin_says(harness, f"/purchase {customer.id} 990 ORD-9")
+    customer.press(await customer.next_message(), "3")
+
+    owner_alert = await harness.owner.next_message()
+    admin_alert = await harness.admin.next_message()
+    assert "Критик: 3/10" in (owner_alert.text or "")
+    assert "Detractor: 3/10" in (admin_alert.text or "")
+    for alert in (owner_alert, admin_alert):
+        assert "Boris" in (alert.text or "") and "@boris" in (alert.text or "")
+        assert "ORD-9" in (alert.text or "")
+    assert admin_alert.button_labels == ["I'll handle it", "Resolved"]
+    assert owner_alert.button_labels == ["Беру на себя", "Решено"]
+    links = [e for e in admin_alert.entities if e.get("type") in ("text_link", "text_mention")]
+    assert links, admin_alert.entities
+
+    # the comment arrives: every copy is edited to show it
+    customer.press(await customer.next_message(), "2")  # CSAT
+    customer.press(await customer.next_message(), "No")  # not 100% satisfied
+    await customer.next_message()  # "What should we fix?"
+    customer.send_text("Cold coffee <b>twice</b>")
+    edited = await harness.admin.wait_edited(admin_alert)
+    assert "Cold coffee <b>twice</b>" in (edited.text or "")
+    await harness.owner.wait_edited(owner_alert)
+
+    update = harness.owner.press(harness.owner.message(owner_alert.message_id), "Беру на себя")
+    assert (await harness.owner.callback_answer(update)).text == "Отмечено: этим занимаетесь вы."
+    claimed = await harness.admin.wait_edited(edited)
+    assert "Olga is handling it" in (claimed.text or "")
+    assert claimed.button_labels == ["Resolved"]
+
+    update = harness.admin.press(claimed, "Resolved")
+    assert (await harness.admin.callback_answer(update)).text == "Marked as resolved."
+    resolved = await harness.admin.wait_edited(claimed)
+    assert "Resolved by Adam" in (resolved.text or "")
+    assert resolved.button_labels == []
+    assert await rows(harness, "SELECT score, claimed_by, resolved_by FROM alerts") == [
+        (3, harness.owner.id, harness.admin.id)
+    ]
+
+
+async def test_promoters_and_passives_raise_no_alert(running: Harness) -> None:
+    await _answer_nps(running, [7, 8, 9, 10])
+    await asyncio.sleep(0.5)
+    assert running.owner.pending_messages() == []
+    assert await rows(running, "SELECT COUNT(*) FROM alerts") == [(0,)]
+
+
+async def test_an_open_alert_is_reminded_once(harness: Harness) -> None:
+    clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    harness.clock = clock
+    await harness.start()
+    await _owner_started(harness)
+    await _answer_nps(harness, [0])
+    alert = await harness.owner.next_message()
+    clock.now += timedelta(hours=23)
+    await asyncio.sleep(TICKS)
+    assert harness.owner.pending_messages() == []
+    clock.now += timedelta(hours=2)
+    reminder = await harness.owner.next_message()
+    assert "всё ещё открыт спустя 24 ч" in (reminder.text or "")
+    clock.now += timedelta(hours=48)
+    await asyncio.sleep(TICKS)
+    assert harness.owner.pending_messages() == []
+    assert alert.button_labels  # still open, the buttons stay
+
+
+async def test_scheduled_digest_fires_once_at_its_slot_and_after_a_restart(
+    harness: Harness,
+) -> None:
+    # Sunday 2026-11-29 20:00 in Moscow; the digest is due Monday 09:00 Moscow (06:00 UTC).
+    clock = FakeClock(datetime(2026, 11, 29, 17, 0, tzinfo=UTC))
+    harness.clock = clock
+    harness.overrides["digest_schedule"] = "mon 09:00"
+    await harness.start()
+    await _owner_started(harness)
+    await _answer_nps(harness, [10, 9])
+    await asyncio.sleep(TICKS)
+    assert harness.owner.pending_messages() == []  # nothing owed before the first slot
+
+    clock.now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    digest = await harness.owner.next_message()
+    assert "Сводка за неделю" in (digest.text or "")
+    assert "23.11–29.11.2026" in (digest.text or "")
+    assert "NPS 100" in (digest.text or "")
+    assert (await harness.owner.next_message()).photo is not None
+    await asyncio.sleep(TICKS)
+    await harness.restart()
+    await asyncio.sleep(TICKS)
+    assert harness.owner.pending_messages() == []  # once, even across a restart
+
+    # the bot is down through the next slot and comes back on Tuesday: sent once, late
+    await harness.stop()
+    clock.now = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+    await harness.start()
+    late = await harness.owner.next_message()
+    assert "30.11–06.12.2026" in (late.text or "")
+    assert "Тихий период" in (late.text or "")
+    await harness.owner.next_message()  # its chart
+    await asyncio.sleep(TICKS)
+    assert harness.owner.pending_messages() == []
+    assert await rows(harness, "SELECT COUNT(*) FROM digests WHERE sent_at IS NOT NULL") == [(2,)]
+
+
+@pytest.mark.parametrize("period", ["", "7d", "30d", "90d", "all"])
+async def test_stats_gives_the_headline_figures(running: Harness, period: str) -> None:
+    await _answer_nps(running, NPS_SCORES)
+    running.owner.drain()
+    reply = await admin_says(running, f"/stats {period}".strip())
+    text = reply.text or ""
+    assert "NPS 20" in text and "10 answers" in text
+    assert "Purchases: 10 by 10 customers" in text
+    assert "Average check: 1 004.50 RUB" in text  # (1000 + … + 1009) / 10
+
+
+@pytest.mark.parametrize("args", ["week", "7", "1y", "7d 30d"])
+async def test_stats_refuses_unknown_periods(running: Harness, args: str) -> None:
+    reply = await admin_says(running, f"/stats {args}")
+    assert "Usage: /stats [7d|30d|90d|all]" in (reply.text or "")
+
+
+async def test_stats_all_on_an_empty_database(running: Harness) -> None:
+    reply = await admin_says(running, "/stats all")
+    assert "Nothing recorded yet" in (reply.text or "")
+
+
+async def _full_survey(harness: Harness, name: str, fix: str, upsell: str, referral: str) -> None:
+    customer = await started_customer(harness, first_name=name, language_code="ru")
+    await purchase(harness, customer, "2500 R-77")
+    customer.press(await customer.next_message(), "4")
+    customer.press(await customer.next_message(), "5")
+    customer.press(await customer.next_message(), "Нет")
+    await customer.next_message()
+    customer.send_text(fix)
+    await customer.next_message()
+    customer.send_text(upsell)
+    await customer.next_message()
+    customer.send_text(referral)
+    await customer.next_message()  # thank you
+
+
+async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> None:
+    await _full_survey(running, "Вера", "Холодный кофе", '=HYPERLINK("x")', "Сосед Пётр")
+    running.owner.drain()
+    document = await admin_says(running, "/export xlsx")
+    assert document.document_name == "feedback.xlsx" and document.document is not None
+    book = openpyxl.load_workbook(io.BytesIO(document.document))
+    assert book.sheetnames == ["surveys", "purchases", "referrals"]
+    surveys = list(book["surveys"].values)
+    header, row = surveys[0], surveys[1]
+    record = dict(zip(header, row, strict=True))
+    assert record["first_name"] == "Вера" and record["order_id"] == "R-77"
+    assert (record["nps"], record["csat"], record["satisfied_100"]) == (4, 5, "no")
+    assert record["what_to_fix"] == "Холодный кофе"
+    assert record["upsell"] == '\'=HYPERLINK("x")'  # never a live formula
+    assert record["referral"] == "Сосед Пётр"
+    assert len(list(book["purchases"].values)) == 2
+    referrals = list(book["referrals"].values)
+    assert referrals[1][referrals[0].index("note")] == "Сосед Пётр"
+
+
+async def test_export_csv_is_three_files_excel_reads_as_utf8(running: Harness) -> None:
+    await _full_survey(running, "Вера", "Холодный кофе", "Десерты", "Сосед Пётр")
+    running.owner.drain()
+    running.admin.send_text("/export csv")
+    files = await running.admin.next_messages(3)
+    assert [f.document_name for f in files] == ["surveys.csv", "purchases.csv", "referrals.csv"]
+    assert all(f.document is not None and f.document.startswith(b"\xef\xbb\xbf") for f in files)
+    assert files[0].document is not None
+    table = list(csv.DictReader(io.StringIO(files[0].document.decode("utf-8-sig"))))
+    assert len(table) == 1
+    assert table[0]["what_to_fix"] == "Холодный кофе" and table[0]["upsell"] == "Десерты"
+    assert table[0]["nps"] == "4"
+
+
+async def test_export_refuses_unknown_formats(running: Harness) -> None:
+    reply = await admin_says(running, "/export pdf")
+    assert "Usage: /export [csv|xlsx]" in (reply.text or "")
+
+
+async def test_an_alert_that_could_not_be_sent_is_sent_later(harness: Harness) -> None:
+    clock = FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    harness.clock = clock
+    await harness.start()
+    await _owner_started(harness)
+    harness.owner.block_bot()
+    await _answer_nps(harness, [2])
+    await asyncio.sleep(0.5)
+    assert await rows(harness, "SELECT COUNT(*) FROM alerts") == [(1,)]
+    assert await rows(harness, "SELECT COUNT(*) FROM alert_messages") == [(0,)]
+    harness.owner.unblock_bot()
+    clock.now += timedelta(minutes=2)
+    alert = await harness.owner.next_message()
+    assert "Критик: 2/10" in (alert.text or "")
+    await asyncio.sleep(TICKS)
+    assert harness.owner.pending_messages() == []  # one copy only

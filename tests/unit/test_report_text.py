@@ -1,0 +1,160 @@
+"""The digest and /stats texts: honest small samples, references, packing, escaping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from analytics.loyalty import PurchaseStats, Retention
+from analytics.nps import NpsSummary, summarize
+from analytics.period import Period
+from analytics.report import AlertFigures, Comment, OpenAlert, Report, StoreFigures
+from analytics.survey_metrics import CsatSummary, SurveyFunnel, summarize_csat
+from bot.report_text import (
+    TELEGRAM_LIMIT,
+    day_span,
+    digest_messages,
+    money,
+    number,
+    pack,
+    stats_message,
+)
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+WEEK = Period(datetime(2026, 11, 22, 21, 0, tzinfo=UTC), datetime(2026, 11, 29, 21, 0, tzinfo=UTC))
+EMPTY_STATS = PurchaseStats(0, 0, 0, 0, 0)
+
+
+def _report(**changes: object) -> Report:
+    values: dict[str, object] = {
+        "period": WEEK,
+        "currency": "RUB",
+        "nps": summarize([10, 10, 9, 9, 8, 7, 6, 3, 0, 10]),
+        "previous_nps": NpsSummary(1, 0, 1),
+        "csat": summarize_csat([5, 4, 3, 1]),
+        "previous_csat": CsatSummary(0, 0, 0),
+        "satisfied_yes": 7,
+        "satisfied_answers": 10,
+        "funnel": SurveyFunnel(sent=20, started=10, nps_answered=10, completed=8, commented=4),
+        "retention": Retention(at_start=40, at_end=38, new=6),
+        "purchases": PurchaseStats(12, 10, 2, 1_205_000, 12),
+        "year_purchases": PurchaseStats(400, 100, 60, 40_000_000, 400),
+        "year_retention": Retention(at_start=80, at_end=90, new=30),
+    }
+    values.update(changes)
+    return Report(**values)  # type: ignore[arg-type]
+
+
+def test_english_digest_has_every_headline_figure() -> None:
+    text = "\n".join(digest_messages(_report(), "en", MOSCOW))
+    assert "Weekly digest</b> · 23.11–29.11.2026" in text
+    assert "<b>NPS 20</b> (promoters 5 · passives 2 · detractors 3; 10 answers)" in text
+    assert "Few answers (10): the true NPS is likely between -34 and 74." in text
+    assert "Change: +20 against the previous period (0)." in text
+    assert "Industry 30–50, aim above 50: ⚠️ below the industry" in text
+    assert "<b>CSAT 3.25</b> / 5 (50% gave 4–5; 4 answers)" in text
+    assert "100% satisfied: 70% (7 of 10)" in text
+    assert "Surveys sent: 20 · answered: 10 (50%)" in text
+    # CRR = (38 − 6) / 40 = 80%
+    assert "Retention 80%, churn 20%" in text and "✅ meets the aim" in text
+    assert "repeat purchase rate 20%" in text and "purchase frequency 1.2" in text
+    assert "Average check: 1 004.17 RUB" in text  # 1,205,000 kopecks / 12
+    assert "Purchases per customer per year: 4 (last 365 days)" in text
+    # yearly churn = (80 − 90 + 30) / 80 = 25% → lifetime 4 years; CLV = 1000 × 4 × 4
+    assert "CLV: 16 000.00 RUB" in text and "4 years" in text
+
+
+def test_russian_uses_decimal_commas() -> None:
+    text = "\n".join(digest_messages(_report(), "ru", MOSCOW))
+    assert "<b>CSAT 3,25</b> / 5" in text
+    assert "Средний чек: 1 004,17 RUB" in text
+
+
+def test_too_few_answers_to_judge() -> None:
+    text = "\n".join(digest_messages(_report(nps=NpsSummary(1, 0, 1)), "en", MOSCOW))
+    assert "Too few answers to judge." in text
+    assert "likely between" not in text and "Industry 30–50" not in text
+
+
+def test_thirty_answers_are_not_a_small_sample() -> None:
+    text = "\n".join(digest_messages(_report(nps=NpsSummary(20, 5, 5)), "en", MOSCOW))
+    assert "NPS 50" in text and "likely between" not in text
+    assert "➖ industry level" in text
+
+
+def test_a_quiet_week_is_short_and_says_so() -> None:
+    quiet = _report(
+        nps=NpsSummary(0, 0, 0),
+        csat=CsatSummary(0, 0, 0),
+        satisfied_yes=0,
+        satisfied_answers=0,
+        funnel=SurveyFunnel(0, 0, 0, 0, 0),
+        purchases=EMPTY_STATS,
+        alerts=AlertFigures(2, [OpenAlert(1, 3, WEEK.start, "Boris")], 0, None),
+    )
+    messages = digest_messages(quiet, "en", MOSCOW)
+    assert len(messages) == 1
+    assert "A quiet period" in messages[0]
+    assert "Open detractor alerts: 2" in messages[0] and "3/10 from Boris" in messages[0]
+    assert "0%" not in messages[0]
+
+
+def test_customer_text_is_escaped_in_the_digest() -> None:
+    evil = Comment(WEEK.start, "</b><script>alert(1)</script> & more", "<i>Eve</i>")
+    text = "\n".join(digest_messages(_report(fixes=[evil]), "en", MOSCOW))
+    assert "<script>" not in text and "<i>Eve</i>" not in text
+    assert "&lt;/b&gt;&lt;script&gt;" in text and "&lt;i&gt;Eve&lt;/i&gt;" in text
+
+
+def test_long_digests_are_split_between_sections_within_the_limit() -> None:
+    comments = [Comment(WEEK.start, "слово " * 80, f"Клиент{i}") for i in range(5)]
+    stores = [StoreFigures(f"store-{i:03d}", i, NpsSummary(i, 1, 1)) for i in range(150)]
+    messages = digest_messages(
+        _report(fixes=comments, upsells=comments, stores=stores), "ru", MOSCOW
+    )
+    assert len(messages) > 1
+    assert all(len(message) <= TELEGRAM_LIMIT for message in messages)
+    text = "".join(messages)
+    assert "store-149" in text and "store-119" not in text  # the 30 busiest stores
+    assert "и ещё магазинов: 120" in text
+
+
+def test_pack_splits_only_an_oversized_section_and_only_between_lines() -> None:
+    assert pack(["a" * 10, "b" * 10, "c" * 10], limit=25) == [
+        "a" * 10 + "\n\n" + "b" * 10,
+        "c" * 10,
+    ]
+    assert pack(["x" * 10 + "\n" + "y" * 10 + "\n" + "z" * 10], limit=25) == [
+        "x" * 10 + "\n" + "y" * 10,
+        "z" * 10,
+    ]
+    with pytest.raises(ValueError):
+        pack(["x" * 30], limit=25)
+
+
+def test_stats_message_is_one_message_without_comparison() -> None:
+    text = stats_message(_report(), "en", MOSCOW, "last 7 days")
+    assert text.startswith("📈 <b>Figures: last 7 days</b> · 23.11–29.11.2026")
+    assert "NPS 20" in text and "Change:" not in text
+    assert len(text) <= TELEGRAM_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "expected"),
+    [(12.0, "en", "12"), (12.5, "ru", "12,5"), (-0.04, "en", "0"), (3.25, "en", "3.2")],
+)
+def test_number(value: float, language: str, expected: str) -> None:
+    assert number(value, language) == expected
+
+
+def test_money_groups_thousands() -> None:
+    assert money(123_456_789, "RUB", "en") == "1 234 567.89 RUB"
+    assert money(1500, "JPY", "ru") == "1 500 JPY"
+
+
+def test_day_span_uses_local_days() -> None:
+    assert day_span(WEEK, MOSCOW) == "23.11–29.11.2026"
+    one_day = Period.ending(WEEK.end, timedelta(days=1))
+    assert day_span(one_day, MOSCOW) == "29.11.2026"

@@ -143,7 +143,11 @@ async def _measure(db_path: Path, repeat: int) -> dict[str, Any]:
         def stats(length: timedelta) -> Callable[[], Awaitable[None]]:
             async def run() -> None:
                 report = await insight.report(
-                    reader, Period.ending(NOW, length), currency="RUB", churn_after=CHURN_AFTER
+                    reader,
+                    Period.ending(NOW, length),
+                    currency="RUB",
+                    churn_after=CHURN_AFTER,
+                    details=False,
                 )
                 stats_message(report, "ru", tz, "bench")
 
@@ -167,6 +171,12 @@ async def _measure(db_path: Path, repeat: int) -> dict[str, Any]:
         started = time.perf_counter()
         render_weekly_chart(points, "ru")
         result["chart_render_seconds"] = round(time.perf_counter() - started, 3)
+
+        async def whole_digest() -> None:
+            await digest()
+            render_weekly_chart(await insight.weekly_points(reader, weeks, tz), "ru")
+
+        result["digest_with_chart_seconds"] = round(await _best(repeat, whole_digest), 3)
         return result
     finally:
         await db.close()

@@ -57,12 +57,13 @@ class DigestService:
         self._since: datetime | None = None
         self._warned: set[tuple[datetime, int]] = set()
 
-    async def report(self, period: Period) -> Report:
+    async def report(self, period: Period, *, details: bool = True) -> Report:
         return await insight.report(
             self._db.reader,
             period,
             currency=self._settings.currency,
             churn_after=self._settings.churn_after,
+            details=details,
         )
 
     async def chart(self, period: Period, language: str) -> bytes:

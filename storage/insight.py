@@ -8,6 +8,7 @@ never holds up customers' answers.
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 
 import aiosqlite
@@ -75,24 +76,27 @@ async def funnel(conn: aiosqlite.Connection, period: Period) -> SurveyFunnel:
     A survey is started once its NPS question is answered (its step has moved on),
     commented when any of its answers has free text.
     """
-    row = await fetch_one(
+    values = {
+        "nps": Question.NPS,
+        "completed": SurveyStatus.COMPLETED,
+        "start": to_db(period.start),
+        "end": to_db(period.end),
+    }
+    sent, started, completed = await fetch_one(
         conn,
-        """SELECT COUNT(*),
-                  COALESCE(SUM(step != :nps), 0),
-                  COALESCE(SUM(status = :completed), 0),
-                  COALESCE(SUM(step != :nps AND EXISTS (
-                      SELECT 1 FROM answers a WHERE a.survey_id = s.id AND a.text IS NOT NULL
-                  )), 0)
-           FROM surveys s WHERE sent_at >= :start AND sent_at < :end""",
-        {
-            "nps": Question.NPS,
-            "completed": SurveyStatus.COMPLETED,
-            "start": to_db(period.start),
-            "end": to_db(period.end),
-        },
+        """SELECT COUNT(*), COALESCE(SUM(step != :nps), 0), COALESCE(SUM(status = :completed), 0)
+           FROM surveys WHERE sent_at >= :start AND sent_at < :end""",
+        values,
     )
-    sent, started, completed, commented = row
-    return SurveyFunnel(sent, started, started, completed, commented)
+    commented = await fetch_one(
+        conn,
+        """SELECT COUNT(DISTINCT a.survey_id)
+           FROM answers a JOIN surveys s ON s.id = a.survey_id
+           WHERE a.text IS NOT NULL
+             AND s.sent_at >= :start AND s.sent_at < :end AND s.step != :nps""",
+        values,
+    )
+    return SurveyFunnel(sent, started, started, completed, int(commented[0]))
 
 
 async def existing_at(conn: aiosqlite.Connection, moment: datetime, churn_after: timedelta) -> int:
@@ -107,17 +111,17 @@ async def existing_at(conn: aiosqlite.Connection, moment: datetime, churn_after:
 
 
 async def new_customers(conn: aiosqlite.Connection, period: Period) -> int:
-    """Customers whose first purchase ever falls in the period."""
+    """Customers whose first purchase ever falls in the period.
+
+    One pass over the (customer, time) index: its first entry per customer is the first
+    purchase, whatever the period's length.
+    """
     row = await fetch_one(
         conn,
-        """SELECT COUNT(*) FROM (
-               SELECT customer_id FROM purchases WHERE purchased_at >= ? AND purchased_at < ?
-               GROUP BY customer_id
-           ) AS buyers
-           WHERE NOT EXISTS (SELECT 1 FROM purchases earlier
-                             WHERE earlier.customer_id = buyers.customer_id
-                               AND earlier.purchased_at < ?)""",
-        (*_span(period), to_db(period.start)),
+        """SELECT COUNT(*) FROM (SELECT MIN(purchased_at) AS first FROM purchases
+                                 GROUP BY customer_id)
+           WHERE first >= ? AND first < ?""",
+        _span(period),
     )
     return int(row[0])
 
@@ -230,10 +234,11 @@ async def alert_figures(
 ) -> AlertFigures:
     """Alerts open now (as of the period's end), and how fast the period's were answered."""
     end = {"end": to_db(period.end)}
+    # Open at the end of the period: not resolved yet, or resolved only after it.
     open_count = await fetch_one(
         conn,
-        """SELECT COUNT(*) FROM alerts
-           WHERE created_at < :end AND (resolved_at IS NULL OR resolved_at >= :end)""",
+        """SELECT (SELECT COUNT(*) FROM alerts WHERE resolved_at IS NULL AND created_at < :end)
+                + (SELECT COUNT(*) FROM alerts WHERE resolved_at >= :end AND created_at < :end)""",
         end,
     )
     oldest = await fetch_all(
@@ -245,21 +250,24 @@ async def alert_figures(
            ORDER BY a.created_at LIMIT :limit""",
         {**end, "limit": limit},
     )
-    raised = await fetch_all(
+    raised = await fetch_one(
+        conn, "SELECT COUNT(*) FROM alerts WHERE created_at >= ? AND created_at < ?", _span(period)
+    )
+    answered = await fetch_all(
         conn,
         """SELECT created_at, claimed_at, resolved_at FROM alerts
-           WHERE created_at >= ? AND created_at < ?""",
+           WHERE created_at >= ? AND created_at < ?
+             AND (claimed_at IS NOT NULL OR resolved_at IS NOT NULL)""",
         _span(period),
     )
     response_seconds = [
         (min(from_db(stamp) for stamp in row[1:] if stamp) - from_db(row[0])).total_seconds()
-        for row in raised
-        if row[1] or row[2]
+        for row in answered
     ]
     return AlertFigures(
         open_count=int(open_count[0]),
         oldest_open=[OpenAlert(r[0], r[1], from_db(r[2]), r[3]) for r in oldest],
-        raised=len(raised),
+        raised=int(raised[0]),
         median_first_response=(
             timedelta(seconds=statistics.median(response_seconds)) if response_seconds else None
         ),
@@ -287,20 +295,27 @@ async def weekly_points(
 
 
 async def report(
-    conn: aiosqlite.Connection, period: Period, *, currency: str, churn_after: timedelta
+    conn: aiosqlite.Connection,
+    period: Period,
+    *,
+    currency: str,
+    churn_after: timedelta,
+    details: bool = True,
 ) -> Report:
-    """Every figure of the period, with the trailing year that ends with it."""
-    previous = period.previous()
+    """Every figure of the period, with the trailing year that ends with it.
+
+    Without `details` (the headline figures of /stats) the comparison with the previous
+    period, the stores, the comments and the referrals are left out.
+    """
     year = Period.ending(period.end, YEAR)
     yes, asked = await satisfied(conn, period)
-    referral_count, referral_notes = await referrals(conn, period)
-    return Report(
+    report = Report(
         period=period,
         currency=currency,
         nps=await nps(conn, period),
-        previous_nps=await nps(conn, previous),
+        previous_nps=NpsSummary(0, 0, 0),
         csat=await csat(conn, period),
-        previous_csat=await csat(conn, previous),
+        previous_csat=CsatSummary(0, 0, 0),
         satisfied_yes=yes,
         satisfied_answers=asked,
         funnel=await funnel(conn, period),
@@ -308,10 +323,19 @@ async def report(
         purchases=await purchase_stats(conn, period, currency),
         year_purchases=await purchase_stats(conn, year, currency),
         year_retention=await retention(conn, year, churn_after),
+        alerts=await alert_figures(conn, period),
+    )
+    if not details:
+        return report
+    previous = period.previous()
+    referral_count, referral_notes = await referrals(conn, period)
+    return replace(
+        report,
+        previous_nps=await nps(conn, previous),
+        previous_csat=await csat(conn, previous),
         stores=await stores(conn, period),
         fixes=await latest_texts(conn, Question.FIX, period),
         upsells=await latest_texts(conn, Question.UPSELL, period),
         referrals=referral_count,
         referral_notes=referral_notes,
-        alerts=await alert_figures(conn, period),
     )

@@ -214,10 +214,13 @@ CREATE TABLE digests (
     PRIMARY KEY (period_start, chat_id)
 );
 
-CREATE INDEX answers_question_time ON answers(question, answered_at, score);
-CREATE INDEX purchases_time ON purchases(purchased_at, customer_id);
-CREATE INDEX surveys_sent ON surveys(sent_at);
+-- Covering indexes: each figure is read from an index range without touching the rows.
+CREATE INDEX answers_question_time ON answers(question, answered_at, score, choice);
+CREATE INDEX answers_with_text ON answers(survey_id) WHERE text IS NOT NULL;
+CREATE INDEX purchases_time ON purchases(purchased_at, customer_id, currency, amount_minor);
+CREATE INDEX surveys_sent ON surveys(sent_at, step, status);
 CREATE INDEX referrals_time ON referrals(created_at);
+CREATE INDEX alerts_created ON alerts(created_at);
 """
 
 MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA, INTAKE_AND_DELIVERY, INSIGHT)

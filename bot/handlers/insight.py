@@ -77,7 +77,7 @@ async def stats(
             await message.answer(t(language, "stats_empty"))
             return
         length = max(now - first, timedelta(0)) + timedelta(seconds=1)  # `first` included
-    report = await digests.report(Period.ending(now, length))
+    report = await digests.report(Period.ending(now, length), details=False)
     label = t(language, f"stats_label_{choice}")
     await message.answer(stats_message(report, language, settings.tz, label))
 

@@ -184,12 +184,14 @@ class AlertNotifier:
             return await alerts.resolve(conn, alert_id, user_id, self._clock())
 
     async def redeliver_owed(self, bot: Bot) -> None:
-        """Send copies a crash or a failed send left owed (the scheduler's tick calls this)."""
+        """Send copies a crash or a failed send left owed (the scheduler's tick calls this).
+
+        Alerts raised in the last minute are left to the handler sending them right now.
+        """
         now = self._clock()
-        for alert_id in await alerts.recent_open(self._db.reader, now - REDELIVER_WITHIN):
-            view = await alerts.get(self._db.reader, alert_id)
-            if view is not None and view.created_at <= now - SETTLE:
-                await self.deliver(bot, alert_id, scheduled=True)
+        raised = (now - REDELIVER_WITHIN, now - SETTLE)
+        for alert_id in await alerts.owed(self._db.reader, raised, self._roles.owner_ids):
+            await self.deliver(bot, alert_id, scheduled=True)
 
     async def send_reminders(self, bot: Bot, remind_after: timedelta) -> int:
         """One reminder per alert still open `remind_after` after it was raised."""

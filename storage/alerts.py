@@ -7,6 +7,7 @@ and which message shows it in each owner's chat, so every copy can be edited as 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -145,14 +146,24 @@ async def add_message(
     )
 
 
-async def recent_open(conn: aiosqlite.Connection, since: datetime) -> list[int]:
-    """Ids of open alerts raised since `since`, oldest first (to redeliver missed copies)."""
+async def owed(
+    conn: aiosqlite.Connection, raised: tuple[datetime, datetime], owner_ids: Iterable[int]
+) -> list[int]:
+    """Open alerts raised in [from, to) that some owner has no copy of, oldest first."""
+    owners = sorted(set(owner_ids))
+    if not owners:
+        return []
+    marks = ", ".join("?" * len(owners))
     rows = await fetch_all(
         conn,
-        "SELECT id FROM alerts WHERE resolved_at IS NULL AND created_at >= ? ORDER BY id",
-        (to_db(since),),
+        f"""SELECT a.id FROM alerts a
+            WHERE a.resolved_at IS NULL AND a.created_at >= ? AND a.created_at < ?
+              AND (SELECT COUNT(*) FROM alert_messages m
+                   WHERE m.alert_id = a.id AND m.chat_id IN ({marks})) < ?
+            ORDER BY a.id""",
+        (to_db(raised[0]), to_db(raised[1]), *owners, len(owners)),
     )
-    return [row["id"] for row in rows]
+    return [row[0] for row in rows]
 
 
 async def claim_reminders(

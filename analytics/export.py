@@ -27,6 +27,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XlsxValue = str | int | float | None | datetime | date
 
+CSV_DELIMITER = ";"
 MAX_SHEET_NAME = 31  # Excel's limit; names also become CSV file names
 _SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -55,9 +56,14 @@ class Table:
 
 
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a BOM and Excel's dialect (comma, CRLF): Excel then opens Russian intact."""
+    """UTF-8 with a BOM, `;` between fields and CRLF line ends.
+
+    The BOM makes Excel read the text as UTF-8 (Russian intact); the semicolon is the list
+    separator Excel expects in Russian (and most European) locales, where a comma would
+    put each whole row into one column.
+    """
     text = io.StringIO(newline="")
-    writer = csv.writer(text, dialect="excel")
+    writer = csv.writer(text, dialect="excel", delimiter=CSV_DELIMITER)
     writer.writerow([_guard_formula(header) for header in table.headers])
     for row in _checked_rows(table):
         writer.writerow([_csv_value(value) for value in row])

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+RESOLUTION = timedelta(microseconds=1)
+"""Times are stored to the microsecond."""
+
 
 @dataclass(frozen=True, slots=True)
 class Period:
@@ -27,4 +30,11 @@ class Period:
 
     @classmethod
     def ending(cls, end: datetime, length: timedelta) -> Period:
+        return cls(end - length, end)
+
+    @classmethod
+    def up_to(cls, now: datetime, length: timedelta) -> Period:
+        """The `length` before `now`, `now` included (what "the last 7 days" means when
+        asked): the end is one microsecond, the finest stored time step, after `now`."""
+        end = now + RESOLUTION
         return cls(end - length, end)

@@ -63,6 +63,7 @@ class AlertFigures:
     oldest_open: list[OpenAlert]
     raised: int  # alerts raised in the period
     median_first_response: timedelta | None  # from raising to "I'll handle it" or resolved
+    answered: int = 0  # of those raised, how many had a first response (the median's base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ class Report:
     upsells: list[Comment] = field(default_factory=list)
     referrals: int = 0
     referral_notes: list[ReferralNote] = field(default_factory=list)
-    alerts: AlertFigures = field(default_factory=lambda: AlertFigures(0, [], 0, None))
+    alerts: AlertFigures = field(default_factory=lambda: AlertFigures(0, [], 0, None, 0))
 
     @property
     def satisfied_share(self) -> float | None:

@@ -23,19 +23,23 @@ def is_small_sample(summary: NpsSummary) -> bool:
 def nps_interval(summary: NpsSummary, z: float = 1.96) -> tuple[float, float] | None:
     """Confidence interval of the NPS in points (z=1.96: 95 %), clipped to [−100, 100].
 
-    Each answer is +1, 0 or −1, so the NPS is a mean of a trinomial variable: with
-    p = promoters/n and d = detractors/n, var = (p + d − (p − d)²) / n. The variance is
-    computed from integer counts, so it is exact and never slightly negative.
-    None when nobody answered; a zero-width interval when all answers are alike.
+    Each answer is +1, 0 or −1, so the NPS is a mean of a trinomial variable with
+    var = (p + d − (p − d)²) / n (p, d: the promoter and detractor shares). The spread is
+    taken with one pseudo-answer added to each category (n + 3 answers), so that a small
+    sample whose answers are all alike still gets a wide interval instead of a certain
+    one; the interval stays centred on the observed NPS. Computed from integer counts, so
+    it is exact and never slightly negative. None when nobody answered.
     """
     n = summary.total
     if n == 0:
         return None
-    net = summary.promoters - summary.detractors
-    # (p + d − (p − d)²) / n == (n·(P + D) − (P − D)²) / n³, an exact non-negative integer ratio.
-    spread_numerator = n * (summary.promoters + summary.detractors) - net * net
-    half_width = z * math.sqrt(spread_numerator / n**3)
-    centre = net / n
+    promoters, detractors = summary.promoters + 1, summary.detractors + 1
+    m = n + 3
+    net = promoters - detractors
+    # (p + d − (p − d)²) / m == (m·(P + D) − (P − D)²) / m³, an exact non-negative ratio.
+    spread_numerator = m * (promoters + detractors) - net * net
+    half_width = z * math.sqrt(spread_numerator / m**3)
+    centre = (summary.promoters - summary.detractors) / n
     low = max(-100.0, 100 * (centre - half_width))
     high = min(100.0, 100 * (centre + half_width))
     return low, high

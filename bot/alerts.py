@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta, tzinfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -125,17 +125,25 @@ class AlertNotifier:
         self._sender = sender
         self._tz = tz
         self._locks: dict[int, asyncio.Lock] = {}
+        self._warned: set[tuple[int, int]] = set()
 
     async def on_answer(
         self, bot: Bot, survey_id: int, question: Question, alert_id: int | None
     ) -> None:
-        """Raise the alert a low score opened; show a detractor's comment on theirs."""
-        if alert_id is not None:
-            await self.deliver(bot, alert_id)
-        elif question is Question.FIX:
-            view = await alerts.for_survey(self._db.reader, survey_id)
-            if view is not None:
-                await self.refresh(bot, view.id)
+        """Raise the alert a low score opened; show a detractor's comment on theirs.
+
+        Nothing that goes wrong on the owners' side reaches the customer, whose answer is
+        stored: the alert is in the database and the tick sends what is still owed.
+        """
+        try:
+            if alert_id is not None:
+                await self.deliver(bot, alert_id)
+            elif question is Question.FIX:
+                view = await alerts.for_survey(self._db.reader, survey_id)
+                if view is not None:
+                    await self.refresh(bot, view.id)
+        except Exception:
+            log.exception("alert for survey %s not sent or updated", survey_id)
 
     async def deliver(self, bot: Bot, alert_id: int, *, scheduled: bool = False) -> None:
         """Send the alert to every owner who has no copy of it yet."""
@@ -172,8 +180,11 @@ class AlertNotifier:
                         message_id=message_id,
                         reply_markup=keyboard(view, language),
                     )
-                except TelegramBadRequest as error:  # deleted by the owner, or unchanged
+                except TelegramAPIError as error:  # deleted, unchanged, blocked, flood...
                     log.debug("alert %s copy in %s not edited: %s", alert_id, chat_id, error)
+
+    async def get(self, alert_id: int) -> AlertView | None:
+        return await alerts.get(self._db.reader, alert_id)
 
     async def claim(self, alert_id: int, user_id: int) -> bool:
         async with self._db.transaction() as conn:
@@ -194,19 +205,27 @@ class AlertNotifier:
             await self.deliver(bot, alert_id, scheduled=True)
 
     async def send_reminders(self, bot: Bot, remind_after: timedelta) -> int:
-        """One reminder per alert still open `remind_after` after it was raised."""
+        """One reminder per alert still open `remind_after` after it was raised.
+
+        Marked before sending, so a reminder is never sent twice; if no copy of it could
+        be sent, the mark is taken back and the next tick tries again.
+        """
         now = self._clock()
         async with self._db.transaction() as conn:
             due = await alerts.claim_reminders(conn, now - remind_after, now)
         for alert_id in due:
-            copies = await alerts.messages(self._db.reader, alert_id)
-            for chat_id, message_id in copies.items():
+            sent = 0
+            for chat_id, message_id in (await alerts.messages(self._db.reader, alert_id)).items():
                 language = await staff_language(self._db, chat_id)
                 text = t(language, "alert_reminder", hours=_hours(remind_after))
-                await self._sender.send(
-                    chat_id, functools.partial(_reply, bot, chat_id, message_id, text)
-                )
-            log.info("alert %s reminded", alert_id)
+                reply = functools.partial(_reply, bot, chat_id, message_id, text)
+                result = await self._sender.send(chat_id, reply)
+                sent += result.outcome is SendOutcome.SENT
+            if sent:
+                log.info("alert %s reminded", alert_id)
+            else:
+                async with self._db.transaction() as conn:
+                    await alerts.unmark_reminded(conn, alert_id)
         return len(due)
 
     async def _send(
@@ -221,17 +240,22 @@ class AlertNotifier:
             try:
                 return await bot.send_message(chat_id, text, reply_markup=markup)
             except TelegramAPIError as error:  # owed: the tick tries again
-                log.warning("alert %s not delivered to %s: %s", view.id, chat_id, error.message)
+                self._not_delivered(view.id, chat_id, error.message)
                 return None
         result = await self._sender.send(
             chat_id, lambda: bot.send_message(chat_id, text, reply_markup=markup)
         )
         if result.outcome is SendOutcome.SENT:
             return result.value
-        log.warning(
-            "alert %s not delivered to %s: %s", view.id, chat_id, result.error or result.outcome
-        )
+        self._not_delivered(view.id, chat_id, result.error or str(result.outcome.value))
         return None
+
+    def _not_delivered(self, alert_id: int, chat_id: int, reason: str) -> None:
+        """A copy stays owed (an owner who blocked the bot, say): warn once, not every tick."""
+        first = (alert_id, chat_id) not in self._warned
+        self._warned.add((alert_id, chat_id))
+        level = logging.WARNING if first else logging.DEBUG
+        log.log(level, "alert %s not delivered to %s: %s", alert_id, chat_id, reason)
 
     async def _handler_name(self, view: AlertView) -> str | None:
         who = view.resolved_by if view.resolved_at is not None else view.claimed_by

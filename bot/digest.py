@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
@@ -32,6 +34,13 @@ from storage.clock import Clock, from_db, to_db
 from storage.database import Database
 
 log = logging.getLogger(__name__)
+
+
+class Delivery(Enum):
+    SENT = "sent"
+    REFUSED = "refused"  # Telegram refuses this chat: not retried for this period
+    RETRY = "retry"  # a transient failure: the next tick tries again
+
 
 WEEK = timedelta(days=7)
 CHART_WEEKS = 12
@@ -64,20 +73,23 @@ class DigestService:
             currency=self._settings.currency,
             churn_after=self._settings.churn_after,
             details=details,
+            now=self._clock(),
         )
 
     async def chart(self, period: Period, language: str) -> bytes:
         """NPS and CSAT for each of the 12 weeks that end with `period`."""
-        weeks = [
-            Period.ending(period.end - WEEK * back, WEEK) for back in reversed(range(CHART_WEEKS))
-        ]
+        # Whole local weeks: stepping back in wall-clock time keeps every edge at the same
+        # local hour across a change to or from summer time.
+        end = period.end.astimezone(self._settings.tz)
+        edges = [(end - WEEK * back).astimezone(UTC) for back in range(CHART_WEEKS, -1, -1)]
+        weeks = [Period(start, stop) for start, stop in itertools.pairwise(edges)]
         points = await insight.weekly_points(self._db.reader, weeks, self._settings.tz)
         return await asyncio.to_thread(render_weekly_chart, points, language)
 
     async def send_now(self, bot: Bot, chat_id: int, language: str) -> None:
         """`/digest`: the last seven days up to now, to whoever asked."""
-        period = Period.ending(self._clock(), ON_DEMAND)
-        await self._send(bot, chat_id, language, period, "digest_now_title")
+        report = await self.report(Period.up_to(self._clock(), ON_DEMAND))
+        await self._deliver(bot, chat_id, language, report, "digest_now_title")
 
     async def send_due(self, bot: Bot) -> int:
         """Send the digest of the latest slot to every owner who has not had it; how many."""
@@ -90,14 +102,19 @@ class DigestService:
             return 0  # the slot came before this bot's first digest check: nothing was missed
         period = schedule.period_for(slot, tz)
         owed = await digests.unsent(self._db.reader, period.start, self._roles.owner_ids)
+        if not owed:
+            return 0
         title = "digest_title" if schedule.days == 7 else "digest_daily_title"
+        report = await self.report(period)  # once for every owner
         sent = 0
         for owner_id in owed:
             language = await staff_language(self._db, owner_id)
-            if await self._send(bot, owner_id, language, period, title):
-                async with self._db.transaction() as conn:
-                    await digests.mark_sent(conn, period.start, owner_id, self._clock())
-                sent += 1
+            delivery = await self._deliver(bot, owner_id, language, report, title)
+            if delivery is Delivery.RETRY:
+                continue
+            async with self._db.transaction() as conn:
+                await digests.mark_sent(conn, period.start, owner_id, self._clock())
+            sent += delivery is Delivery.SENT
         if sent:
             log.info("digest for the period from %s sent to %s owners", period.start, sent)
         return sent
@@ -108,29 +125,47 @@ class DigestService:
             self._since = from_db(await meta.get_or_set(self._db, DIGESTS_SINCE, to_db(now)))
         return self._since
 
-    async def _send(
-        self, bot: Bot, chat_id: int, language: str, period: Period, title_key: str
-    ) -> bool:
-        report = await self.report(period)
+    async def _deliver(
+        self, bot: Bot, chat_id: int, language: str, report: Report, title_key: str
+    ) -> Delivery:
+        """Send the digest's messages and chart; how it went for the first message.
+
+        Once the first message is out the digest counts as sent: a later part that fails
+        is logged, never the reason to send the whole digest again.
+        """
         texts = digest_messages(report, language, self._settings.tz, title_key)
-        for text in texts:
+        for index, text in enumerate(texts):
             result = await self._sender.send(
                 chat_id, functools.partial(bot.send_message, chat_id, text)
             )
+            if result.outcome is SendOutcome.SENT:
+                continue
+            reason = result.error or result.outcome.value
+            if index:
+                log.warning("digest part %s to %s not sent: %s", index + 1, chat_id, reason)
+                return Delivery.SENT
+            return self._refused(report.period, chat_id, result.outcome, reason)
+        try:
+            picture = await self.chart(report.period, language)
+            photo = BufferedInputFile(picture, filename="digest.png")
+            result = await self._sender.send(
+                chat_id,
+                lambda: bot.send_photo(chat_id, photo, caption=t(language, "digest_chart")),
+            )
             if result.outcome is not SendOutcome.SENT:
-                # Owed until it goes out; say so once per period, not at every tick.
-                level = (
-                    logging.DEBUG if (period.start, chat_id) in self._warned else logging.WARNING
-                )
-                self._warned.add((period.start, chat_id))
-                log.log(level, "digest to %s not sent: %s", chat_id, result.error or result.outcome)
-                return False
-        picture = await self.chart(period, language)
-        photo = BufferedInputFile(picture, filename="digest.png")
-        result = await self._sender.send(
-            chat_id,
-            lambda: bot.send_photo(chat_id, photo, caption=t(language, "digest_chart")),
-        )
-        if result.outcome is not SendOutcome.SENT:
-            log.warning("digest chart to %s not sent: %s", chat_id, result.error or result.outcome)
-        return True
+                log.warning("digest chart to %s not sent: %s", chat_id, result.error)
+        except Exception:
+            log.exception("digest chart for %s failed", chat_id)
+        return Delivery.SENT
+
+    def _refused(self, period: Period, chat_id: int, outcome: SendOutcome, reason: str) -> Delivery:
+        """Telegram refused the first message: for good (403, 400) or for now."""
+        if outcome in (SendOutcome.FORBIDDEN, SendOutcome.BAD_REQUEST):
+            # The owner never started the bot or blocked it: /digest still works later.
+            log.warning("digest to %s refused for this period: %s", chat_id, reason)
+            return Delivery.REFUSED
+        first = (period.start, chat_id) not in self._warned
+        self._warned.add((period.start, chat_id))
+        level = logging.WARNING if first else logging.DEBUG  # owed: said once per period
+        log.log(level, "digest to %s not sent yet: %s", chat_id, reason)
+        return Delivery.RETRY

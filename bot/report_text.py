@@ -187,24 +187,13 @@ def funnel_lines(report: Report, language: str) -> list[str]:
 
 
 def loyalty_lines(report: Report, language: str) -> list[str]:
-    stats, retention = report.purchases, report.retention
+    """The period's purchases, then loyalty over the trailing year.
+
+    Retention and repeat purchases are judged over 365 days: over one week almost every
+    customer is still "retained", and the industry references are yearly figures.
+    """
+    stats = report.purchases
     lines = [t(language, "loyalty_title")]
-    crr = retention.crr
-    if crr is None:
-        lines.append(t(language, "retention_none"))
-    else:
-        lines.append(
-            t_html(
-                language,
-                "retention_line",
-                crr=number(crr, language, 0),
-                churn=number(retention.churn or 0.0, language, 0),
-                start=str(retention.at_start),
-                end=str(retention.at_end),
-                new=str(retention.new),
-                verdict=verdict(RETENTION, crr, language),
-            )
-        )
     if stats.purchases == 0:
         lines.append(t(language, "purchases_none"))
     else:
@@ -214,18 +203,39 @@ def loyalty_lines(report: Report, language: str) -> list[str]:
                 "purchases_line",
                 purchases=stats.purchases,
                 customers=stats.customers,
-                repeat=number(stats.repeat_rate or 0.0, language, 0),
-                frequency=number(stats.frequency or 0.0, language, 2),
+                new=report.retention.new,
             )
         )
         if stats.average_check_minor is not None:
-            lines.append(
-                t(
-                    language,
-                    "average_check",
-                    amount=money(stats.average_check_minor, report.currency, language),
-                )
+            amount = money(stats.average_check_minor, report.currency, language)
+            lines.append(t(language, "average_check", amount=amount))
+    year, year_stats = report.year_retention, report.year_purchases
+    lines.append(t(language, "year_title"))
+    crr = year.crr
+    if crr is None:
+        lines.append(t(language, "retention_none"))
+    else:
+        lines.append(
+            t_html(
+                language,
+                "retention_line",
+                crr=number(crr, language, 0),
+                churn=number(year.churn or 0.0, language, 0),
+                start=str(year.at_start),
+                end=str(year.at_end),
+                new=str(year.new),
+                verdict=verdict(RETENTION, crr, language),
             )
+        )
+    if year_stats.purchases:
+        lines.append(
+            t(
+                language,
+                "repeat_line",
+                repeat=number(year_stats.repeat_rate or 0.0, language, 0),
+                frequency=number(year_stats.frequency or 0.0, language, 2),
+            )
+        )
     per_year = report.purchases_per_year
     if per_year is not None:
         lines.append(
@@ -327,6 +337,7 @@ def alert_lines(report: Report, language: str, tz: tzinfo) -> list[str]:
                 language,
                 "alerts_response",
                 median=duration(figures.median_first_response, language),
+                answered=figures.answered,
                 raised=figures.raised,
             )
         )

@@ -56,6 +56,7 @@ class Jobs:
             except Exception:
                 # A failed tick must not stop the next; the database still knows what is due.
                 log.exception("survey dispatch failed")
+            await self._owners_tick()
 
     async def _tick(self) -> None:
         settings, bot, conversation = self._settings, self._bot, self._conversation
@@ -74,10 +75,23 @@ class Jobs:
             )
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
         await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
-        # So do the owners' alerts and digests: quiet hours protect customers.
-        await self._alerts.redeliver_owed(bot)
-        await self._alerts.send_reminders(bot, settings.alert_remind_after)
-        await self._digests.send_due(bot)
+
+    async def _owners_tick(self) -> None:
+        """Alerts and digests go out at any hour (quiet hours protect customers)."""
+        bot, settings = self._bot, self._settings
+        for step, run in (
+            ("alert redelivery", lambda: self._alerts.redeliver_owed(bot)),
+            (
+                "alert reminders",
+                lambda: self._alerts.send_reminders(bot, settings.alert_remind_after),
+            ),
+            ("digest", lambda: self._digests.send_due(bot)),
+        ):
+            try:
+                await run()
+            except Exception:
+                # Each on its own: a failing digest must not hold back the alerts.
+                log.exception("%s failed", step)
 
     async def _in_pipeline(self, send_batch: Callable[[], Awaitable[int]], batch: int) -> None:
         """Run `send_batch` until it finds less than a full batch, two batches at a time.

@@ -110,9 +110,11 @@ async def for_survey(conn: aiosqlite.Connection, survey_id: int) -> AlertView | 
 
 
 async def claim(conn: aiosqlite.Connection, alert_id: int, user_id: int, now: datetime) -> bool:
-    """Record who handles an open alert; False if it is resolved (or gone)."""
+    """Record who handles an open alert (the first to say so keeps it); False if it is
+    resolved (or gone)."""
     cursor = await conn.execute(
-        """UPDATE alerts SET claimed_by = ?, claimed_at = COALESCE(claimed_at, ?)
+        """UPDATE alerts SET claimed_by = COALESCE(claimed_by, ?),
+               claimed_at = COALESCE(claimed_at, ?)
            WHERE id = ? AND resolved_at IS NULL""",
         (user_id, to_db(now), alert_id),
     )
@@ -179,3 +181,7 @@ async def claim_reminders(
         (to_db(now), to_db(created_before), limit),
     )
     return sorted(int(row[0]) for row in rows)
+
+
+async def unmark_reminded(conn: aiosqlite.Connection, alert_id: int) -> None:
+    await conn.execute("UPDATE alerts SET reminded_at = NULL WHERE id = ?", (alert_id,))

@@ -74,10 +74,13 @@ async def funnel(conn: aiosqlite.Connection, period: Period) -> SurveyFunnel:
     """Surveys sent in the period and how far they got.
 
     A survey is started once its NPS question is answered (its step has moved on),
-    commented when any of its answers has free text.
+    commented when the customer wrote what to fix or what they would buy (a referral's
+    name is not a comment).
     """
     values = {
         "nps": Question.NPS,
+        "fix": Question.FIX,
+        "upsell": Question.UPSELL,
         "completed": SurveyStatus.COMPLETED,
         "start": to_db(period.start),
         "end": to_db(period.end),
@@ -92,7 +95,7 @@ async def funnel(conn: aiosqlite.Connection, period: Period) -> SurveyFunnel:
         conn,
         """SELECT COUNT(DISTINCT a.survey_id)
            FROM answers a JOIN surveys s ON s.id = a.survey_id
-           WHERE a.text IS NOT NULL
+           WHERE a.text IS NOT NULL AND a.question IN (:fix, :upsell)
              AND s.sent_at >= :start AND s.sent_at < :end AND s.step != :nps""",
         values,
     )
@@ -162,7 +165,7 @@ async def purchase_stats(
 
 
 async def stores(conn: aiosqlite.Connection, period: Period) -> list[StoreFigures]:
-    """Purchases and NPS per store, for periods where any purchase names a store."""
+    """Purchases and NPS per store; empty when no purchase or answer names a store."""
     bought = await fetch_all(
         conn,
         """SELECT store, COUNT(*) FROM purchases
@@ -170,8 +173,6 @@ async def stores(conn: aiosqlite.Connection, period: Period) -> list[StoreFigure
            GROUP BY store""",
         _span(period),
     )
-    if not bought:
-        return []
     scores = await fetch_all(
         conn,
         """SELECT p.store, SUM(a.score >= 9), SUM(a.score BETWEEN 7 AND 8), SUM(a.score <= 6)
@@ -183,6 +184,8 @@ async def stores(conn: aiosqlite.Connection, period: Period) -> list[StoreFigure
            GROUP BY p.store""",
         (Question.NPS, *_span(period)),
     )
+    # Surveys go out after the purchase, so a store can have answers in a period without
+    # purchases in it (and the other way round): either puts it in the list.
     by_store = {row[0]: NpsSummary(row[1], row[2], row[3]) for row in scores}
     names = sorted({row[0] for row in bought} | by_store.keys())
     counts = {row[0]: row[1] for row in bought}
@@ -230,10 +233,14 @@ async def referrals(
 
 
 async def alert_figures(
-    conn: aiosqlite.Connection, period: Period, limit: int = LATEST
+    conn: aiosqlite.Connection,
+    period: Period,
+    limit: int = LATEST,
+    open_as_of: datetime | None = None,
 ) -> AlertFigures:
-    """Alerts open now (as of the period's end), and how fast the period's were answered."""
-    end = {"end": to_db(period.end)}
+    """Alerts open at `open_as_of` (the period's end by default, a digest passes the moment
+    it is built), and how fast the ones raised in the period were answered."""
+    end = {"end": to_db(open_as_of or period.end)}
     # Open at the end of the period: not resolved yet, or resolved only after it.
     open_count = await fetch_one(
         conn,
@@ -268,6 +275,7 @@ async def alert_figures(
         open_count=int(open_count[0]),
         oldest_open=[OpenAlert(r[0], r[1], from_db(r[2]), r[3]) for r in oldest],
         raised=int(raised[0]),
+        answered=len(response_seconds),
         median_first_response=(
             timedelta(seconds=statistics.median(response_seconds)) if response_seconds else None
         ),
@@ -301,6 +309,7 @@ async def report(
     currency: str,
     churn_after: timedelta,
     details: bool = True,
+    now: datetime | None = None,
 ) -> Report:
     """Every figure of the period, with the trailing year that ends with it.
 
@@ -323,7 +332,7 @@ async def report(
         purchases=await purchase_stats(conn, period, currency),
         year_purchases=await purchase_stats(conn, year, currency),
         year_retention=await retention(conn, year, churn_after),
-        alerts=await alert_figures(conn, period),
+        alerts=await alert_figures(conn, period, open_as_of=now),
     )
     if not details:
         return report

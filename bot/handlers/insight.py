@@ -14,7 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from analytics.export import to_csv, to_xlsx
-from analytics.period import Period
+from analytics.period import RESOLUTION, Period
 from bot.alerts import AlertNotifier
 from bot.callbacks import AlertAction, AlertCallback
 from bot.config import Settings
@@ -76,8 +76,8 @@ async def stats(
         if first is None:
             await message.answer(t(language, "stats_empty"))
             return
-        length = max(now - first, timedelta(0)) + timedelta(seconds=1)  # `first` included
-    report = await digests.report(Period.ending(now, length), details=False)
+        length = now - first + RESOLUTION  # `first` included
+    report = await digests.report(Period.up_to(now, length), details=False)
     label = t(language, f"stats_label_{choice}")
     await message.answer(stats_message(report, language, settings.tz, label))
 
@@ -123,6 +123,10 @@ async def alert_button(
 ) -> None:
     """ "I'll handle it" and "Resolved" under a detractor alert."""
     language = _language(query)
+    if await alerts.get(callback_data.alert_id) is None:
+        with suppress(TelegramBadRequest):
+            await query.answer(t(language, "alert_gone"))
+        return
     if callback_data.action is AlertAction.CLAIM:
         changed = await alerts.claim(callback_data.alert_id, query.from_user.id)
         reply = "alert_claim_ok" if changed else "alert_already_resolved"

@@ -258,7 +258,7 @@ async def test_export_csv_is_three_files_excel_reads_as_utf8(running: Harness) -
     assert [f.document_name for f in files] == ["surveys.csv", "purchases.csv", "referrals.csv"]
     assert all(f.document is not None and f.document.startswith(b"\xef\xbb\xbf") for f in files)
     assert files[0].document is not None
-    table = list(csv.DictReader(io.StringIO(files[0].document.decode("utf-8-sig"))))
+    table = list(csv.DictReader(io.StringIO(files[0].document.decode("utf-8-sig")), delimiter=";"))
     assert len(table) == 1
     assert table[0]["what_to_fix"] == "Холодный кофе" and table[0]["upsell"] == "Десерты"
     assert table[0]["nps"] == "4"

@@ -31,7 +31,7 @@ DANGEROUS = [
 
 
 def read_csv(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 def sheet(data: bytes, name: str) -> Worksheet:
@@ -56,9 +56,9 @@ def test_csv_round_trip_keeps_russian_commas_quotes_and_newlines() -> None:
     ]
 
 
-def test_csv_uses_excel_dialect_line_ends() -> None:
+def test_csv_uses_semicolons_and_crlf() -> None:
     data = to_csv(Table("t", ["a", "b"], [[1, 2], [3, 4]]))
-    assert data == BOM + b"a,b\r\n1,2\r\n3,4\r\n"
+    assert data == BOM + b"a;b\r\n1;2\r\n3;4\r\n"
 
 
 def test_csv_formula_guard_prefixes_text_but_not_numbers() -> None:
@@ -73,7 +73,7 @@ def test_csv_keeps_control_characters() -> None:
 
 
 def test_csv_of_an_empty_table_is_the_header() -> None:
-    assert to_csv(Table("referrals", ["who", "whom"], [])) == BOM + b"who,whom\r\n"
+    assert to_csv(Table("referrals", ["who", "whom"], [])) == BOM + b"who;whom\r\n"
 
 
 # --- XLSX -----------------------------------------------------------------------------------

@@ -51,17 +51,18 @@ def test_english_digest_has_every_headline_figure() -> None:
     text = "\n".join(digest_messages(_report(), "en", MOSCOW))
     assert "Weekly digest</b> · 23.11–29.11.2026" in text
     assert "<b>NPS 20</b> (promoters 5 · passives 2 · detractors 3; 10 answers)" in text
-    assert "Few answers (10): the true NPS is likely between -34 and 74." in text
+    assert "Few answers (10): the true NPS is likely between -27 and 67." in text
     assert "Change: +20 against the previous period (0)." in text
     assert "Industry 30–50, aim above 50: ⚠️ below the industry" in text
     assert "<b>CSAT 3.25</b> / 5 (50% gave 4–5; 4 answers)" in text
     assert "100% satisfied: 70% (7 of 10)" in text
     assert "Surveys sent: 20 · answered: 10 (50%)" in text
-    # CRR = (38 − 6) / 40 = 80%
-    assert "Retention 80%, churn 20%" in text and "✅ meets the aim" in text
-    assert "repeat purchase rate 20%" in text and "purchase frequency 1.2" in text
+    assert "Purchases: 12 by 10 customers (6 of them new)" in text
     assert "Average check: 1 004.17 RUB" in text  # 1,205,000 kopecks / 12
-    assert "Purchases per customer per year: 4 (last 365 days)" in text
+    # judged over the trailing year: CRR = (90 − 30) / 80 = 75%, not the week's (38 − 6) / 40
+    assert "Retention 75%, churn 25%" in text and "✅ meets the aim" in text
+    assert "Repeat purchase rate 60% · purchase frequency 4" in text  # 60 of 100; 400 / 100
+    assert "Purchases per customer per year: 4." in text
     # yearly churn = (80 − 90 + 30) / 80 = 25% → lifetime 4 years; CLV = 1000 × 4 × 4
     assert "CLV: 16 000.00 RUB" in text and "4 years" in text
 

@@ -15,38 +15,42 @@ from analytics.survey_metrics import (
 
 def test_nps_interval_hand_computed() -> None:
     # [10,10,9,9,8,7,6,3,0,10]: 5 promoters, 2 passives, 3 detractors, n = 10, NPS 20.
-    # p − d = 0.5 − 0.3 = 0.2; var = (0.5 + 0.3 − 0.2²) / 10 = 0.76 / 10 = 0.076
-    # sqrt(0.076) = 0.275681; × 1.96 = 0.540335 → 100·(0.2 ± 0.540335) = (−34.0335, 74.0335)
+    # With one pseudo-answer per category: P = 6, D = 4, m = 13.
+    # var = (13·10 − 2²) / 13³ = 126 / 2197 = 0.057351; sqrt = 0.239481; × 1.96 = 0.469382
+    # → 100·(0.2 ± 0.469382) = (−26.9382, 66.9382), centred on the observed 20.
     summary = summarize([10, 10, 9, 9, 8, 7, 6, 3, 0, 10])
     assert summary.score == pytest.approx(20.0)
     interval = nps_interval(summary)
     assert interval is not None
-    assert interval == pytest.approx((-34.0335, 74.0335), abs=1e-4)
+    assert interval == pytest.approx((-26.9382, 66.9382), abs=1e-4)
 
 
 def test_nps_interval_narrows_with_z() -> None:
-    # Same counts with z = 1: half-width 100 · 0.275681 = 27.5681 → (−7.5681, 47.5681).
+    # Same counts with z = 1: half-width 100 · 0.239481 = 23.9481 → (−3.9481, 43.9481).
     interval = nps_interval(NpsSummary(promoters=5, passives=2, detractors=3), z=1.0)
-    assert interval == pytest.approx((-7.5681, 47.5681), abs=1e-4)
+    assert interval == pytest.approx((-3.9481, 43.9481), abs=1e-4)
 
 
 @pytest.mark.parametrize(
     ("summary", "expected"),
     [
-        # One answer: variance (1 − 1²)/1 = 0, so the interval is the score itself.
-        (NpsSummary(promoters=1, passives=0, detractors=0), (100.0, 100.0)),
-        (NpsSummary(promoters=0, passives=1, detractors=0), (0.0, 0.0)),
-        # All detractors: p − d = −1, var = (1 − 1)/n = 0.
-        (NpsSummary(promoters=0, passives=0, detractors=7), (-100.0, -100.0)),
-        # 1 promoter, 9 detractors: p − d = −0.8, var = (1 − 0.64)/10 = 0.036,
-        # 1.96 · sqrt(0.036) = 0.371884 → (−117.19, −42.8116), low clipped to −100.
-        (NpsSummary(promoters=1, passives=0, detractors=9), (-100.0, -42.8116)),
-        # 3 promoters, 1 passive: p = 0.75, var = (0.75 − 0.5625)/4 = 0.046875,
-        # 1.96 · sqrt(0.046875) = 0.424352 → (32.5648, 117.44), high clipped to 100.
-        (NpsSummary(promoters=3, passives=1, detractors=0), (32.5648, 100.0)),
+        # One promoter: P = 2, D = 1, m = 4: var = (4·3 − 1)/64 = 0.171875,
+        # 1.96 · sqrt = 0.812573 → (18.7427, 181.26), high clipped to 100.
+        (NpsSummary(promoters=1, passives=0, detractors=0), (18.7427, 100.0)),
+        # One passive: P = D = 1, m = 4: var = 8/64 = 0.125 → ± 69.2965 around 0.
+        (NpsSummary(promoters=0, passives=1, detractors=0), (-69.2965, 69.2965)),
+        # All of 7 detractors: not a certain −100. P = 1, D = 8, m = 10:
+        # var = (10·9 − 49)/1000 = 0.041, 1.96 · sqrt = 0.396871 → (−139.69, −60.313).
+        (NpsSummary(promoters=0, passives=0, detractors=7), (-100.0, -60.313)),
+        # 1 promoter, 9 detractors: P = 2, D = 10, m = 13: var = (156 − 64)/2197,
+        # 1.96 · sqrt = 0.401084 → (−120.11, −39.8916), low clipped to −100.
+        (NpsSummary(promoters=1, passives=0, detractors=9), (-100.0, -39.8916)),
+        # 3 promoters, 1 passive: P = 4, D = 1, m = 7: var = (35 − 9)/343 = 0.075802,
+        # 1.96 · sqrt = 0.53963 → (21.037, 128.96), high clipped to 100.
+        (NpsSummary(promoters=3, passives=1, detractors=0), (21.037, 100.0)),
     ],
 )
-def test_nps_interval_degenerate_and_clipped(
+def test_nps_interval_small_samples_and_clipping(
     summary: NpsSummary, expected: tuple[float, float]
 ) -> None:
     assert nps_interval(summary) == pytest.approx(expected, abs=1e-4)

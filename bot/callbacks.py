@@ -28,3 +28,19 @@ class AlertCallback(CallbackData, prefix="al"):
 
     alert_id: int = Field(ge=1, le=MAX_ROW_ID)
     action: AlertAction
+
+
+class OptOutCallback(CallbackData, prefix="optout"):
+    """ "Don't ask me again" under a survey's first question."""
+
+    survey_id: int = Field(ge=1, le=MAX_ROW_ID)
+
+
+class LanguageCallback(CallbackData, prefix="lang"):
+    language: str = Field(pattern="^(ru|en)$")
+
+
+class ForgetCallback(CallbackData, prefix="forget"):
+    """The answer to "delete all my data?"."""
+
+    confirm: bool

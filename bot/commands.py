@@ -12,7 +12,7 @@ from bot.texts import TEXTS, t
 
 log = logging.getLogger(__name__)
 
-CUSTOMER_MENU = ("start", "help")
+CUSTOMER_MENU = ("start", "help", "language", "stop", "forget")
 STAFF_MENU = (*CUSTOMER_MENU, "purchase", "qr", "stats", "digest", "export")
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AnswerCallback
+from bot.callbacks import AnswerCallback, LanguageCallback, OptOutCallback
 from bot.texts import t
 from storage.models import CSAT_SCORES, NPS_SCORES, Choice, Question
 
@@ -41,7 +41,12 @@ def question_keyboard(
 ) -> InlineKeyboardMarkup | None:
     """The buttons under a question; None for questions answered only with text."""
     if question is Question.NPS:
-        return _scores(survey_id, question, NPS_SCORES, [6, 5])
+        keyboard = _scores(survey_id, question, NPS_SCORES, [6, 5])
+        opt_out = InlineKeyboardButton(
+            text=t(language, "btn_opt_out"),
+            callback_data=OptOutCallback(survey_id=survey_id).pack(),
+        )
+        return InlineKeyboardMarkup(inline_keyboard=[*keyboard.inline_keyboard, [opt_out]])
     if question is Question.CSAT:
         return _scores(survey_id, question, CSAT_SCORES, [5])
     if question is Question.SATISFIED:
@@ -55,3 +60,12 @@ def question_keyboard(
     if question is Question.REFERRAL:
         return _choices(survey_id, question, [(t(language, "btn_no"), Choice.NO)])
     return None
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for language in ("ru", "en"):
+        builder.button(
+            text=t(language, "language_name"), callback_data=LanguageCallback(language=language)
+        )
+    return builder.as_markup()

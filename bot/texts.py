@@ -49,7 +49,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "csv_not_csv": "Send purchases as a .csv file (see docs/csv-import.md for the columns).",
         "help_customer": (
             "I collect feedback after your purchases: a few quick questions, a minute of your "
-            "time.\n\n/start — start or restart\n/help — this message"
+            "time.\n\n/start — start or restart\n/language — Русский or English\n"
+            "/stop — no more surveys\n/forget — delete my data\n/help — this message"
         ),
         "help_staff": (
             "\n\n<b>Staff commands</b>\n"
@@ -146,6 +147,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "What I can do",
         "cmd_purchase": "Register a purchase",
         "cmd_qr": "QR code for a store",
+        "forget_confirm": (
+            "Delete your data? Your name, username, phone, written answers and the contacts "
+            "you recommended are erased for good; your scores stay, anonymous, in our "
+            "statistics. You will get no more surveys."
+        ),
+        "btn_forget_yes": "Yes, delete my data",
+        "btn_forget_no": "Cancel",
+        "forgotten": "Done: your personal data is deleted. Goodbye, and thank you!",
+        "forget_cancelled": "Nothing was deleted.",
+        "forget_nothing": "We hold no data about you.",
+        "cmd_forget": "Delete my data",
+        "btn_opt_out": "Don't ask me again",
+        "opted_out": (
+            "Done: you will not get any more surveys from us. Changed your mind? Send /start."
+        ),
+        "resubscribed": "You will get our short surveys after purchases again. /stop — to stop.",
+        "purchase_opted_out": (
+            "✅ Purchase #{purchase_id} registered: {amount}, customer {customer}.\n"
+            "No survey: the customer asked not to be surveyed (/stop)."
+        ),
+        "language_choose": "Choose your language:",
+        "language_name": "English",
+        "language_set": "Done: I will write to you in English.",
+        "cmd_language": "Change the language",
+        "cmd_stop": "No more surveys",
         "cmd_stats": "Headline figures: /stats 7d|30d|90d|all",
         "cmd_digest": "The digest for the last 7 days, now",
         "cmd_export": "Export all answers: /export csv|xlsx",
@@ -193,20 +219,18 @@ TEXTS: dict[str, dict[str, str]] = {
             "completed: {completed} ({completion} of started) · with comments: {comments}"
         ),
         "loyalty_title": "<b>Loyalty</b>",
-        "retention_none": "Retention: no customers at the start of the period to measure it.",
+        "retention_none": "Retention: no customers a year ago to measure it by.",
         "retention_line": (
-            "Retention {crr}%, churn {churn}% (customers at start {start}, at end {end}, "
-            "new {new}). Industry 60–70%, aim above 70%: {verdict}"
+            "Retention {crr}%, churn {churn}% (customers a year ago {start}, now {end}, "
+            "new since {new}). Industry 60–70%, aim above 70%: {verdict}"
         ),
         "purchases_none": "No purchases in this period.",
-        "purchases_line": (
-            "Purchases: {purchases} by {customers} customers · repeat purchase rate {repeat}% "
-            "· purchase frequency {frequency}"
-        ),
+        "purchases_line": ("Purchases: {purchases} by {customers} customers ({new} of them new)"),
         "average_check": "Average check: {amount}",
+        "year_title": "<i>Last 365 days</i>",
+        "repeat_line": "Repeat purchase rate {repeat}% · purchase frequency {frequency}",
         "per_year_line": (
-            "Purchases per customer per year: {value} (last 365 days). Industry 3.5, aim 4 or "
-            "more: {verdict}"
+            "Purchases per customer per year: {value}. Industry 3.5, aim 4 or more: {verdict}"
         ),
         "clv_line": (
             "CLV: {clv} (average check × purchases per year × lifetime of {years} years, "
@@ -223,7 +247,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "alerts_open": "🚨 <b>Open detractor alerts: {count}</b>",
         "alert_open_line": "• {score}/10 from {who}, {when}",
         "alerts_all_closed": "All detractor alerts of the period are resolved.",
-        "alerts_response": "Median time to the first response: {median} ({raised} alerts).",
+        "alerts_response": (
+            "Median time to the first response: {median} ({answered} of {raised} alerts answered)."
+        ),
         "digest_title": "📊 <b>Weekly digest</b> · {span}",
         "digest_daily_title": "📊 <b>Daily digest</b> · {span}",
         "digest_now_title": "📊 <b>Digest for the last 7 days</b> · {span}",
@@ -273,7 +299,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "csv_not_csv": "Пришлите покупки файлом .csv (колонки описаны в docs/csv-import.md).",
         "help_customer": (
             "Я собираю отзывы после ваших покупок: несколько коротких вопросов, минута вашего "
-            "времени.\n\n/start — начать заново\n/help — это сообщение"
+            "времени.\n\n/start — начать заново\n/language — русский или English\n"
+            "/stop — больше не присылать опросы\n/forget — удалить мои данные\n"
+            "/help — это сообщение"
         ),
         "help_staff": (
             "\n\n<b>Команды для сотрудников</b>\n"
@@ -367,6 +395,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "Что я умею",
         "cmd_purchase": "Зарегистрировать покупку",
         "cmd_qr": "QR-код магазина",
+        "forget_confirm": (
+            "Удалить ваши данные? Имя, имя пользователя, телефон, письменные ответы и "
+            "контакты, которые вы рекомендовали, будут стёрты навсегда; оценки останутся в "
+            "статистике без привязки к вам. Опросов больше не будет."
+        ),
+        "btn_forget_yes": "Да, удалить мои данные",
+        "btn_forget_no": "Отмена",
+        "forgotten": "Готово: ваши персональные данные удалены. Спасибо и до свидания!",
+        "forget_cancelled": "Ничего не удалено.",
+        "forget_nothing": "У нас нет данных о вас.",
+        "cmd_forget": "Удалить мои данные",
+        "btn_opt_out": "Больше не спрашивать",
+        "opted_out": ("Готово: больше опросов от нас не будет. Передумаете — отправьте /start."),
+        "resubscribed": (
+            "Вы снова будете получать короткие опросы после покупок. /stop — отказаться."
+        ),
+        "purchase_opted_out": (
+            "✅ Покупка #{purchase_id} зарегистрирована: {amount}, клиент {customer}.\n"
+            "Опрос не отправляется: клиент отказался от опросов (/stop)."
+        ),
+        "language_choose": "Выберите язык:",
+        "language_name": "Русский",
+        "language_set": "Готово: буду писать вам по-русски.",
+        "cmd_language": "Сменить язык",
+        "cmd_stop": "Больше не присылать опросы",
         "cmd_stats": "Главные показатели: /stats 7d|30d|90d|all",
         "cmd_digest": "Сводка за последние 7 дней — сейчас",
         "cmd_export": "Выгрузить все ответы: /export csv|xlsx",
@@ -414,20 +467,18 @@ TEXTS: dict[str, dict[str, str]] = {
             "завершили: {completed} ({completion} начатых) · с комментариями: {comments}"
         ),
         "loyalty_title": "<b>Лояльность</b>",
-        "retention_none": "Удержание: на начало периода нет клиентов, не из чего считать.",
+        "retention_none": "Удержание: год назад клиентов не было, не из чего считать.",
         "retention_line": (
-            "Удержание {crr}%, отток {churn}% (клиентов на начало {start}, на конец {end}, "
-            "новых {new}). В отрасли 60–70%, цель — выше 70%: {verdict}"
+            "Удержание {crr}%, отток {churn}% (клиентов год назад {start}, сейчас {end}, "
+            "новых за год {new}). В отрасли 60–70%, цель — выше 70%: {verdict}"
         ),
         "purchases_none": "За период покупок нет.",
-        "purchases_line": (
-            "Покупок: {purchases} у {customers} клиентов · доля повторных покупателей {repeat}% "
-            "· частота покупок {frequency}"
-        ),
+        "purchases_line": ("Покупок: {purchases} у {customers} клиентов (новых из них: {new})"),
         "average_check": "Средний чек: {amount}",
+        "year_title": "<i>За последние 365 дней</i>",
+        "repeat_line": "Доля повторных покупателей {repeat}% · частота покупок {frequency}",
         "per_year_line": (
-            "Покупок на клиента в год: {value} (последние 365 дней). В отрасли 3,5, цель — "
-            "от 4: {verdict}"
+            "Покупок на клиента в год: {value}. В отрасли 3,5, цель — от 4: {verdict}"
         ),
         "clv_line": (
             "CLV: {clv} (средний чек × покупок в год × срок жизни клиента {years} г., "
@@ -444,7 +495,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "alerts_open": "🚨 <b>Открытых сигналов о критиках: {count}</b>",
         "alert_open_line": "• {score}/10 от {who}, {when}",
         "alerts_all_closed": "Все сигналы о критиках за период закрыты.",
-        "alerts_response": "Медианное время до первой реакции: {median} (сигналов: {raised}).",
+        "alerts_response": (
+            "Медианное время до первой реакции: {median} (отвечено на {answered} из {raised} "
+            "сигналов)."
+        ),
         "digest_title": "📊 <b>Сводка за неделю</b> · {span}",
         "digest_daily_title": "📊 <b>Сводка за день</b> · {span}",
         "digest_now_title": "📊 <b>Сводка за последние 7 дней</b> · {span}",

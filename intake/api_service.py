@@ -30,6 +30,7 @@ from storage.purchases import NewPurchase
 
 SOURCE = "api"
 THROTTLED = "throttled"
+OPTED_OUT = "opted_out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,9 @@ def amount_text(minor: int, currency: str) -> str:
     return f"{whole}.{fraction:0{digits}d}"
 
 
-def purchase_body(purchase: Purchase, survey: Survey | None, *, throttled: bool) -> dict[str, Any]:
+def purchase_body(
+    purchase: Purchase, survey: Survey | None, *, skipped: str | None
+) -> dict[str, Any]:
     """The documented answer to a purchase: the stored purchase and its survey, if any."""
     amount = purchase.amount_minor
     return {
@@ -82,7 +85,7 @@ def purchase_body(purchase: Purchase, survey: Survey | None, *, throttled: bool)
         "survey": None
         if survey is None
         else {"id": survey.id, "status": str(survey.status), "due_at": iso_utc(survey.due_at)},
-        "survey_skipped": THROTTLED if throttled else None,
+        "survey_skipped": skipped,
     }
 
 
@@ -187,14 +190,19 @@ class PurchaseIntake:
         if response is not None:
             return Reply(200, response)
         # No stored answer (the order came via /purchase or CSV): describe what is stored.
-        # Every intake path schedules a survey unless the customer was throttled.
+        # Every intake path schedules a survey unless the customer opted out or was throttled.
         survey = await surveys.for_purchase(self._db.reader, stored.id)
-        return Reply.of(200, purchase_body(stored, survey, throttled=survey is None))
+        skipped = None
+        if survey is None:
+            opted_out = await customers.is_opted_out(self._db.reader, stored.customer_id)
+            skipped = OPTED_OUT if opted_out else THROTTLED
+        return Reply.of(200, purchase_body(stored, survey, skipped=skipped))
 
 
 def _created_text(result: IntakeResult) -> str:
     """The answer to a newly created purchase, stored with it for replays."""
-    return dump(purchase_body(result.purchase, result.survey, throttled=result.throttled))
+    skipped = OPTED_OUT if result.opted_out else THROTTLED if result.throttled else None
+    return dump(purchase_body(result.purchase, result.survey, skipped=skipped))
 
 
 def _new_purchase(

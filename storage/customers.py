@@ -67,7 +67,8 @@ async def upsert_started(
         )
     else:
         await conn.execute(
-            """UPDATE customers SET first_name = ?, last_name = ?, username = ?, language = ?,
+            """UPDATE customers SET first_name = ?, last_name = ?, username = ?,
+                   language = CASE WHEN language_chosen_at IS NULL THEN ? ELSE language END,
                    started_at = COALESCE(started_at, ?), blocked_at = NULL, updated_at = ?
                WHERE id = ?""",
             (first_name, last_name, username, language, stamp, stamp, existing.id),
@@ -149,3 +150,33 @@ async def mark_blocked(conn: aiosqlite.Connection, customer_id: int, now: dateti
         "UPDATE customers SET blocked_at = ?, updated_at = ? WHERE id = ?",
         (stamp, stamp, customer_id),
     )
+
+
+async def set_opted_out(conn: aiosqlite.Connection, customer_id: int, now: datetime | None) -> bool:
+    """Opt a customer out of surveys (a time) or back in (None); False if nothing changed."""
+    stamp = None if now is None else to_db(now)
+    cursor = await conn.execute(
+        """UPDATE customers SET opted_out_at = ?, updated_at = COALESCE(?, updated_at)
+           WHERE id = ? AND (opted_out_at IS NULL) = (? IS NOT NULL)""",
+        (stamp, stamp, customer_id, stamp),
+    )
+    return cursor.rowcount == 1
+
+
+async def choose_language(
+    conn: aiosqlite.Connection, customer_id: int, language: str, now: datetime
+) -> None:
+    """The customer's own choice, which Telegram's language setting no longer overrides."""
+    stamp = to_db(now)
+    await conn.execute(
+        """UPDATE customers SET language = ?, language_chosen_at = ?, updated_at = ?
+           WHERE id = ?""",
+        (language, stamp, stamp, customer_id),
+    )
+
+
+async def is_opted_out(conn: aiosqlite.Connection, customer_id: int) -> bool:
+    row = await fetch_one(
+        conn, "SELECT opted_out_at IS NOT NULL FROM customers WHERE id = ?", (customer_id,)
+    )
+    return bool(row and row[0])

@@ -16,7 +16,7 @@ from enum import Enum
 
 import aiosqlite
 
-from storage import purchases, surveys
+from storage import customers, purchases, surveys
 from storage.database import Database
 from storage.models import Purchase, Survey
 from storage.purchases import NewPurchase
@@ -42,6 +42,7 @@ class IntakeResult:
     purchase: Purchase
     survey: Survey | None
     throttled: bool = False  # stored, but the customer was surveyed too recently
+    opted_out: bool = False  # stored, but the customer asked for no more surveys
     # The intake API's stored answer: written with a created purchase when `record_purchase`
     # got a `respond`; for a replay, whatever the first request stored (None if none did).
     response: str | None = None
@@ -97,5 +98,7 @@ async def record_purchase_in(
         unless_surveyed_since=None if rules.throttle is None else now - rules.throttle,
     )
     if survey is None:
+        if await customers.is_opted_out(conn, created.customer_id):
+            return IntakeResult(IntakeStatus.CREATED, created, None, opted_out=True)
         return IntakeResult(IntakeStatus.CREATED, created, None, throttled=True)
     return IntakeResult(IntakeStatus.CREATED, created, survey)

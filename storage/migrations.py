@@ -223,7 +223,14 @@ CREATE INDEX referrals_time ON referrals(created_at);
 CREATE INDEX alerts_created ON alerts(created_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA, INTAKE_AND_DELIVERY, INSIGHT)
+# Customers' rights: saying no to surveys, choosing a language, being forgotten.
+CUSTOMER_RIGHTS = """
+ALTER TABLE customers ADD COLUMN opted_out_at TEXT;
+ALTER TABLE customers ADD COLUMN language_chosen_at TEXT;
+ALTER TABLE customers ADD COLUMN forgotten_at TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA, INTAKE_AND_DELIVERY, INSIGHT, CUSTOMER_RIGHTS)
 
 
 class SchemaTooNewError(RuntimeError):

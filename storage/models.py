@@ -59,6 +59,7 @@ class SurveyStatus(StrEnum):
     COMPLETED = "completed"
     EXPIRED = "expired"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # the customer said "don't ask me again"
 
 
 def _time(value: str | None) -> datetime | None:
@@ -78,6 +79,11 @@ class Customer:
     started_at: datetime | None
     blocked_at: datetime | None
     phone: str | None = None
+    opted_out_at: datetime | None = None  # said "don't ask me again"
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Customer:
@@ -93,6 +99,7 @@ class Customer:
             started_at=_time(row["started_at"]),
             blocked_at=_time(row["blocked_at"]),
             phone=row["phone"],
+            opted_out_at=_time(row["opted_out_at"]),
         )
 
 

@@ -34,17 +34,20 @@ async def schedule(
     now: datetime,
     unless_surveyed_since: datetime | None = None,
 ) -> Survey | None:
-    """Schedule a survey; None if the customer already had one created after
-    `unless_surveyed_since` that did not fail (the throttle). One statement."""
+    """Schedule a survey; None if the customer opted out of surveys, or already had one
+    created after `unless_surveyed_since` that did not fail (the throttle). One statement."""
     stamp = to_db(now)
     rows = await fetch_all(
         conn,
         """INSERT INTO surveys (customer_id, purchase_id, status, step, due_at, created_at,
                updated_at)
            SELECT :customer_id, :purchase_id, :scheduled, :step, :due_at, :now, :now
-           WHERE :since IS NULL OR NOT EXISTS (
-               SELECT 1 FROM surveys
-               WHERE customer_id = :customer_id AND created_at > :since AND status != :failed)
+           WHERE (:since IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM surveys
+                      WHERE customer_id = :customer_id AND created_at > :since
+                        AND status NOT IN (:failed, :cancelled)))
+             AND NOT EXISTS (SELECT 1 FROM customers
+                             WHERE id = :customer_id AND opted_out_at IS NOT NULL)
            RETURNING *""",
         {
             "customer_id": customer_id,
@@ -55,6 +58,7 @@ async def schedule(
             "now": stamp,
             "since": None if unless_surveyed_since is None else to_db(unless_surveyed_since),
             "failed": SurveyStatus.FAILED,
+            "cancelled": SurveyStatus.CANCELLED,
         },
     )
     return Survey.from_row(rows[0]) if rows else None
@@ -216,6 +220,24 @@ async def expire(conn: aiosqlite.Connection, cutoff: datetime, now: datetime) ->
             "active": SurveyStatus.ACTIVE,
             "scheduled": SurveyStatus.SCHEDULED,
             "cutoff": to_db(cutoff),
+        },
+    )
+    return [Survey.from_row(row) for row in rows]
+
+
+async def cancel_open(conn: aiosqlite.Connection, customer_id: int, now: datetime) -> list[Survey]:
+    """Cancel the customer's scheduled and running surveys; the ones cancelled."""
+    rows = await fetch_all(
+        conn,
+        """UPDATE surveys SET status = :cancelled, updated_at = :now
+           WHERE customer_id = :customer_id AND status IN (:scheduled, :active)
+           RETURNING *""",
+        {
+            "cancelled": SurveyStatus.CANCELLED,
+            "now": to_db(now),
+            "customer_id": customer_id,
+            "scheduled": SurveyStatus.SCHEDULED,
+            "active": SurveyStatus.ACTIVE,
         },
     )
     return [Survey.from_row(row) for row in rows]

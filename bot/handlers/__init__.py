@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import customer, errors, fallback, insight, staff
+from bot.handlers import customer, errors, fallback, insight, rights, staff
 
 
 def routers() -> list[Router]:
@@ -13,5 +13,6 @@ def routers() -> list[Router]:
         staff.build_router(),
         insight.build_router(),
         customer.build_router(),
+        rights.build_router(),
         fallback.build_router(),
     ]

@@ -60,6 +60,8 @@ async def start(
     now = clock()
     async with db.transaction() as conn:
         customer, is_new = await _register(conn, user, now)
+        # /start after /stop subscribes again
+        resubscribed = customer.opted_out and await customers.set_opted_out(conn, customer.id, None)
         payload = command.args or ""
         if is_new and payload.startswith(REFERRAL_PREFIX):
             referrer = await customers.get_by_referral_code(conn, payload[len(REFERRAL_PREFIX) :])
@@ -75,6 +77,8 @@ async def start(
                 log.info("customer %s joined through the link of %s", customer.id, referrer.id)
     key = "welcome" if is_new else "welcome_back"
     text = t(customer.language, key, name=user.first_name)
+    if resubscribed:
+        text += "\n\n" + t(customer.language, "resubscribed")
     if customer.phone is None:
         text += "\n\n" + t(customer.language, "phone_offer")
     await message.answer(text, reply_markup=_phone_keyboard(customer))

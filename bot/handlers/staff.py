@@ -80,6 +80,15 @@ async def purchase(
         text = t(language, "purchase_conflict", order_id=order_id, purchase_id=stored.id)
     elif result.status is IntakeStatus.REPLAYED:
         text = t(language, "purchase_replayed", order_id=order_id, purchase_id=stored.id)
+    elif result.opted_out:
+        log.info("purchase %s registered by staff %s, opted out", stored.id, message.from_user.id)
+        text = t(
+            language,
+            "purchase_opted_out",
+            purchase_id=stored.id,
+            amount=format_amount(amount, settings.currency),
+            customer=_describe(customer),
+        )
     elif result.survey is None:
         log.info("purchase %s registered by staff %s, no survey", stored.id, message.from_user.id)
         text = t(

@@ -23,7 +23,7 @@ async def _at_question(running: Harness, presses: tuple[str, ...]):  # type: ign
 @pytest.mark.parametrize(
     ("presses", "labels"),
     [
-        ((), [str(n) for n in range(11)]),  # NPS
+        ((), [*(str(n) for n in range(11)), "Don't ask me again"]),  # NPS
         (("9",), ["1", "2", "3", "4", "5"]),  # CSAT
         (("9", "5"), ["Yes", "No"]),  # 100% satisfied?
     ],
@@ -40,7 +40,7 @@ async def test_text_or_sticker_where_a_button_is_expected_repeats_the_keyboard(
         assert (await customer.wait_edited(question)).buttons == []  # one live keyboard
         question = again
     count_before = await rows(running, "SELECT COUNT(*) FROM answers")
-    customer.press(question, labels[-1])
+    customer.press(question, labels[0])
     await customer.next_message()
     assert await rows(running, "SELECT COUNT(*) FROM answers") == [(count_before[0][0] + 1,)]
 

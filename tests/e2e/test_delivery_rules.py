@@ -45,7 +45,7 @@ async def test_one_reminder_for_an_unstarted_survey(harness: Harness) -> None:
     clock.now += timedelta(hours=2)
     reminder = await customer.next_message()
     assert (reminder.text or "").startswith("A gentle reminder")
-    assert reminder.button_labels == [str(n) for n in range(11)]
+    assert reminder.button_labels == [*(str(n) for n in range(11)), "Don't ask me again"]
     assert (await customer.wait_edited(first)).buttons == []
     clock.now += timedelta(hours=25)
     await asyncio.sleep(TICKS)

@@ -76,12 +76,10 @@ async def test_owner_is_staff_too_and_help_lists_staff_commands(running: Harness
 
 
 async def test_command_menus_are_published(running: Harness) -> None:
-    customer_menu = running.emulator.commands[("default", "")]
-    assert [c["command"] for c in customer_menu] == ["start", "help"]
-    assert [c["command"] for c in running.emulator.commands[("default", "ru")]] == [
-        "start",
-        "help",
-    ]
+    customer_commands = ["start", "help", "language", "stop", "forget"]
+    for language in ("", "ru"):
+        menu = running.emulator.commands[("default", language)]
+        assert [c["command"] for c in menu] == customer_commands
     running.admin.send_text("/start")  # the admin opens the bot: the staff menu follows
     await running.admin.next_message()
     scope = json.dumps(
@@ -92,6 +90,9 @@ async def test_command_menus_are_published(running: Harness) -> None:
     assert [c["command"] for c in staff_menu] == [
         "start",
         "help",
+        "language",
+        "stop",
+        "forget",
         "purchase",
         "qr",
         "stats",

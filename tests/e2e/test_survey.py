@@ -16,7 +16,11 @@ async def test_full_survey_in_english(running: Harness) -> None:
 
     nps = await customer.next_message()
     assert "recommend us" in (nps.text or "")
-    assert nps.buttons == [["0", "1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]]
+    assert nps.buttons == [
+        ["0", "1", "2", "3", "4", "5"],
+        ["6", "7", "8", "9", "10"],
+        ["Don't ask me again"],
+    ]
 
     csat = await press_and_next(customer, nps, "9")
     answered = customer.message(nps.message_id)

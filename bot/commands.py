@@ -13,7 +13,7 @@ from bot.texts import TEXTS, t
 log = logging.getLogger(__name__)
 
 CUSTOMER_MENU = ("start", "help", "language", "stop", "forget")
-STAFF_MENU = (*CUSTOMER_MENU, "purchase", "qr", "stats", "digest", "export")
+STAFF_MENU = (*CUSTOMER_MENU, "purchase", "qr", "stats", "digest", "export", "pause", "resume")
 
 
 def _commands(names: tuple[str, ...], language: str) -> list[BotCommand]:

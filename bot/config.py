@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     digest_schedule: str = "mon 09:00"
     churn_after_days: int = Field(default=180, ge=1, le=3650)
     alert_remind_after: timedelta = timedelta(hours=24)
+    retention_days: str = "off"
 
     @field_validator("owner_ids", "admin_ids", mode="before")
     @classmethod
@@ -134,6 +135,16 @@ class Settings(BaseSettings):
     def _digest_schedule(cls, value: str) -> str:
         schedule = parse_digest_schedule(value)
         return DIGEST_OFF if schedule is None else str(schedule)
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention_days(cls, value: str) -> str:
+        text = str(value).strip().lower()
+        if text == "off":
+            return text
+        if not text.isdigit() or not 1 <= int(text) <= 36500:
+            raise ValueError(f"{value!r} is not a number of days (1 or more) or off")
+        return str(int(text))
 
     @field_validator("survey_expires_after")
     @classmethod
@@ -186,6 +197,11 @@ class Settings(BaseSettings):
     @property
     def digest(self) -> DigestSchedule | None:
         return parse_digest_schedule(self.digest_schedule)
+
+    @property
+    def free_text_kept(self) -> timedelta | None:
+        """How long customers' written answers are kept; None: for good."""
+        return None if self.retention_days == "off" else timedelta(days=int(self.retention_days))
 
     @property
     def churn_after(self) -> timedelta:

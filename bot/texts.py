@@ -60,6 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/stats [7d|30d|90d|all] — the headline figures\n"
             "/digest — the digest of the last 7 days, now\n"
             "/export [csv|xlsx] — every survey, purchase and referral as a file\n"
+            "/pause, /resume — stop and restart all outgoing surveys\n"
             "A .csv file — import purchases"
         ),
         "q_nps": (
@@ -147,6 +148,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "What I can do",
         "cmd_purchase": "Register a purchase",
         "cmd_qr": "QR code for a store",
+        "paused": (
+            "⏸ Surveys are paused: none will start and no reminders go out. Surveys already "
+            "running can still be answered. /resume — restart them."
+        ),
+        "resumed": "▶️ Surveys are running again; the ones that came due meanwhile go out now.",
+        "not_paused": "Surveys were not paused; nothing changed.",
+        "cmd_pause": "Pause all outgoing surveys",
+        "cmd_resume": "Restart outgoing surveys",
         "forget_confirm": (
             "Delete your data? Your name, username, phone, written answers and the contacts "
             "you recommended are erased for good; your scores stay, anonymous, in our "
@@ -311,6 +320,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/stats [7d|30d|90d|all] — главные показатели\n"
             "/digest — сводка за последние 7 дней, сейчас\n"
             "/export [csv|xlsx] — все опросы, покупки и рекомендации файлом\n"
+            "/pause, /resume — приостановить и возобновить все опросы\n"
             "Файл .csv — импорт покупок"
         ),
         "q_nps": (
@@ -395,6 +405,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "Что я умею",
         "cmd_purchase": "Зарегистрировать покупку",
         "cmd_qr": "QR-код магазина",
+        "paused": (
+            "⏸ Опросы на паузе: новые не начнутся, напоминания не уйдут. На уже начатые "
+            "опросы клиенты могут отвечать. /resume — возобновить."
+        ),
+        "resumed": "▶️ Опросы снова идут; накопившиеся за паузу уходят сейчас.",
+        "not_paused": "Опросы не были на паузе; ничего не изменилось.",
+        "cmd_pause": "Приостановить все опросы",
+        "cmd_resume": "Возобновить опросы",
         "forget_confirm": (
             "Удалить ваши данные? Имя, имя пользователя, телефон, письменные ответы и "
             "контакты, которые вы рекомендовали, будут стёрты навсегда; оценки останутся в "

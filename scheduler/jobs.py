@@ -14,7 +14,7 @@ from bot.alerts import AlertNotifier
 from bot.config import Settings
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
-from storage import updates
+from storage import erasure, meta, updates
 from storage.clock import Clock
 from storage.database import Database
 
@@ -63,7 +63,8 @@ class Jobs:
         now = self._clock()
         await conversation.expire_overdue(bot, now - settings.survey_expires_after)
         window = settings.quiet_window
-        if window is None or not window.covers(now, settings.tz):
+        paused = await meta.get(self._db, meta.SURVEYS_PAUSED) is not None  # staff's /pause
+        if not paused and (window is None or not window.covers(now, settings.tz)):
             # A quarter of a second of sending per batch: preparing a batch is a burst of
             # work that delays the sender's next slot, so bursts are kept small, and a stop
             # never waits long for the tick.
@@ -107,9 +108,16 @@ class Jobs:
         await asyncio.gather(worker(), worker())
 
     async def housekeeping(self) -> None:
-        async with self._busy, self._db.transaction() as conn:
-            removed = await updates.forget_old(conn, self._clock())
-        log.debug("forgot %s old update ids", removed)
+        """Hourly: forget old update ids; erase written answers past RETENTION_DAYS."""
+        async with self._busy:
+            async with self._db.transaction() as conn:
+                removed = await updates.forget_old(conn, self._clock())
+            log.debug("forgot %s old update ids", removed)
+            kept = self._settings.free_text_kept
+            if kept is not None:
+                erased = await erasure.erase_free_text_before(self._db, self._clock() - kept)
+                if erased:
+                    log.info("erased %s written answers and contacts past retention", erased)
 
     async def drain(self) -> None:
         """Let the running tick finish its batch, then wait for it (pause the scheduler first)."""

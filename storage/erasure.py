@@ -53,3 +53,22 @@ async def forget(db: Database, customer: Customer, now: datetime) -> list[Survey
             )
     await db.checkpoint()
     return cancelled
+
+
+async def erase_free_text_before(db: Database, cutoff: datetime) -> int:
+    """Blank written answers and recommended contacts older than `cutoff`; how many."""
+    stamp = to_db(cutoff)
+    async with db.transaction() as conn:
+        answers = await conn.execute(
+            "UPDATE answers SET text = NULL WHERE text IS NOT NULL AND answered_at < ?", (stamp,)
+        )
+        contacts = await conn.execute(
+            """UPDATE referrals SET name = NULL, phone = NULL, note = NULL
+               WHERE created_at < ?
+                 AND (name IS NOT NULL OR phone IS NOT NULL OR note IS NOT NULL)""",
+            (stamp,),
+        )
+        erased = answers.rowcount + contacts.rowcount
+    if erased:
+        await db.checkpoint()
+    return erased

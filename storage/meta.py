@@ -26,3 +26,28 @@ async def get_or_set(db: Database, key: str, value: str) -> str:
             return str(row["value"])
         await conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
         return value
+
+
+SURVEYS_PAUSED = "surveys_paused_at"
+"""Present while staff have paused outgoing surveys (/pause); its value is when."""
+
+
+async def get(db: Database, key: str) -> str | None:
+    row = await fetch_one(db.reader, "SELECT value FROM meta WHERE key = ?", (key,))
+    return None if row is None else str(row["value"])
+
+
+async def put(db: Database, key: str, value: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            """INSERT INTO meta (key, value) VALUES (?, ?)
+               ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
+            (key, value),
+        )
+
+
+async def remove(db: Database, key: str) -> bool:
+    """Delete `key`; False if it was not there."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+        return cursor.rowcount == 1

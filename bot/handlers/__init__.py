@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import customer, errors, fallback, insight, rights, staff
+from bot.handlers import customer, errors, fallback, insight, pausing, rights, staff
 
 
 def routers() -> list[Router]:
@@ -12,6 +12,7 @@ def routers() -> list[Router]:
         errors.build_router(),
         staff.build_router(),
         insight.build_router(),
+        pausing.build_router(),
         customer.build_router(),
         rights.build_router(),
         fallback.build_router(),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, purchase, rows, started_customer
+from tests.helpers import FakeClock
 
 TICKS = 2.5  # seconds: more than two scheduler ticks at DISPATCH_INTERVAL=1s
 
@@ -158,3 +160,35 @@ async def test_forget_can_be_cancelled(running: Harness) -> None:
     customer.press(confirm, "Cancel")
     assert "Nothing was deleted" in ((await customer.wait_edited(confirm)).text or "")
     assert await rows(running, "SELECT first_name FROM customers") == [("Anna",)]
+
+
+async def test_written_answers_past_retention_are_erased_scores_stay(harness: Harness) -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+    harness.clock = clock
+    harness.overrides["retention_days"] = "30"
+    app = await harness.start()
+    old = await started_customer(harness, "Anna")
+    await purchase(harness, old)
+    old.press(await old.next_message(), "5")
+    old.press(await old.next_message(), "3")
+    old.press(await old.next_message(), "No")
+    await old.next_message()
+    old.send_text("Old complaint about parking")
+    await old.next_message()
+
+    clock.now += timedelta(days=20)
+    new = await started_customer(harness, "Boris")
+    await purchase(harness, new)
+    new.press(await new.next_message(), "6")
+    new.press(await new.next_message(), "3")
+    new.press(await new.next_message(), "No")
+    await new.next_message()
+    new.send_text("Fresh complaint about music")
+    await new.next_message()
+
+    clock.now += timedelta(days=11)  # the first text is 31 days old, the second 11
+    await app.jobs.housekeeping()
+    texts = "SELECT text FROM answers WHERE text IS NOT NULL ORDER BY id"
+    assert await rows(harness, texts) == [("Fresh complaint about music",)]
+    scores = "SELECT score FROM answers WHERE question = 'nps' ORDER BY id"
+    assert await rows(harness, scores) == [(5,), (6,)]

@@ -231,6 +231,7 @@ async def _full_survey(harness: Harness, name: str, fix: str, upsell: str, refer
 
 
 async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> None:
+    await _answer_nps(running, NPS_SCORES)
     await _full_survey(running, "Вера", "Холодный кофе", '=HYPERLINK("x")', "Сосед Пётр")
     running.owner.drain()
     document = await admin_says(running, "/export xlsx")
@@ -238,14 +239,17 @@ async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> Non
     book = openpyxl.load_workbook(io.BytesIO(document.document))
     assert book.sheetnames == ["surveys", "purchases", "referrals"]
     surveys = list(book["surveys"].values)
-    header, row = surveys[0], surveys[1]
-    record = dict(zip(header, row, strict=True))
+    header = surveys[0]
+    records = [dict(zip(header, row, strict=True)) for row in surveys[1:]]
+    assert [r["nps"] for r in records] == [*NPS_SCORES, 4]  # every survey, every score
+    assert [r["csat"] for r in records] == [None] * 10 + [5]
+    record = records[-1]
     assert record["first_name"] == "Вера" and record["order_id"] == "R-77"
     assert (record["nps"], record["csat"], record["satisfied_100"]) == (4, 5, "no")
     assert record["what_to_fix"] == "Холодный кофе"
     assert record["upsell"] == '\'=HYPERLINK("x")'  # never a live formula
     assert record["referral"] == "Сосед Пётр"
-    assert len(list(book["purchases"].values)) == 2
+    assert len(list(book["purchases"].values)) == 12  # header and 11 purchases
     referrals = list(book["referrals"].values)
     assert referrals[1][referrals[0].index("note")] == "Сосед Пётр"
 

@@ -98,4 +98,6 @@ async def test_command_menus_are_published(running: Harness) -> None:
         "stats",
         "digest",
         "export",
+        "pause",
+        "resume",
     ]

@@ -31,6 +31,7 @@ from intake.api import create_api
 from scheduler.jobs import Jobs
 from scheduler.sender import RateLimitedSender
 from scheduler.setup import add_jobs, create_scheduler
+from storage import staff
 from storage.clock import Clock, utc_now
 from storage.database import Database
 from storage.fsm import SQLiteStorage
@@ -88,7 +89,10 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     db = await Database.open(settings.database_path)
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    roles = Roles.from_ids(settings.owner_ids, settings.admin_ids)
+    async with db.transaction() as conn:  # OWNER_IDS / ADMIN_IDS seed the table once
+        await staff.seed(conn, settings.owner_ids, settings.admin_ids, clock())
+    roles = Roles()
+    await roles.load(db)
     sender = RateLimitedSender(rate_per_second=settings.send_rate)
     conversation = SurveyConversation(db, clock, sender)
     alerts = AlertNotifier(db, clock, roles, sender, settings.tz)

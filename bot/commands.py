@@ -13,7 +13,17 @@ from bot.texts import TEXTS, t
 log = logging.getLogger(__name__)
 
 CUSTOMER_MENU = ("start", "help", "language", "stop", "forget")
-STAFF_MENU = (*CUSTOMER_MENU, "purchase", "qr", "stats", "digest", "export", "pause", "resume")
+STAFF_MENU = (
+    *CUSTOMER_MENU,
+    "purchase",
+    "qr",
+    "stats",
+    "digest",
+    "export",
+    "pause",
+    "resume",
+    "staff",
+)
 
 
 def _commands(names: tuple[str, ...], language: str) -> list[BotCommand]:

@@ -1,18 +1,37 @@
-"""Who may run staff commands. Owners are admins too."""
+"""Who may run staff commands, kept in step with the staff table. Owners are admins too.
+
+One instance is shared by the handlers, the alerts and the digests; `load` refreshes it
+in place after /staff changes the table, so everyone sees the change at once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+
+from storage import staff
+from storage.database import Database
 
 
-@dataclass(frozen=True, slots=True)
 class Roles:
-    owner_ids: frozenset[int]
-    admin_ids: frozenset[int]
+    def __init__(self, owners: Iterable[int] = (), admins: Iterable[int] = ()) -> None:
+        self.owner_ids: frozenset[int] = frozenset()
+        self.admin_ids: frozenset[int] = frozenset()
+        self.replace(owners, admins)
 
     @classmethod
-    def from_ids(cls, owners: list[int], admins: list[int]) -> Roles:
-        return cls(frozenset(owners), frozenset(admins) | frozenset(owners))
+    def from_ids(cls, owners: Iterable[int], admins: Iterable[int]) -> Roles:
+        return cls(owners, admins)
+
+    def replace(self, owners: Iterable[int], admins: Iterable[int]) -> None:
+        self.owner_ids = frozenset(owners)
+        self.admin_ids = frozenset(admins) | self.owner_ids
+
+    async def load(self, db: Database) -> None:
+        members = await staff.members(db.reader)
+        self.replace(
+            (m.user_id for m in members if m.role is staff.Role.OWNER),
+            (m.user_id for m in members if m.role is staff.Role.ADMIN),
+        )
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admin_ids

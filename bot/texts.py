@@ -61,6 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/digest — the digest of the last 7 days, now\n"
             "/export [csv|xlsx] — every survey, purchase and referral as a file\n"
             "/pause, /resume — stop and restart all outgoing surveys\n"
+            "/staff — who runs the bot (owners add and remove staff)\n"
             "A .csv file — import purchases"
         ),
         "q_nps": (
@@ -148,6 +149,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "What I can do",
         "cmd_purchase": "Register a purchase",
         "cmd_qr": "QR code for a store",
+        "staff_title": "<b>Staff</b>",
+        "staff_line": "• {name} (id {user}): {role}",
+        "staff_hint": (
+            "\nOwners change it: /staff add &lt;id&gt; admin|owner, /staff remove &lt;id&gt;"
+        ),
+        "staff_usage": (
+            "Usage: /staff, /staff add &lt;id&gt; admin|owner, or /staff remove &lt;id&gt;."
+        ),
+        "staff_added": "✅ {user} is now {role}.",
+        "staff_role_changed": "✅ {user} is now {role}.",
+        "staff_unchanged": "{user} is {role} already; nothing changed.",
+        "staff_removed": "✅ {user} is no longer staff.",
+        "staff_not_member": "{user} is not staff; nothing changed.",
+        "staff_last_owner": "{user} is the last owner and stays one: add another owner first.",
+        "owners_only": "Only owners can change the staff.",
+        "role_owner": "owner",
+        "role_admin": "admin",
+        "role_none": "—",
+        "cmd_staff": "Staff: list, add, remove",
         "paused": (
             "⏸ Surveys are paused: none will start and no reminders go out. Surveys already "
             "running can still be answered. /resume — restart them."
@@ -321,6 +341,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/digest — сводка за последние 7 дней, сейчас\n"
             "/export [csv|xlsx] — все опросы, покупки и рекомендации файлом\n"
             "/pause, /resume — приостановить и возобновить все опросы\n"
+            "/staff — сотрудники (владельцы добавляют и убирают)\n"
             "Файл .csv — импорт покупок"
         ),
         "q_nps": (
@@ -405,6 +426,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "cmd_help": "Что я умею",
         "cmd_purchase": "Зарегистрировать покупку",
         "cmd_qr": "QR-код магазина",
+        "staff_title": "<b>Сотрудники</b>",
+        "staff_line": "• {name} (id {user}): {role}",
+        "staff_hint": (
+            "\nМенять могут владельцы: /staff add &lt;id&gt; admin|owner, /staff remove &lt;id&gt;"
+        ),
+        "staff_usage": (
+            "Формат: /staff, /staff add &lt;id&gt; admin|owner или /staff remove &lt;id&gt;."
+        ),
+        "staff_added": "✅ {user} теперь {role}.",
+        "staff_role_changed": "✅ {user} теперь {role}.",
+        "staff_unchanged": "{user} уже {role}; ничего не изменилось.",
+        "staff_removed": "✅ {user} больше не сотрудник.",
+        "staff_not_member": "{user} не сотрудник; ничего не изменилось.",
+        "staff_last_owner": (
+            "{user} — последний владелец и им остаётся: сначала добавьте другого владельца."
+        ),
+        "owners_only": "Менять состав сотрудников могут только владельцы.",
+        "role_owner": "владелец",
+        "role_admin": "администратор",
+        "role_none": "—",
+        "cmd_staff": "Сотрудники: список, добавить, убрать",
         "paused": (
             "⏸ Опросы на паузе: новые не начнутся, напоминания не уйдут. На уже начатые "
             "опросы клиенты могут отвечать. /resume — возобновить."

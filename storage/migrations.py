@@ -230,7 +230,33 @@ ALTER TABLE customers ADD COLUMN language_chosen_at TEXT;
 ALTER TABLE customers ADD COLUMN forgotten_at TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (INITIAL_SCHEMA, INTAKE_AND_DELIVERY, INSIGHT, CUSTOMER_RIGHTS)
+# Staff managed from the chat: OWNER_IDS/ADMIN_IDS seed the table once, /staff changes it,
+# and every change is kept.
+STAFF = """
+CREATE TABLE staff (
+    user_id  INTEGER PRIMARY KEY,
+    role     TEXT NOT NULL CHECK (role IN ('owner', 'admin')),
+    added_by INTEGER,
+    added_at TEXT NOT NULL
+);
+
+CREATE TABLE staff_changes (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL,
+    action     TEXT NOT NULL CHECK (action IN ('seeded', 'added', 'role', 'removed')),
+    role       TEXT,
+    changed_by INTEGER,
+    changed_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    INITIAL_SCHEMA,
+    INTAKE_AND_DELIVERY,
+    INSIGHT,
+    CUSTOMER_RIGHTS,
+    STAFF,
+)
 
 
 class SchemaTooNewError(RuntimeError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import customer, errors, fallback, insight, pausing, rights, staff
+from bot.handlers import customer, errors, fallback, insight, pausing, rights, staff, team
 
 
 def routers() -> list[Router]:
@@ -13,6 +13,7 @@ def routers() -> list[Router]:
         staff.build_router(),
         insight.build_router(),
         pausing.build_router(),
+        team.build_router(),
         customer.build_router(),
         rights.build_router(),
         fallback.build_router(),

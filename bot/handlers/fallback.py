@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.handlers.insight import INSIGHT_COMMANDS
 from bot.handlers.pausing import PAUSING_COMMANDS
 from bot.handlers.staff import STAFF_COMMANDS
+from bot.handlers.team import TEAM_COMMANDS
 from bot.texts import language_for, t
 
 
@@ -38,7 +39,7 @@ def build_router() -> Router:
     router = Router(name="fallback")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(
-        staff_only, Command(*STAFF_COMMANDS, *INSIGHT_COMMANDS, *PAUSING_COMMANDS)
+        staff_only, Command(*STAFF_COMMANDS, *INSIGHT_COMMANDS, *PAUSING_COMMANDS, *TEAM_COMMANDS)
     )
     router.message.register(unknown_command, F.text.startswith("/"))
     router.callback_query.register(unknown_button)

@@ -100,4 +100,5 @@ async def test_command_menus_are_published(running: Harness) -> None:
         "export",
         "pause",
         "resume",
+        "staff",
     ]

@@ -80,35 +80,24 @@ async def purchase(
         text = t(language, "purchase_conflict", order_id=order_id, purchase_id=stored.id)
     elif result.status is IntakeStatus.REPLAYED:
         text = t(language, "purchase_replayed", order_id=order_id, purchase_id=stored.id)
-    elif result.opted_out:
-        log.info("purchase %s registered by staff %s, opted out", stored.id, message.from_user.id)
-        text = t(
-            language,
-            "purchase_opted_out",
-            purchase_id=stored.id,
-            amount=format_amount(amount, settings.currency),
-            customer=_describe(customer),
-        )
-    elif result.survey is None:
-        log.info("purchase %s registered by staff %s, no survey", stored.id, message.from_user.id)
-        text = t(
-            language,
-            "purchase_throttled",
-            purchase_id=stored.id,
-            amount=format_amount(amount, settings.currency),
-            customer=_describe(customer),
-            days=settings.survey_throttle_days,
-        )
     else:
-        log.info("purchase %s registered by staff %s", stored.id, message.from_user.id)
-        text = t(
-            language,
-            "purchase_created",
-            purchase_id=stored.id,
-            amount=format_amount(amount, settings.currency),
-            customer=_describe(customer),
-            survey_id=result.survey.id,
-            when=_when(result.survey, settings, language, now),
+        created = {
+            "purchase_id": stored.id,
+            "amount": format_amount(amount, settings.currency),
+            "customer": _describe(customer),
+        }
+        if result.opted_out:
+            text = t(language, "purchase_opted_out", **created)
+        elif result.survey is None:  # throttled
+            text = t(language, "purchase_throttled", days=settings.survey_throttle_days, **created)
+        else:
+            when = _when(result.survey, settings, language, now)
+            text = t(language, "purchase_created", survey_id=result.survey.id, when=when, **created)
+        log.info(
+            "purchase %s registered by staff %s (survey: %s)",
+            stored.id,
+            message.from_user.id,
+            result.survey.id if result.survey else "none",
         )
     await message.answer(text)
 

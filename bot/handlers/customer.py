@@ -59,7 +59,7 @@ async def start(
     assert user is not None
     now = clock()
     async with db.transaction() as conn:
-        customer, is_new = await _register(conn, user, now)
+        customer, is_new = await register(conn, user, now)
         # /start after /stop subscribes again
         resubscribed = customer.opted_out and await customers.set_opted_out(conn, customer.id, None)
         payload = command.args or ""
@@ -91,7 +91,7 @@ async def start(
         await conversation.ask(bot, customer, survey, lead=t(customer.language, "continue_survey"))
 
 
-async def _register(conn: aiosqlite.Connection, user: User, now: datetime) -> tuple[Customer, bool]:
+async def register(conn: aiosqlite.Connection, user: User, now: datetime) -> tuple[Customer, bool]:
     """The customer behind this Telegram user, created on first contact."""
     return await customers.upsert_started(
         conn,
@@ -246,7 +246,7 @@ async def own_phone(message: Message, db: Database, clock: Clock) -> None:
     customer = await customers.get_by_telegram_id(db.reader, user.id)
     if customer is None:  # shared before /start: start them now, quietly
         async with db.transaction() as conn:
-            customer, _ = await _register(conn, user, clock())
+            customer, _ = await register(conn, user, clock())
     phone = normalize_phone(shared.phone_number)
     if phone is None:
         await message.answer(t(customer.language, "phone_invalid"))

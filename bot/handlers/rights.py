@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ForgetCallback, LanguageCallback, OptOutCallback
+from bot.handlers.customer import register
 from bot.keyboards import language_keyboard
 from bot.texts import language_for, t
 from storage import customers, erasure, surveys
@@ -26,15 +27,7 @@ log = logging.getLogger(__name__)
 async def _customer(db: Database, user: User, clock: Clock) -> Customer:
     """The customer behind `user`, registered if they never pressed Start."""
     async with db.transaction() as conn:
-        customer, _ = await customers.upsert_started(
-            conn,
-            telegram_user_id=user.id,
-            first_name=user.first_name,
-            last_name=user.last_name,
-            username=user.username,
-            language=language_for(user.language_code),
-            now=clock(),
-        )
+        customer, _ = await register(conn, user, clock())
     return customer
 
 

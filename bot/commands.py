@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.texts import TEXTS, t
+from bot.texts import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def _commands(names: tuple[str, ...], language: str) -> list[BotCommand]:
 
 
 async def publish_customer_menu(bot: Bot) -> None:
-    for language in TEXTS:
+    for language in LANGUAGES:
         await bot.set_my_commands(
             _commands(CUSTOMER_MENU, language),
             BotCommandScopeDefault(),

@@ -1,21 +1,37 @@
 import string
 
 import pytest
+from babel.messages.pofile import read_po
 
-from bot.texts import TEXTS, language_for, t
+from bot.texts import LANGUAGES, catalogue, catalogue_path, language_for, t
 
 
 def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+ENGLISH_KEYS = sorted(catalogue("en"))
+
+
 def test_every_key_exists_in_both_languages() -> None:
-    assert set(TEXTS["en"]) == set(TEXTS["ru"])
+    assert set(catalogue("en")) == set(catalogue("ru"))
+    assert len(ENGLISH_KEYS) > 100  # the catalogues were read, not found empty
 
 
-@pytest.mark.parametrize("key", sorted(TEXTS["en"]))
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalogue_has_no_fuzzy_untranslated_or_repeated_entries(language: str) -> None:
+    with catalogue_path(language).open("rb") as file:
+        po = read_po(file, locale=language)
+    entries = [message for message in po if message.id]
+    assert [m.id for m in entries if m.fuzzy or not m.string] == []
+    with catalogue_path(language).open(encoding="utf-8") as file:
+        ids = [line for line in file if line.startswith("msgid ")]
+    assert len(ids) == len(set(ids)) == len(entries) + 1  # + the header
+
+
+@pytest.mark.parametrize("key", ENGLISH_KEYS)
 def test_placeholders_match(key: str) -> None:
-    assert _fields(TEXTS["en"][key]) == _fields(TEXTS["ru"][key])
+    assert _fields(catalogue("en")[key]) == _fields(catalogue("ru")[key])
 
 
 @pytest.mark.parametrize(
@@ -40,3 +56,8 @@ def test_values_are_html_escaped() -> None:
     assert t("en", "welcome_back", name="<b>Eve</b> & co").startswith(
         "Welcome back, &lt;b&gt;Eve&lt;/b&gt; &amp; co!"
     )
+
+
+def test_russian_comes_from_its_own_catalogue() -> None:
+    assert t("ru", "btn_yes") == "Да"
+    assert t("de", "btn_yes") == "Yes"  # an unknown language falls back to English

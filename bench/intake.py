@@ -81,6 +81,7 @@ def _serve(db_path: str, port: int) -> None:
     from aiohttp import web
 
     from bot.config import Settings
+    from bot.live_settings import LiveSettings
     from intake.api import create_api
     from storage.database import Database
 
@@ -89,7 +90,7 @@ def _serve(db_path: str, port: int) -> None:
     async def main() -> None:
         settings = Settings(_env_file=None, **_settings_values(Path(db_path)))  # type: ignore[call-arg]
         db = await Database.open(settings.database_path)
-        app = create_api(db=db, settings=settings, clock=utc_now)
+        app = create_api(db=db, settings=LiveSettings(settings), clock=utc_now)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()

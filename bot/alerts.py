@@ -21,6 +21,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AlertAction, AlertCallback
+from bot.live_settings import LiveSettings
 from bot.roles import Roles
 from bot.texts import t, t_html
 from scheduler.sender import RateLimitedSender, SendOutcome
@@ -117,15 +118,19 @@ class AlertNotifier:
         clock: Clock,
         roles: Roles,
         sender: RateLimitedSender,
-        tz: tzinfo,
+        settings: LiveSettings,
     ) -> None:
         self._db = db
         self._clock = clock
         self._roles = roles
         self._sender = sender
-        self._tz = tz
+        self._live = settings
         self._locks: dict[int, asyncio.Lock] = {}
         self._warned: set[tuple[int, int]] = set()
+
+    @property
+    def _tz(self) -> tzinfo:
+        return self._live.current.tz  # TIMEZONE may change at run time (/settings)
 
     async def on_answer(
         self, bot: Bot, survey_id: int, question: Question, alert_id: int | None

@@ -19,13 +19,14 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.alerts import AlertNotifier
+from bot.alerts import AlertNotifier, staff_language
 from bot.commands import publish_customer_menu, publish_staff_menu
 from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
 from bot.handlers import routers
 from bot.inflight import InFlightUpdates
+from bot.live_settings import LiveSettings
 from bot.roles import Roles
 from intake.api import create_api
 from scheduler.jobs import Jobs
@@ -45,12 +46,14 @@ SHUTDOWN_GRACE_SECONDS = 20.0
 @dataclass
 class FeedbackApp:
     settings: Settings
+    live_settings: LiveSettings
     bot: Bot
     dispatcher: Dispatcher
     db: Database
     scheduler: AsyncIOScheduler
     jobs: Jobs
     in_flight: InFlightUpdates
+    sender: RateLimitedSender
     conversation: SurveyConversation
     roles: Roles
     qr_secret: bytes
@@ -93,12 +96,14 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         await staff.seed(conn, settings.owner_ids, settings.admin_ids, clock())
     roles = Roles()
     await roles.load(db)
-    sender = RateLimitedSender(rate_per_second=settings.send_rate)
+    live = LiveSettings(settings)
+    await live.load(db)
+    sender = RateLimitedSender(rate_per_second=live.current.send_rate)
     conversation = SurveyConversation(db, clock, sender)
-    alerts = AlertNotifier(db, clock, roles, sender, settings.tz)
-    digests = DigestService(db, settings, clock, roles, sender)
+    alerts = AlertNotifier(db, clock, roles, sender, live)
+    digests = DigestService(db, live, clock, roles, sender)
     scheduler = create_scheduler(settings.tz)
-    jobs = Jobs(bot, db, conversation, clock, settings, alerts=alerts, digests=digests)
+    jobs = Jobs(bot, db, conversation, clock, live, alerts=alerts, digests=digests)
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     configured_secret = settings.qr_secret.get_secret_value().encode()
     qr_secret = configured_secret or await get_or_create_secret(db, "qr_secret")
@@ -107,7 +112,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         storage=SQLiteStorage(db),
         events_isolation=isolation,
         db=db,
-        settings=settings,
+        live_settings=live,
         clock=clock,
         roles=roles,
         conversation=conversation,
@@ -115,11 +120,23 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         alerts=alerts,
         digests=digests,
     )
+    live.on_change(lambda changed: sender.set_rate(changed.send_rate))
     in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.include_routers(*routers())
     app = FeedbackApp(
-        settings, bot, dispatcher, db, scheduler, jobs, in_flight, conversation, roles, qr_secret
+        settings,
+        live,
+        bot,
+        dispatcher,
+        db,
+        scheduler,
+        jobs,
+        in_flight,
+        sender,
+        conversation,
+        roles,
+        qr_secret,
     )
 
     async def on_startup() -> None:
@@ -138,7 +155,8 @@ async def _on_startup(app: FeedbackApp) -> None:
     log.info("bot @%s (id %s) starting", me.username, me.id)
     await publish_customer_menu(app.bot)
     for user_id in sorted(app.roles.admin_ids):
-        await publish_staff_menu(app.bot, user_id, "en")
+        language = await staff_language(app.db, user_id)
+        await publish_staff_menu(app.bot, app.roles, user_id, language)
     # Before any update is handled: questions a crash left undelivered go out first.
     resumed = await app.conversation.resume_unprompted(app.bot)
     if resumed:
@@ -150,7 +168,7 @@ async def _on_startup(app: FeedbackApp) -> None:
 
 async def _start_api(app: FeedbackApp) -> None:
     """The intake API, served by this process beside polling."""
-    api = create_api(db=app.db, settings=app.settings, clock=app.conversation.clock)
+    api = create_api(db=app.db, settings=app.live_settings, clock=app.conversation.clock)
     runner = web.AppRunner(api, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, app.settings.api_host, app.settings.api_port)

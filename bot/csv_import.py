@@ -17,6 +17,7 @@ from aiogram import Bot
 from aiogram.types import Message
 
 from bot.config import Settings
+from bot.live_settings import LiveSettings
 from bot.texts import language_for, t
 from intake.csv_import import (
     MAX_CSV_BYTES,
@@ -46,8 +47,9 @@ class ImportReport:
 
 
 async def import_csv(
-    message: Message, bot: Bot, db: Database, settings: Settings, clock: Clock
+    message: Message, bot: Bot, db: Database, live_settings: LiveSettings, clock: Clock
 ) -> None:
+    settings = live_settings.current
     assert message.from_user is not None and message.document is not None
     language = language_for(message.from_user.language_code)
     document = message.document

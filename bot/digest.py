@@ -25,6 +25,7 @@ from analytics.period import Period
 from analytics.report import Report
 from bot.alerts import staff_language
 from bot.config import Settings
+from bot.live_settings import LiveSettings
 from bot.report_text import digest_messages
 from bot.roles import Roles
 from bot.texts import t
@@ -53,18 +54,23 @@ class DigestService:
     def __init__(
         self,
         db: Database,
-        settings: Settings,
+        settings: LiveSettings,
         clock: Clock,
         roles: Roles,
         sender: RateLimitedSender,
     ) -> None:
         self._db = db
-        self._settings = settings
+        self._live = settings
         self._clock = clock
         self._roles = roles
         self._sender = sender
         self._since: datetime | None = None
         self._warned: set[tuple[datetime, int]] = set()
+
+    @property
+    def _settings(self) -> Settings:
+        """The settings in force now: /settings may change the schedule and time zone."""
+        return self._live.current
 
     async def report(self, period: Period, *, details: bool = True) -> Report:
         return await insight.report(
@@ -118,6 +124,12 @@ class DigestService:
         if sent:
             log.info("digest for the period from %s sent to %s owners", period.start, sent)
         return sent
+
+    async def restart_schedule(self) -> None:
+        """A new DIGEST_SCHEDULE starts at its next slot: the slots before it are not owed."""
+        now = self._clock()
+        await meta.put(self._db, DIGESTS_SINCE, to_db(now))
+        self._since = now
 
     async def _owed_since(self, now: datetime) -> datetime:
         """Digests are owed from the first time the bot looked for one, not from before."""

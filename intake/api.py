@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from bot.config import Settings
+from bot.live_settings import LiveSettings
 from intake.api_errors import (
     HTTP_ERROR,
     INTERNAL_ERROR,
@@ -57,11 +58,11 @@ class ApiHTTPError(Exception):
         self.error = error
 
 
-def create_api(*, db: Database, settings: Settings, clock: Clock) -> web.Application:
+def create_api(*, db: Database, settings: LiveSettings, clock: Clock) -> web.Application:
     """The intake API as an aiohttp application, sharing the bot's database and clock."""
     handlers = _Handlers(db, PurchaseIntake(db, settings, clock))
     app = web.Application(
-        middlewares=[_errors_and_access_log, _auth(settings)],
+        middlewares=[_errors_and_access_log, _auth(settings.base)],
         # The per-endpoint limits are enforced while reading; this is the outer bound.
         client_max_size=BATCH_MAX_BYTES,
     )

@@ -17,6 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.config import Settings
+from bot.live_settings import LiveSettings
 from intake.api_errors import ORDER_CONFLICT, UNKNOWN_CUSTOMER, ApiError, unprocessable
 from intake.api_validation import Identity, PurchaseRequest, iso_utc, validate_purchase
 from intake.fields import CUSTOMER_ID, ORDER_ID, PHONE, TELEGRAM_USER_ID
@@ -124,10 +125,14 @@ async def find_customer(conn: aiosqlite.Connection, identity: Identity) -> Custo
 class PurchaseIntake:
     """Turns decoded JSON purchase bodies into stored purchases and their answers."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+    def __init__(self, db: Database, settings: LiveSettings, clock: Clock) -> None:
         self._db = db
-        self._settings = settings
+        self._live = settings
         self._clock = clock
+
+    @property
+    def _settings(self) -> Settings:
+        return self._live.current  # survey delay and throttle may change at run time
 
     async def submit(self, raw: object) -> Reply:
         """Validate and record one purchase body; the reply is 200, 201, 409 or 422."""

@@ -14,6 +14,7 @@ from bot.alerts import AlertNotifier
 from bot.config import Settings
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
+from bot.live_settings import LiveSettings
 from storage import erasure, meta, updates
 from storage.clock import Clock
 from storage.database import Database
@@ -33,7 +34,7 @@ class Jobs:
         db: Database,
         conversation: SurveyConversation,
         clock: Clock,
-        settings: Settings,
+        settings: LiveSettings,
         *,
         alerts: AlertNotifier,
         digests: DigestService,
@@ -44,9 +45,14 @@ class Jobs:
         self._db = db
         self._conversation = conversation
         self._clock = clock
-        self._settings = settings
+        self._live = settings
         self._busy = asyncio.Lock()
         self._stopping = False
+
+    @property
+    def _settings(self) -> Settings:
+        """Read at every tick, so a /settings change applies from the next one."""
+        return self._live.current
 
     async def dispatch_surveys(self) -> None:
         """Expire old surveys; outside quiet hours send due ones and reminders; resume."""

@@ -116,6 +116,10 @@ class RateLimitedSender:
         self._prune_at = _PRUNE_FLOOR
         self.stats = SenderStats()
 
+    @property
+    def rate_per_second(self) -> float:
+        return 1.0 / self._interval
+
     def set_rate(self, rate_per_second: float) -> None:
         """Applies from the next start on (a holder already asleep re-checks when it wakes)."""
         self._interval = _interval(rate_per_second)

@@ -250,12 +250,51 @@ CREATE TABLE staff_changes (
 );
 """
 
+# The console: settings owners change from the chat, their own wording of the questions,
+# and the thank-you reward codes (each code goes to one completed survey, never twice).
+CONSOLE = """
+CREATE TABLE setting_overrides (
+    name       TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    changed_by INTEGER NOT NULL,
+    changed_at TEXT NOT NULL
+);
+
+CREATE TABLE setting_changes (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    value      TEXT,
+    changed_by INTEGER NOT NULL,
+    changed_at TEXT NOT NULL
+);
+
+CREATE TABLE custom_texts (
+    key        TEXT NOT NULL,
+    language   TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    changed_by INTEGER NOT NULL,
+    changed_at TEXT NOT NULL,
+    PRIMARY KEY (key, language)
+);
+
+CREATE TABLE reward_codes (
+    id        INTEGER PRIMARY KEY,
+    code      TEXT NOT NULL UNIQUE,
+    added_by  INTEGER NOT NULL,
+    added_at  TEXT NOT NULL,
+    survey_id INTEGER UNIQUE REFERENCES surveys(id),
+    issued_at TEXT
+);
+CREATE INDEX reward_codes_free ON reward_codes(survey_id, id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
     INSIGHT,
     CUSTOMER_RIGHTS,
     STAFF,
+    CONSOLE,
 )
 
 

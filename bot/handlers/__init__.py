@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import customer, errors, fallback, insight, pausing, rights, staff, team
+from bot.handlers import (
+    customer,
+    errors,
+    fallback,
+    insight,
+    pausing,
+    rights,
+    settings,
+    staff,
+    team,
+)
 
 
 def routers() -> list[Router]:
@@ -14,6 +24,7 @@ def routers() -> list[Router]:
         insight.build_router(),
         pausing.build_router(),
         team.build_router(),
+        settings.build_router(),
         customer.build_router(),
         rights.build_router(),
         fallback.build_router(),

@@ -27,6 +27,7 @@ from bot.callbacks import AnswerCallback
 from bot.commands import publish_staff_menu
 from bot.config import Settings, format_duration
 from bot.conversation import REFERRAL_PREFIX, SurveyConversation
+from bot.live_settings import LiveSettings
 from bot.roles import Roles
 from bot.texts import language_for, t
 from intake.phones import normalize_phone
@@ -52,7 +53,7 @@ async def start(
     conversation: SurveyConversation,
     clock: Clock,
     roles: Roles,
-    settings: Settings,
+    live_settings: LiveSettings,
     qr_secret: bytes,
 ) -> None:
     user = message.from_user
@@ -83,9 +84,9 @@ async def start(
         text += "\n\n" + t(customer.language, "phone_offer")
     await message.answer(text, reply_markup=_phone_keyboard(customer))
     if payload.startswith(QR_PREFIX):
-        await _scanned(message, customer, payload, db, settings, qr_secret, clock)
+        await _scanned(message, customer, payload, db, live_settings.current, qr_secret, clock)
     if roles.is_admin(user.id):
-        await publish_staff_menu(bot, user.id, customer.language)
+        await publish_staff_menu(bot, roles, user.id, customer.language)
     survey = await surveys.in_progress(db.reader, customer.id)
     if survey is not None:
         await conversation.ask(bot, customer, survey, lead=t(customer.language, "continue_survey"))
@@ -150,13 +151,16 @@ async def _scanned(
         await message.answer(t(customer.language, "qr_used"))
 
 
-async def help_(message: Message, roles: Roles, settings: Settings) -> None:
+async def help_(message: Message, roles: Roles, live_settings: LiveSettings) -> None:
+    settings = live_settings.current
     user = message.from_user
     assert user is not None
     language = language_for(user.language_code)
     text = t(language, "help_customer")
     if roles.is_admin(user.id):
         text += t(language, "help_staff", delay=format_duration(settings.survey_delay))
+    if roles.is_owner(user.id):
+        text += t(language, "help_owner")
     await message.answer(text)
 
 

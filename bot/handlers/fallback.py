@@ -10,10 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.handlers.insight import INSIGHT_COMMANDS
-from bot.handlers.pausing import PAUSING_COMMANDS
-from bot.handlers.staff import STAFF_COMMANDS
-from bot.handlers.team import TEAM_COMMANDS
+from bot.commands import STAFF_COMMANDS
 from bot.texts import language_for, t
 
 
@@ -38,9 +35,7 @@ def build_router() -> Router:
     """A fresh router per application (a router can belong to one dispatcher only)."""
     router = Router(name="fallback")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
-    router.message.register(
-        staff_only, Command(*STAFF_COMMANDS, *INSIGHT_COMMANDS, *PAUSING_COMMANDS, *TEAM_COMMANDS)
-    )
+    router.message.register(staff_only, Command(*STAFF_COMMANDS))
     router.message.register(unknown_command, F.text.startswith("/"))
     router.callback_query.register(unknown_button)
     return router

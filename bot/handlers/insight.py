@@ -17,9 +17,9 @@ from analytics.export import to_csv, to_xlsx
 from analytics.period import RESOLUTION, Period
 from bot.alerts import AlertNotifier
 from bot.callbacks import AlertAction, AlertCallback
-from bot.config import Settings
 from bot.digest import DigestService
 from bot.filters import IsStaff
+from bot.live_settings import LiveSettings
 from bot.report_text import stats_message
 from bot.texts import language_for, t
 from storage import exports
@@ -28,7 +28,6 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-INSIGHT_COMMANDS = ("stats", "digest", "export")
 
 STATS_PERIODS: dict[str, timedelta | None] = {
     "7d": timedelta(days=7),
@@ -59,11 +58,12 @@ async def stats(
     message: Message,
     command: CommandObject,
     db: Database,
-    settings: Settings,
+    live_settings: LiveSettings,
     clock: Clock,
     digests: DigestService,
 ) -> None:
     """`/stats [7d|30d|90d|all]`: the headline figures of the period, ending now."""
+    settings = live_settings.current
     language = _language(message)
     choice = (command.args or DEFAULT_STATS_PERIOD).strip().lower()
     if choice not in STATS_PERIODS:

@@ -21,8 +21,6 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-PAUSING_COMMANDS = ("pause", "resume")
-
 
 async def pause(message: Message, db: Database, clock: Clock) -> None:
     assert message.from_user is not None

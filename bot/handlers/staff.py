@@ -15,6 +15,7 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.config import Settings
 from bot.csv_import import import_csv
 from bot.filters import IsStaff
+from bot.live_settings import LiveSettings
 from bot.texts import language_for, t
 from intake.fields import ORDER_ID_PATTERN
 from intake.money import AmountError, format_amount, parse_amount
@@ -28,16 +29,20 @@ from storage.purchases import NewPurchase
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("purchase", "qr")
 
 TELEGRAM_ID = re.compile(r"[0-9]{1,19}")
 DEFAULT_STORE = "main"
 
 
 async def purchase(
-    message: Message, command: CommandObject, db: Database, settings: Settings, clock: Clock
+    message: Message,
+    command: CommandObject,
+    db: Database,
+    live_settings: LiveSettings,
+    clock: Clock,
 ) -> None:
     """`/purchase <telegram_user_id> <amount> [order_id]`: store a purchase, schedule a survey."""
+    settings = live_settings.current
     assert message.from_user is not None
     language = language_for(message.from_user.language_code)
     args = (command.args or "").split()

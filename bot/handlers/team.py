@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from contextlib import suppress
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BotCommandScopeChat, Message
+from aiogram.types import Message
 
 from bot.alerts import staff_language, staff_name
 from bot.commands import publish_staff_menu
@@ -25,7 +23,6 @@ from storage.staff import Change, Role
 
 log = logging.getLogger(__name__)
 
-TEAM_COMMANDS = ("staff",)
 USER_ID = re.compile(r"[0-9]{1,19}")
 
 _REPLIES = {
@@ -71,7 +68,7 @@ async def staff_command(
         return
     if change in (Change.ADDED, Change.ROLE_CHANGED, Change.REMOVED):
         await roles.load(db)
-        await _update_menu(bot, db, roles, user_id)
+        await publish_staff_menu(bot, roles, user_id, await staff_language(db, user_id))
         log.info("staff %s: %s by %s", user_id, change.value, message.from_user.id)
     await message.answer(
         t(language, _REPLIES[change], user=user_id, role=t(language, f"role_{role or 'none'}"))
@@ -92,15 +89,6 @@ async def _listing(db: Database, language: str) -> str:
         )
     lines.append(t(language, "staff_hint"))
     return "\n".join(lines)
-
-
-async def _update_menu(bot: Bot, db: Database, roles: Roles, user_id: int) -> None:
-    """Staff get the staff menu in their chat; someone removed gets the customers' one."""
-    if roles.is_admin(user_id):
-        await publish_staff_menu(bot, user_id, await staff_language(db, user_id))
-        return
-    with suppress(TelegramAPIError):
-        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=user_id))
 
 
 def build_router() -> Router:

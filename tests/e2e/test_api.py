@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.config import Settings
+from bot.live_settings import LiveSettings
 from intake.api import create_api
 from sandbox import EmulatedUser
 from storage.clock import utc_now
@@ -61,7 +62,7 @@ class Api:
 
 
 async def serve(db: Database, settings: Settings) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(create_api(db=db, settings=settings, clock=utc_now))
+    runner = web.AppRunner(create_api(db=db, settings=LiveSettings(settings), clock=utc_now))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -73,7 +74,7 @@ async def serve(db: Database, settings: Settings) -> tuple[web.AppRunner, str]:
 async def api(harness: Harness) -> AsyncIterator[Api]:
     harness.overrides["api_token"] = API_TOKEN
     app = await harness.start()
-    runner = web.AppRunner(create_api(db=app.db, settings=app.settings, clock=harness.clock))
+    runner = web.AppRunner(create_api(db=app.db, settings=app.live_settings, clock=harness.clock))
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -82,17 +82,9 @@ async def test_command_menus_are_published(running: Harness) -> None:
         assert [c["command"] for c in menu] == customer_commands
     running.admin.send_text("/start")  # the admin opens the bot: the staff menu follows
     await running.admin.next_message()
-    scope = json.dumps(
-        {"chat_id": running.admin.id, "type": "chat"}, sort_keys=True, separators=(",", ":")
-    )
-    await running.emulator.wait_for(lambda: (scope, "") in running.emulator.commands)
-    staff_menu = running.emulator.commands[(scope, "")]
+    staff_menu = await chat_menu(running, running.admin.id)
     assert [c["command"] for c in staff_menu] == [
-        "start",
-        "help",
-        "language",
-        "stop",
-        "forget",
+        *customer_commands,
         "purchase",
         "qr",
         "stats",
@@ -101,4 +93,18 @@ async def test_command_menus_are_published(running: Harness) -> None:
         "pause",
         "resume",
         "staff",
+        "settings",
     ]
+    descriptions = {c["command"]: c["description"] for c in staff_menu}
+    assert descriptions["staff"] == "Who runs the bot"  # admins only look
+    owner_menu = await chat_menu(running, running.owner.id)  # published at start-up
+    owner_descriptions = {c["command"]: c["description"] for c in owner_menu}
+    assert owner_descriptions["staff"] == "Staff: list, add, remove"
+    assert owner_descriptions["settings"] == "Settings: view and change"
+
+
+async def chat_menu(harness: Harness, chat_id: int) -> list[dict[str, str]]:
+    scope = json.dumps({"chat_id": chat_id, "type": "chat"}, sort_keys=True, separators=(",", ":"))
+    await harness.emulator.wait_for(lambda: (scope, "") in harness.emulator.commands)
+    menu: list[dict[str, str]] = harness.emulator.commands[(scope, "")]
+    return menu

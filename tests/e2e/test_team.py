@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.conftest import Harness
@@ -74,3 +76,39 @@ async def test_customers_cannot_see_the_staff(running: Harness) -> None:
     customer = await started_customer(running)
     customer.send_text("/staff")
     assert "for staff only" in ((await customer.next_message()).text or "")
+
+
+async def test_help_shows_each_role_only_its_commands(running: Harness) -> None:
+    customer = await started_customer(running)
+    customer.send_text("/help")
+    text = (await customer.next_message()).text or ""
+    assert "/forget" in text and "/purchase" not in text and "/settings" not in text
+
+    admin_help = (await admin_says(running, "/help")).text or ""
+    assert "/purchase" in admin_help and "/settings — the settings in force" in admin_help
+    assert "Owner commands" not in admin_help and "/staff add" not in admin_help
+
+    owner_help = await owner_says(running, "/help")
+    assert "Команды владельца" in owner_help and "/staff add" in owner_help
+    assert "/settings &lt;" not in owner_help and "/settings <название> <значение>" in owner_help
+
+
+async def test_each_role_change_republishes_that_persons_menu(running: Harness) -> None:
+    admin, emulator = running.admin, running.emulator
+    scope = json.dumps({"chat_id": admin.id, "type": "chat"}, sort_keys=True, separators=(",", ":"))
+
+    def staff_description() -> str | None:
+        return next(
+            (
+                c["description"]
+                for c in emulator.commands.get((scope, ""), [])
+                if c["command"] == "staff"
+            ),
+            None,
+        )
+
+    await running.emulator.wait_for(lambda: staff_description() == "Who runs the bot")
+    await owner_says(running, f"/staff add {admin.id} owner")
+    await running.emulator.wait_for(lambda: staff_description() == "Staff: list, add, remove")
+    await owner_says(running, f"/staff remove {admin.id}")
+    await running.emulator.wait_for(lambda: (scope, "") not in emulator.commands)

@@ -1,0 +1,114 @@
+"""/settings: staff see the settings in force; owners change them without a restart."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.alerts import staff_name
+from bot.config import Settings
+from bot.digest import DigestService
+from bot.filters import IsStaff
+from bot.live_settings import RUNTIME, LiveSettings, SettingError, runtime_name, shown
+from bot.roles import Roles
+from bot.texts import language_for, t
+from storage.clock import Clock
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+RESET_WORD = "default"
+
+
+async def settings_command(
+    message: Message,
+    command: CommandObject,
+    db: Database,
+    roles: Roles,
+    clock: Clock,
+    live_settings: LiveSettings,
+    digests: DigestService,
+) -> None:
+    """`/settings`, `/settings <name> <value>`, `/settings <name> default`."""
+    assert message.from_user is not None
+    user_id = message.from_user.id
+    language = language_for(message.from_user.language_code)
+    args = (command.args or "").split(maxsplit=1)
+    if not args:
+        await message.answer(await _listing(db, live_settings, language))
+        return
+    if not roles.is_owner(user_id):
+        await message.answer(t(language, "settings_owners_only"))
+        return
+    name = runtime_name(args[0])
+    if name is None:
+        await message.answer(
+            t(language, "settings_unknown", name=args[0], names=", ".join(RUNTIME))
+        )
+        return
+    value = args[1].strip() if len(args) == 2 else ""
+    if not value:
+        fmt = t(language, f"setting_format_{name}")
+        await message.answer(t(language, "settings_usage", name=name, format=fmt))
+        return
+    now = clock()
+    if value.lower() == RESET_WORD:
+        changed = await live_settings.reset(db, name, user_id, now)
+        key = "settings_reset" if changed else "settings_not_changed"
+        text = t(language, key, name=name, value=shown(live_settings.current, name))
+    else:
+        try:
+            stored = await live_settings.change(db, name, value, user_id, now)
+        except SettingError as error:
+            fmt = t(language, f"setting_format_{name}")
+            text = t(language, "settings_invalid", name=name, value=value, reason=error, format=fmt)
+            await message.answer(text)
+            return
+        changed = True
+        text = t(language, "settings_changed", name=name, value=stored)
+    if changed:
+        log.info("setting %s changed by staff %s", name, user_id)
+        if name == "digest_schedule":
+            await digests.restart_schedule()
+    await message.answer(text)
+
+
+async def _listing(db: Database, live: LiveSettings, language: str) -> str:
+    current: Settings = live.current
+    lines = [t(language, "settings_title", timezone=current.timezone)]
+    for name in RUNTIME:
+        override = live.overrides.get(name)
+        if override is None:
+            origin = t(language, "settings_origin_default")
+        else:
+            origin = t(
+                language,
+                "settings_origin_changed",
+                who=await staff_name(db, override.changed_by),
+                when=f"{override.changed_at.astimezone(current.tz):%d.%m.%Y %H:%M}",
+                default=shown(live.base, name),
+            )
+        lines.append(
+            t(
+                language,
+                "settings_line",
+                name=name,
+                value=shown(current, name),
+                description=t(language, f"setting_{name}"),
+                origin=origin,
+            )
+        )
+    lines.append(t(language, "settings_hint"))
+    return "\n".join(lines)
+
+
+def build_router() -> Router:
+    """A fresh router per application (a router can belong to one dispatcher only)."""
+    router = Router(name="settings")
+    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+    router.message.register(settings_command, Command("settings"))
+    return router

@@ -28,6 +28,7 @@ from bot.handlers import routers
 from bot.inflight import InFlightUpdates
 from bot.live_settings import LiveSettings
 from bot.roles import Roles
+from bot.wording import Wording
 from intake.api import create_api
 from scheduler.jobs import Jobs
 from scheduler.sender import RateLimitedSender
@@ -99,7 +100,9 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     live = LiveSettings(settings)
     await live.load(db)
     sender = RateLimitedSender(rate_per_second=live.current.send_rate)
-    conversation = SurveyConversation(db, clock, sender)
+    wording = Wording()
+    await wording.load(db)
+    conversation = SurveyConversation(db, clock, sender, wording)
     alerts = AlertNotifier(db, clock, roles, sender, live)
     digests = DigestService(db, live, clock, roles, sender)
     scheduler = create_scheduler(settings.tz)

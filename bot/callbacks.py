@@ -44,3 +44,10 @@ class ForgetCallback(CallbackData, prefix="forget"):
     """The answer to "delete all my data?"."""
 
     confirm: bool
+
+
+class PreviewCallback(CallbackData, prefix="pv"):
+    """Any button of a /preview question: it shows the next question and records nothing."""
+
+    language: str = Field(pattern="^(ru|en)$")
+    question: Question

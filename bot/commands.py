@@ -29,9 +29,11 @@ ADMIN_MENU = (
     "resume",
     "staff",
     "settings",
+    "questions",
+    "preview",
 )
-OWNER_MENU = ADMIN_MENU
-OWNERS_DO_MORE = frozenset({"staff", "settings"})
+OWNER_MENU = (*ADMIN_MENU, "reward")
+OWNERS_DO_MORE = frozenset({"staff", "settings", "questions"})
 """Commands that admins may only look with, and owners also change with (`cmd_<name>_owner`)."""
 STAFF_COMMANDS = tuple(name for name in OWNER_MENU if name not in CUSTOMER_MENU)
 """Commands refused, with "for staff only", to everyone who is not staff."""

@@ -22,8 +22,9 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.keyboards import question_keyboard
 from bot.texts import t, t_html
+from bot.wording import THANKS, Wording
 from scheduler.sender import RateLimitedSender, SendOutcome
-from storage import customers, surveys
+from storage import customers, rewards, surveys
 from storage.answering import AnswerResult
 from storage.clock import Clock
 from storage.database import Database
@@ -44,17 +45,21 @@ def unreachable(description: str, *, forbidden: bool = False) -> bool:
 class SurveyConversation:
     """`sender` paces what the scheduler sends; replies to a customer go out directly."""
 
-    def __init__(self, db: Database, clock: Clock, sender: RateLimitedSender) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, sender: RateLimitedSender, wording: Wording
+    ) -> None:
         self._db = db
         self.clock = clock
         self._sender = sender
+        self.wording = wording
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def question_text(self, bot: Bot, customer: Customer, question: Question) -> str:
+        text = self.wording.question(question, customer.language)
         if question is Question.REFERRAL:
             link = await create_start_link(bot, REFERRAL_PREFIX + customer.referral_code)
-            return t(customer.language, "q_ref", link=link)
-        return t(customer.language, f"q_{question.value}")
+            text += "\n\n" + t(customer.language, "ref_link", link=link)
+        return text
 
     async def ask(
         self,
@@ -120,7 +125,12 @@ class SurveyConversation:
             current = await surveys.get(self._db.reader, survey.id)
             if current is None or current.prompt_message_id is not None:
                 return
-            message = await self._send(bot, customer, current, t(customer.language, "thanks"))
+            text = self.wording.text(THANKS, customer.language)
+            async with self._db.transaction() as conn:
+                code = await rewards.issue(conn, current.id, self.clock())
+            if code is not None:
+                text += "\n\n" + t(customer.language, "reward_line", code=code)
+            message = await self._send(bot, customer, current, text)
             if message is None:
                 return
             async with self._db.transaction() as conn:

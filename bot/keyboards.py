@@ -1,65 +1,78 @@
-"""Inline keyboards for each survey question."""
+"""Inline keyboards for each survey question, for real surveys and for /preview."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AnswerCallback, LanguageCallback, OptOutCallback
+from bot.callbacks import AnswerCallback, LanguageCallback, OptOutCallback, PreviewCallback
 from bot.texts import t
 from storage.models import CSAT_SCORES, NPS_SCORES, Choice, Question
 
+ButtonData = Callable[[str], CallbackData]
+"""The callback data of the button that answers with a value (a score or a choice)."""
 
-def _scores(
-    survey_id: int, question: Question, scores: range, row_sizes: list[int]
-) -> InlineKeyboardMarkup:
+
+def _answer_buttons(
+    question: Question, language: str, data: ButtonData
+) -> list[list[InlineKeyboardButton]]:
     builder = InlineKeyboardBuilder()
-    for score in scores:
-        builder.button(
-            text=str(score),
-            callback_data=AnswerCallback(survey_id=survey_id, question=question, value=str(score)),
-        )
-    builder.adjust(*row_sizes)
-    return builder.as_markup()
+    if question is Question.NPS:
+        labelled = [(str(score), str(score)) for score in NPS_SCORES]
+        rows = [6, 5]
+    elif question is Question.CSAT:
+        labelled = [(str(score), str(score)) for score in CSAT_SCORES]
+        rows = [5]
+    elif question is Question.SATISFIED:
+        labelled = [(t(language, "btn_yes"), Choice.YES), (t(language, "btn_no"), Choice.NO)]
+        rows = [2]
+    elif question is Question.UPSELL:
+        labelled, rows = [(t(language, "btn_no_thanks"), Choice.NO)], [1]
+    elif question is Question.REFERRAL:
+        labelled, rows = [(t(language, "btn_no"), Choice.NO)], [1]
+    else:
+        return []  # answered only with text
+    for label, value in labelled:
+        builder.button(text=label, callback_data=data(value))
+    builder.adjust(*rows)
+    return builder.as_markup().inline_keyboard
 
 
-def _choices(
-    survey_id: int, question: Question, labelled: list[tuple[str, Choice]]
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for label, choice in labelled:
-        builder.button(
-            text=label,
-            callback_data=AnswerCallback(survey_id=survey_id, question=question, value=choice),
-        )
-    builder.adjust(len(labelled))
-    return builder.as_markup()
+def _opt_out(language: str, survey_id: int) -> list[InlineKeyboardButton]:
+    data = OptOutCallback(survey_id=survey_id).pack()
+    return [InlineKeyboardButton(text=t(language, "btn_opt_out"), callback_data=data)]
 
 
 def question_keyboard(
     survey_id: int, question: Question, language: str
 ) -> InlineKeyboardMarkup | None:
     """The buttons under a question; None for questions answered only with text."""
+
+    def answer(value: str) -> AnswerCallback:
+        return AnswerCallback(survey_id=survey_id, question=question, value=value)
+
+    rows = _answer_buttons(question, language, answer)
     if question is Question.NPS:
-        keyboard = _scores(survey_id, question, NPS_SCORES, [6, 5])
-        opt_out = InlineKeyboardButton(
-            text=t(language, "btn_opt_out"),
-            callback_data=OptOutCallback(survey_id=survey_id).pack(),
+        rows.append(_opt_out(language, survey_id))
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def preview_keyboard(question: Question, language: str) -> InlineKeyboardMarkup:
+    """The question's own buttons, recording nothing; a text question gets "Next"."""
+    data = PreviewCallback(language=language, question=question)
+    rows = _answer_buttons(question, language, lambda value: data)
+    if question is Question.NPS:
+        rows.append(
+            [InlineKeyboardButton(text=t(language, "btn_opt_out"), callback_data=data.pack())]
         )
-        return InlineKeyboardMarkup(inline_keyboard=[*keyboard.inline_keyboard, [opt_out]])
-    if question is Question.CSAT:
-        return _scores(survey_id, question, CSAT_SCORES, [5])
-    if question is Question.SATISFIED:
-        return _choices(
-            survey_id,
-            question,
-            [(t(language, "btn_yes"), Choice.YES), (t(language, "btn_no"), Choice.NO)],
+    if question in (Question.FIX, Question.UPSELL, Question.REFERRAL):
+        rows.append(
+            [InlineKeyboardButton(text=t(language, "btn_preview_next"), callback_data=data.pack())]
         )
-    if question is Question.UPSELL:
-        return _choices(survey_id, question, [(t(language, "btn_no_thanks"), Choice.NO)])
-    if question is Question.REFERRAL:
-        return _choices(survey_id, question, [(t(language, "btn_no"), Choice.NO)])
-    return None
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -50,7 +50,7 @@ def template(language: str, key: str) -> str:
     return texts[key]
 
 
-def t(language: str, key: str, **values: Any) -> str:
+def t(language: str, key: str, /, **values: Any) -> str:
     """The text `key` in `language` with HTML-escaped values filled in."""
     text = template(language, key)
     if not values:
@@ -58,6 +58,6 @@ def t(language: str, key: str, **values: Any) -> str:
     return text.format(**{name: html.escape(str(value)) for name, value in values.items()})
 
 
-def t_html(language: str, key: str, **markup: str) -> str:
+def t_html(language: str, key: str, /, **markup: str) -> str:
     """Like `t`, for values that are already safe HTML (other texts, built by `t`)."""
     return template(language, key).format(**markup)

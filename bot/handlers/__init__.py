@@ -10,10 +10,12 @@ from bot.handlers import (
     fallback,
     insight,
     pausing,
+    reward,
     rights,
     settings,
     staff,
     team,
+    wording,
 )
 
 
@@ -25,6 +27,8 @@ def routers() -> list[Router]:
         pausing.build_router(),
         team.build_router(),
         settings.build_router(),
+        wording.build_router(),
+        reward.build_router(),
         customer.build_router(),
         rights.build_router(),
         fallback.build_router(),

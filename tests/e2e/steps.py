@@ -48,3 +48,11 @@ async def rows(harness: Harness, sql: str, *params: object) -> list[tuple]:
     assert harness.app is not None
     async with harness.app.db.reader.execute(sql, params) as cursor:
         return [tuple(row) for row in await cursor.fetchall()]
+
+
+async def finish_survey(customer: EmulatedUser) -> BotMessage:
+    """Answer a survey that just arrived with the quickest path; return the thank-you."""
+    message = await customer.next_message()
+    for label in ("10", "5", "Yes", "No, thanks", "No"):
+        message = await press_and_next(customer, message, label)
+    return message

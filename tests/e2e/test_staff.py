@@ -94,6 +94,8 @@ async def test_command_menus_are_published(running: Harness) -> None:
         "resume",
         "staff",
         "settings",
+        "questions",
+        "preview",
     ]
     descriptions = {c["command"]: c["description"] for c in staff_menu}
     assert descriptions["staff"] == "Who runs the bot"  # admins only look
@@ -101,6 +103,7 @@ async def test_command_menus_are_published(running: Harness) -> None:
     owner_descriptions = {c["command"]: c["description"] for c in owner_menu}
     assert owner_descriptions["staff"] == "Staff: list, add, remove"
     assert owner_descriptions["settings"] == "Settings: view and change"
+    assert list(owner_descriptions)[-1] == "reward" and "reward" not in descriptions
 
 
 async def chat_menu(harness: Harness, chat_id: int) -> list[dict[str, str]]:

@@ -1,0 +1,105 @@
+"""The thank-you reward: one promo code for everyone, or a pool of codes given out one each.
+
+A pool code is tied to the survey it was given for (`survey_id` is unique), and a code is
+given only while it has no survey: no code goes out twice, and a thank-you sent again after
+a crash carries the same code as the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import aiosqlite
+
+from storage.clock import to_db
+from storage.database import fetch_one
+
+MODE_KEY = "reward_mode"
+CODE_KEY = "reward_code"
+
+
+class RewardMode(StrEnum):
+    OFF = "off"
+    CODE = "code"  # the same promo code for everyone
+    POOL = "pool"  # one code from the pool per completed survey
+
+
+@dataclass(frozen=True, slots=True)
+class Reward:
+    mode: RewardMode
+    code: str | None  # the shared code in CODE mode
+    free: int  # pool codes not given out yet
+    issued: int
+
+
+async def current(conn: aiosqlite.Connection) -> Reward:
+    mode = await _meta(conn, MODE_KEY)
+    counts = await fetch_one(
+        conn,
+        """SELECT COUNT(*) - COUNT(survey_id) AS free, COUNT(survey_id) AS issued
+           FROM reward_codes""",
+    )
+    return Reward(
+        RewardMode(mode) if mode else RewardMode.OFF,
+        await _meta(conn, CODE_KEY),
+        int(counts["free"]),
+        int(counts["issued"]),
+    )
+
+
+async def set_mode(conn: aiosqlite.Connection, mode: RewardMode, code: str | None = None) -> None:
+    await _put_meta(conn, MODE_KEY, mode)
+    if code is not None:
+        await _put_meta(conn, CODE_KEY, code)
+
+
+async def add_codes(
+    conn: aiosqlite.Connection, codes: Iterable[str], by: int, now: datetime
+) -> int:
+    """Add codes to the pool; those already in it are skipped. Returns how many were new."""
+    added = 0
+    for code in codes:
+        cursor = await conn.execute(
+            """INSERT INTO reward_codes (code, added_by, added_at) VALUES (?, ?, ?)
+               ON CONFLICT (code) DO NOTHING""",
+            (code, by, to_db(now)),
+        )
+        added += cursor.rowcount
+    return added
+
+
+async def issue(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> str | None:
+    """The reward for a completed survey: the shared code, or its own pool code (claimed
+    on the first call, the same one on every later call); None when there is none."""
+    reward = await current(conn)
+    if reward.mode is RewardMode.CODE:
+        return reward.code
+    held = await fetch_one(conn, "SELECT code FROM reward_codes WHERE survey_id = ?", (survey_id,))
+    if held is not None:
+        return str(held["code"])
+    if reward.mode is not RewardMode.POOL:
+        return None
+    claimed = await fetch_one(
+        conn,
+        """UPDATE reward_codes SET survey_id = ?, issued_at = ?
+           WHERE id = (SELECT id FROM reward_codes WHERE survey_id IS NULL ORDER BY id LIMIT 1)
+           RETURNING code""",
+        (survey_id, to_db(now)),
+    )
+    return None if claimed is None else str(claimed["code"])
+
+
+async def _meta(conn: aiosqlite.Connection, key: str) -> str | None:
+    row = await fetch_one(conn, "SELECT value FROM meta WHERE key = ?", (key,))
+    return None if row is None else str(row["value"])
+
+
+async def _put_meta(conn: aiosqlite.Connection, key: str, value: str) -> None:
+    await conn.execute(
+        """INSERT INTO meta (key, value) VALUES (?, ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value""",
+        (key, value),
+    )

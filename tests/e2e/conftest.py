@@ -53,7 +53,11 @@ class Harness:
         self.task = asyncio.create_task(
             self.app.run_polling(handle_signals=False, polling_timeout=1)
         )
-        await self.emulator.wait_for(lambda: bool(self.emulator.calls("getUpdates")), timeout=5)
+        # Polling has begun once a getUpdates is parked (or answered, if updates were waiting).
+        emulator = self.emulator
+        await emulator.wait_for(
+            lambda: emulator.waiting_polls > 0 or bool(emulator.calls("getUpdates")), timeout=5
+        )
         return self.app
 
     async def stop(self) -> None:

@@ -21,6 +21,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AlertAction, AlertCallback
+from bot.languages import staff_language
 from bot.live_settings import LiveSettings
 from bot.roles import Roles
 from bot.texts import t, t_html
@@ -40,12 +41,6 @@ SETTLE = timedelta(minutes=1)
 """The tick leaves alerts this fresh to the handler that is sending them right now."""
 
 MAX_COMMENT = 1000
-
-
-async def staff_language(db: Database, user_id: int) -> str:
-    """A staff member's language: the one they use with the bot, English if unknown."""
-    person = await customers.get_by_telegram_id(db.reader, user_id)
-    return person.language if person is not None else "en"
 
 
 async def staff_name(db: Database, user_id: int) -> str:

@@ -19,13 +19,14 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.alerts import AlertNotifier, staff_language
+from bot.alerts import AlertNotifier
 from bot.commands import publish_customer_menu, publish_staff_menu
 from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
 from bot.handlers import routers
 from bot.inflight import InFlightUpdates
+from bot.languages import staff_language
 from bot.live_settings import LiveSettings
 from bot.roles import Roles
 from bot.wording import Wording

@@ -17,8 +17,9 @@ from aiogram import Bot
 from aiogram.types import Message
 
 from bot.config import Settings
+from bot.languages import language_of
 from bot.live_settings import LiveSettings
-from bot.texts import language_for, t
+from bot.texts import t
 from intake.csv_import import (
     MAX_CSV_BYTES,
     CsvFileError,
@@ -51,7 +52,7 @@ async def import_csv(
 ) -> None:
     settings = live_settings.current
     assert message.from_user is not None and message.document is not None
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     document = message.document
     filename = document.file_name or "file.csv"
     if not filename.lower().endswith(".csv"):

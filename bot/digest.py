@@ -23,8 +23,8 @@ from aiogram.types import BufferedInputFile
 from analytics.chart import render_weekly_chart
 from analytics.period import Period
 from analytics.report import Report
-from bot.alerts import staff_language
 from bot.config import Settings
+from bot.languages import staff_language
 from bot.live_settings import LiveSettings
 from bot.report_text import digest_messages
 from bot.roles import Roles

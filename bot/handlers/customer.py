@@ -27,6 +27,7 @@ from bot.callbacks import AnswerCallback
 from bot.commands import publish_staff_menu
 from bot.config import Settings, format_duration
 from bot.conversation import REFERRAL_PREFIX, SurveyConversation
+from bot.languages import language_of
 from bot.live_settings import LiveSettings
 from bot.roles import Roles
 from bot.texts import language_for, t
@@ -151,11 +152,11 @@ async def _scanned(
         await message.answer(t(customer.language, "qr_used"))
 
 
-async def help_(message: Message, roles: Roles, live_settings: LiveSettings) -> None:
+async def help_(message: Message, db: Database, roles: Roles, live_settings: LiveSettings) -> None:
     settings = live_settings.current
     user = message.from_user
     assert user is not None
-    language = language_for(user.language_code)
+    language = await language_of(db, user)
     text = t(language, "help_customer")
     if roles.is_admin(user.id):
         text += t(language, "help_staff", delay=format_duration(settings.survey_delay))
@@ -174,7 +175,7 @@ async def button_answer(
     clock: Clock,
     alerts: AlertNotifier,
 ) -> None:
-    language = language_for(query.from_user.language_code)
+    language = await language_of(db, query.from_user)
     answer = answers.from_button(callback_data)
     if answer is None:
         await _answer_query(query, t(language, "cb_invalid"))

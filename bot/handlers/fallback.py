@@ -11,24 +11,26 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.commands import STAFF_COMMANDS
-from bot.texts import language_for, t
+from bot.languages import language_of
+from bot.texts import t
+from storage.database import Database
 
 
-async def staff_only(message: Message) -> None:
+async def staff_only(message: Message, db: Database) -> None:
     """Reached only when the staff router's filter refused the sender."""
-    language = language_for(message.from_user.language_code if message.from_user else None)
+    language = await language_of(db, message.from_user)
     await message.answer(t(language, "staff_only"))
 
 
-async def unknown_command(message: Message) -> None:
-    language = language_for(message.from_user.language_code if message.from_user else None)
+async def unknown_command(message: Message, db: Database) -> None:
+    language = await language_of(db, message.from_user)
     await message.answer(t(language, "unknown_command"))
 
 
-async def unknown_button(query: CallbackQuery) -> None:
+async def unknown_button(query: CallbackQuery, db: Database) -> None:
     """A button whose data no handler understands (forged, or from an older version)."""
     with suppress(TelegramBadRequest):
-        await query.answer(t(language_for(query.from_user.language_code), "cb_invalid"))
+        await query.answer(t(await language_of(db, query.from_user), "cb_invalid"))
 
 
 def build_router() -> Router:

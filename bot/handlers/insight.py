@@ -19,9 +19,10 @@ from bot.alerts import AlertNotifier
 from bot.callbacks import AlertAction, AlertCallback
 from bot.digest import DigestService
 from bot.filters import IsStaff
+from bot.languages import language_of
 from bot.live_settings import LiveSettings
 from bot.report_text import stats_message
-from bot.texts import language_for, t
+from bot.texts import t
 from storage import exports
 from storage.clock import Clock, from_db
 from storage.database import Database
@@ -39,8 +40,8 @@ DEFAULT_STATS_PERIOD = "30d"
 EXPORT_FORMATS = ("xlsx", "csv")
 
 
-def _language(message: Message | CallbackQuery) -> str:
-    return language_for(message.from_user.language_code if message.from_user else None)
+async def _language(db: Database, message: Message | CallbackQuery) -> str:
+    return await language_of(db, message.from_user)
 
 
 async def _first_recorded(db: Database) -> datetime | None:
@@ -64,7 +65,7 @@ async def stats(
 ) -> None:
     """`/stats [7d|30d|90d|all]`: the headline figures of the period, ending now."""
     settings = live_settings.current
-    language = _language(message)
+    language = await _language(db, message)
     choice = (command.args or DEFAULT_STATS_PERIOD).strip().lower()
     if choice not in STATS_PERIODS:
         await message.answer(t(language, "stats_usage"))
@@ -82,15 +83,15 @@ async def stats(
     await message.answer(stats_message(report, language, settings.tz, label))
 
 
-async def digest(message: Message, bot: Bot, digests: DigestService) -> None:
+async def digest(message: Message, bot: Bot, db: Database, digests: DigestService) -> None:
     """`/digest`: the digest of the last seven days, now, to the caller."""
     assert message.from_user is not None
-    await digests.send_now(bot, message.chat.id, _language(message))
+    await digests.send_now(bot, message.chat.id, await _language(db, message))
 
 
 async def export(message: Message, command: CommandObject, db: Database) -> None:
     """`/export [csv|xlsx]`: every survey with its answers, the purchases and the referrals."""
-    language = _language(message)
+    language = await _language(db, message)
     choice = (command.args or EXPORT_FORMATS[0]).strip().lower()
     if choice not in EXPORT_FORMATS:
         await message.answer(t(language, "export_usage"))
@@ -119,10 +120,14 @@ async def export(message: Message, command: CommandObject, db: Database) -> None
 
 
 async def alert_button(
-    query: CallbackQuery, callback_data: AlertCallback, bot: Bot, alerts: AlertNotifier
+    query: CallbackQuery,
+    callback_data: AlertCallback,
+    bot: Bot,
+    db: Database,
+    alerts: AlertNotifier,
 ) -> None:
     """ "I'll handle it" and "Resolved" under a detractor alert."""
-    language = _language(query)
+    language = await _language(db, query)
     if await alerts.get(callback_data.alert_id) is None:
         with suppress(TelegramBadRequest):
             await query.answer(t(language, "alert_gone"))

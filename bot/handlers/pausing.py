@@ -14,7 +14,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.filters import IsStaff
-from bot.texts import language_for, t
+from bot.languages import language_of
+from bot.texts import t
 from storage import meta
 from storage.clock import Clock, to_db
 from storage.database import Database
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 async def pause(message: Message, db: Database, clock: Clock) -> None:
     assert message.from_user is not None
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     await meta.put(db, meta.SURVEYS_PAUSED, to_db(clock()))
     log.info("surveys paused by staff %s", message.from_user.id)
     await message.answer(t(language, "paused"))
@@ -32,7 +33,7 @@ async def pause(message: Message, db: Database, clock: Clock) -> None:
 
 async def resume(message: Message, db: Database) -> None:
     assert message.from_user is not None
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     was_paused = await meta.remove(db, meta.SURVEYS_PAUSED)
     log.info("surveys resumed by staff %s", message.from_user.id)
     await message.answer(t(language, "resumed" if was_paused else "not_paused"))

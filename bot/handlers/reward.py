@@ -11,8 +11,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.filters import IsStaff
+from bot.languages import language_of
 from bot.roles import Roles
-from bot.texts import language_for, t, t_html
+from bot.texts import t, t_html
 from storage import rewards
 from storage.clock import Clock
 from storage.database import Database
@@ -30,7 +31,7 @@ async def reward_command(
     """`/reward`, `/reward code <CODE>`, `/reward pool <codes>`, `/reward off`."""
     assert message.from_user is not None
     user_id = message.from_user.id
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     if not roles.is_owner(user_id):
         await message.answer(t(language, "reward_owners_only"))
         return

@@ -15,7 +15,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import ForgetCallback, LanguageCallback, OptOutCallback
 from bot.handlers.customer import register
 from bot.keyboards import language_keyboard
-from bot.texts import language_for, t
+from bot.languages import language_of
+from bot.texts import t
 from storage import customers, erasure, surveys
 from storage.clock import Clock
 from storage.database import Database
@@ -64,7 +65,7 @@ async def opt_out_button(
     survey = await surveys.get(db.reader, callback_data.survey_id)
     if customer is None or survey is None or survey.customer_id != customer.id:
         with suppress(TelegramBadRequest):
-            await query.answer(t(language_for(query.from_user.language_code), "cb_not_yours"))
+            await query.answer(t(await language_of(db, query.from_user), "cb_not_yours"))
         return
     await opt_out(bot, db, clock, customer)
     with suppress(TelegramBadRequest):
@@ -97,7 +98,7 @@ async def forget_asked(message: Message, db: Database) -> None:
     """`/forget`: asks first, since it cannot be undone."""
     assert message.from_user is not None
     customer = await customers.get_by_telegram_id(db.reader, message.from_user.id)
-    language = customer.language if customer else language_for(message.from_user.language_code)
+    language = customer.language if customer else await language_of(db, message.from_user)
     if customer is None:
         await message.answer(t(language, "forget_nothing"))
         return
@@ -111,7 +112,7 @@ async def forget_answered(
     query: CallbackQuery, callback_data: ForgetCallback, bot: Bot, db: Database, clock: Clock
 ) -> None:
     customer = await customers.get_by_telegram_id(db.reader, query.from_user.id)
-    language = customer.language if customer else language_for(query.from_user.language_code)
+    language = customer.language if customer else await language_of(db, query.from_user)
     with suppress(TelegramBadRequest):
         await query.answer()
     if not callback_data.confirm or customer is None:

@@ -13,9 +13,10 @@ from bot.alerts import staff_name
 from bot.config import Settings
 from bot.digest import DigestService
 from bot.filters import IsStaff
+from bot.languages import language_of
 from bot.live_settings import RUNTIME, LiveSettings, SettingError, runtime_name, shown
 from bot.roles import Roles
-from bot.texts import language_for, t
+from bot.texts import t
 from storage.clock import Clock
 from storage.database import Database
 
@@ -36,7 +37,7 @@ async def settings_command(
     """`/settings`, `/settings <name> <value>`, `/settings <name> default`."""
     assert message.from_user is not None
     user_id = message.from_user.id
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     args = (command.args or "").split(maxsplit=1)
     if not args:
         await message.answer(await _listing(db, live_settings, language))

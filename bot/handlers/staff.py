@@ -15,8 +15,9 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.config import Settings
 from bot.csv_import import import_csv
 from bot.filters import IsStaff
+from bot.languages import language_of
 from bot.live_settings import LiveSettings
-from bot.texts import language_for, t
+from bot.texts import t
 from intake.fields import ORDER_ID_PATTERN
 from intake.money import AmountError, format_amount, parse_amount
 from intake.qr import STORE_CODE, QrTarget, make_payload, qr_png
@@ -44,7 +45,7 @@ async def purchase(
     """`/purchase <telegram_user_id> <amount> [order_id]`: store a purchase, schedule a survey."""
     settings = live_settings.current
     assert message.from_user is not None
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     args = (command.args or "").split()
     if len(args) not in (2, 3):
         await message.answer(t(language, "purchase_usage"))
@@ -107,10 +108,12 @@ async def purchase(
     await message.answer(text)
 
 
-async def qr(message: Message, command: CommandObject, bot: Bot, qr_secret: bytes) -> None:
+async def qr(
+    message: Message, command: CommandObject, bot: Bot, db: Database, qr_secret: bytes
+) -> None:
     """`/qr [store]`: the store's signed deep link as a QR code for the counter or receipts."""
     assert message.from_user is not None
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     store = (command.args or DEFAULT_STORE).strip()
     if not STORE_CODE.fullmatch(store):
         await message.answer(t(language, "qr_bad_store"))

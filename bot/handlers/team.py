@@ -10,11 +10,12 @@ from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.alerts import staff_language, staff_name
+from bot.alerts import staff_name
 from bot.commands import publish_staff_menu
 from bot.filters import IsStaff
+from bot.languages import language_of, staff_language
 from bot.roles import Roles
-from bot.texts import language_for, t
+from bot.texts import t
 from storage import staff
 from storage.clock import Clock
 from storage.database import Database
@@ -45,7 +46,7 @@ async def staff_command(
 ) -> None:
     """`/staff`, `/staff add <id> admin|owner`, `/staff remove <id>`."""
     assert message.from_user is not None
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     args = (command.args or "").split()
     if not args:
         await message.answer(await _listing(db, language))

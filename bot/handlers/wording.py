@@ -17,10 +17,11 @@ from bot.callbacks import PreviewCallback
 from bot.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.filters import IsStaff
 from bot.keyboards import preview_keyboard
+from bot.languages import language_of
 from bot.live_settings import LiveSettings
 from bot.report_text import pack
 from bot.roles import Roles
-from bot.texts import LANGUAGES, language_for, t, t_html
+from bot.texts import LANGUAGES, t, t_html
 from bot.wording import KEYS, MAX_LENGTH, THANKS, Wording
 from storage import customers, rewards
 from storage.clock import Clock
@@ -48,7 +49,7 @@ async def questions_command(
     """`/questions [ru|en]`, `/questions <key> ru|en <wording>`, `... default`."""
     assert message.from_user is not None
     user_id = message.from_user.id
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     args = (command.args or "").split(maxsplit=2)
     wording = conversation.wording
     if not args or (len(args) == 1 and args[0].lower() in LANGUAGES):
@@ -105,7 +106,7 @@ async def preview_command(
 ) -> None:
     """`/preview [ru|en]`: the survey's first question, as a customer would get it."""
     assert message.from_user is not None
-    language = language_for(message.from_user.language_code)
+    language = await language_of(db, message.from_user)
     choice = (command.args or language).strip().lower()
     if choice not in LANGUAGES:
         await message.answer(t(language, "preview_usage"))
@@ -124,7 +125,7 @@ async def preview_pressed(
 ) -> None:
     """Any preview button: the next question (or the thank-you), nothing recorded."""
     with suppress(TelegramBadRequest):
-        await query.answer(t(language_for(query.from_user.language_code), "cb_preview"))
+        await query.answer(t(await language_of(db, query.from_user), "cb_preview"))
     if not isinstance(query.message, Message):
         return
     with suppress(TelegramBadRequest):  # the pressed question keeps its text, loses its buttons
@@ -136,7 +137,7 @@ async def preview_pressed(
         await _show(query.message, bot, db, conversation, query.from_user.id, language, question)
         return
     await query.message.answer(await _preview_thanks(db, conversation.wording, language))
-    staff_language = language_for(query.from_user.language_code)
+    staff_language = await language_of(db, query.from_user)
     await query.message.answer(t(staff_language, "preview_done"))
 
 

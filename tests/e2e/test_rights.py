@@ -192,3 +192,18 @@ async def test_written_answers_past_retention_are_erased_scores_stay(harness: Ha
     assert await rows(harness, texts) == [("Fresh complaint about music",)]
     scores = "SELECT score FROM answers WHERE question = 'nps' ORDER BY id"
     assert await rows(harness, scores) == [(5,), (6,)]
+
+
+async def test_the_chosen_language_is_the_one_every_reply_uses(running: Harness) -> None:
+    customer = await started_customer(running, "Ivan", language_code="ru")
+    customer.send_text("/language")
+    choice = await customer.next_message()
+    customer.press(choice, "English")
+    assert "in English" in ((await customer.wait_edited(choice)).text or "")
+    for command, expected in (
+        ("/help", "/forget — delete my data"),
+        ("/purchase 1 2", "This command is for staff only."),
+        ("/whatever", "I don't know this command."),
+    ):
+        customer.send_text(command)
+        assert expected in ((await customer.next_message()).text or "")

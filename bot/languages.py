@@ -1,0 +1,27 @@
+"""Which language to speak to a person: the one they chose, else their Telegram's.
+
+A person the bot knows has a row in `customers` (staff too, once they pressed Start) whose
+language was taken from Telegram at /start and changes with /language; someone the bot does
+not know yet is answered in their Telegram's language.
+"""
+
+from __future__ import annotations
+
+from aiogram.types import User
+
+from bot.texts import DEFAULT_LANGUAGE, language_for
+from storage import customers
+from storage.database import Database
+
+
+async def language_of(db: Database, user: User | None) -> str:
+    if user is None:
+        return DEFAULT_LANGUAGE
+    person = await customers.get_by_telegram_id(db.reader, user.id)
+    return person.language if person is not None else language_for(user.language_code)
+
+
+async def staff_language(db: Database, user_id: int) -> str:
+    """For messages the bot starts (alerts, digests, menus): English if the person is unknown."""
+    person = await customers.get_by_telegram_id(db.reader, user_id)
+    return person.language if person is not None else DEFAULT_LANGUAGE

@@ -2,6 +2,7 @@
 
 `python -m bot --sandbox-without-token` is what `make run` calls: with no BOT_TOKEN
 configured it runs the local sandbox demo instead of refusing to start.
+`python -m bot backup <file>` copies DATABASE_PATH to <file>, also while the bot runs.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import asyncio
 import logging
 import sqlite3
 import sys
+from pathlib import Path
 
-from bot.app import create_app
 from bot.config import ConfigError, Settings, load_settings, require_token
+from storage.backup import BackupError, backup_database
 from storage.migrations import SchemaTooNewError
 
 SANDBOX_FLAG = "--sandbox-without-token"
@@ -29,6 +31,8 @@ def configure_logging(level: str) -> None:
 
 
 async def run(settings: Settings) -> None:
+    from bot.app import create_app  # here, so `backup` does not import the whole bot
+
     app = await create_app(settings)
     await app.run_polling()
 
@@ -38,8 +42,27 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+def backup(args: list[str]) -> None:
+    """`python -m bot backup <file>`: a consistent copy of the database; no token needed."""
+    if len(args) != 1:
+        fail("Usage: python -m bot backup <file>")
+        return
+    try:
+        settings = load_settings()
+        info = backup_database(settings.database_path, Path(args[0]))
+    except (ConfigError, BackupError) as error:
+        fail(f"Backup failed: {error}" if isinstance(error, BackupError) else str(error))
+        return
+    print(
+        f"Backup written to {info.path} ({info.size} bytes, schema version {info.schema_version})"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["backup"]:
+        backup(args[1:])
+        return
     try:
         settings = load_settings()
         if SANDBOX_FLAG in args and not settings.has_token:

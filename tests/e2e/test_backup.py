@@ -1,0 +1,132 @@
+"""Backups: `python -m bot backup <file>` while the bot runs, and restoring from the copy."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.backup import BackupError, backup_database
+from storage.clock import to_db, utc_now
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import finish_survey, purchase, rows, started_customer
+
+TABLES = ("customers", "purchases", "surveys", "answers", "staff", "meta")
+
+
+async def backup_cli(database: Path, *args: str) -> tuple[int, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).parents[2]),
+        "DATABASE_PATH": str(database),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "backup",
+        *args,
+        cwd=database.parent,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode is not None
+    return process.returncode, output.decode().strip()
+
+
+def contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as conn:
+        found = {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() for table in TABLES
+        }
+    conn.close()
+    return found
+
+
+async def test_backup_while_the_bot_writes_then_restore_holds_everything(
+    running: Harness, tmp_path: Path
+) -> None:
+    customer = await started_customer(running)
+    await purchase(running, customer, "1500 A-1")
+    await finish_survey(customer)
+    assert running.app is not None
+    db = running.app.db
+
+    async def keep_writing() -> int:  # another writer busy during the copy
+        written = 0
+        while not copied.done():
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    (f"load-{written}", to_db(utc_now())),
+                )
+            written += 1
+            await asyncio.sleep(0)
+        return written
+
+    copy = tmp_path / "backups" / "copy.db"
+    copied = asyncio.ensure_future(backup_cli(running.database_path, str(copy)))
+    written = await keep_writing()
+    code, output = await copied
+    assert code == 0 and output.startswith(f"Backup written to {copy}"), output
+    assert written > 0
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    conn.close()
+
+    await running.stop()
+    original = contents(running.database_path)
+    restored = contents(copy)
+    assert {k: v for k, v in restored.items() if k != "meta"} == {
+        k: v for k, v in original.items() if k != "meta"
+    }
+    snapshot = {int(str(key)[5:]) for key, _ in restored["meta"] if str(key).startswith("load-")}
+    assert snapshot == set(range(len(snapshot)))  # one snapshot: the writes up to a moment
+    assert set(restored["meta"]) <= set(original["meta"])
+
+    # Restoring is copying the file to DATABASE_PATH with the bot stopped.
+    running.database_path = tmp_path / "restored" / "feedback.db"
+    running.database_path.parent.mkdir()
+    running.database_path.write_bytes(copy.read_bytes())
+    await running.start()
+    assert await rows(running, "SELECT status, step FROM surveys") == [("completed", "done")]
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(5,)]
+    await purchase(running, customer, "700 A-2")  # the restored bot works on
+    assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "Usage: python -m bot backup <file>"),
+        (("a.db", "b.db"), "Usage: python -m bot backup <file>"),
+    ],
+)
+async def test_backup_command_usage(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    assert await backup_cli(tmp_path / "feedback.db", *args) == (2, expected)
+
+
+async def test_backup_of_a_missing_database_is_one_clear_line(tmp_path: Path) -> None:
+    code, output = await backup_cli(tmp_path / "nothing.db", str(tmp_path / "copy.db"))
+    assert (
+        code == 2 and output == f"Backup failed: there is no database at {tmp_path / 'nothing.db'}"
+    )
+    assert not (tmp_path / "nothing.db").exists() and not (tmp_path / "copy.db").exists()
+
+
+def test_backup_refuses_to_overwrite_the_database_or_copy_a_stranger(tmp_path: Path) -> None:
+    stranger = tmp_path / "other.db"
+    sqlite3.connect(stranger).close()
+    with pytest.raises(BackupError, match="not a feedback bot database"):
+        backup_database(stranger, tmp_path / "copy.db")
+    with pytest.raises(BackupError, match="cannot overwrite the database itself"):
+        backup_database(stranger, stranger)
+    assert not (tmp_path / "copy.db").exists()
+    assert not (tmp_path / "copy.db.partial").exists()

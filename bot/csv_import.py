@@ -2,11 +2,13 @@
 
 Parsing and validation live in intake.csv_import; here the rows meet the database
 (customers are looked up, purchases recorded, surveys scheduled) and the report goes
-back to the chat. A file that fails as a whole imports nothing.
+back to the chat, every problem worded in the staff member's language. A file that fails as
+a whole imports nothing.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 from dataclasses import dataclass, field
@@ -19,12 +21,15 @@ from aiogram.types import Message
 from bot.config import Settings
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
-from bot.texts import t
+from bot.texts import t, t_html
 from intake.csv_import import (
     MAX_CSV_BYTES,
+    MIB,
     CsvFileError,
+    CsvProblem,
     CsvPurchase,
     CsvRejection,
+    CsvValue,
     parse_purchases_csv,
 )
 from storage import customers
@@ -59,9 +64,8 @@ async def import_csv(
         await message.answer(t(language, "csv_not_csv"))
         return
     if document.file_size is not None and document.file_size > MAX_CSV_BYTES:
-        await message.answer(
-            t(language, "csv_file_error", filename=filename, reason="the file is over 5 MiB")
-        )
+        too_big = CsvProblem("csv_err_over_limit", {"limit": MAX_CSV_BYTES // MIB})
+        await message.answer(_file_error_text(language, filename, too_big))
         return
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
@@ -70,7 +74,7 @@ async def import_csv(
             buffer.getvalue(), default_currency=settings.currency, timezone=settings.tz
         )
     except CsvFileError as error:
-        await message.answer(t(language, "csv_file_error", filename=filename, reason=str(error)))
+        await message.answer(_file_error_text(language, filename, error.problem))
         return
     report = ImportReport(duplicates=len(parsed.duplicates_in_file), rejected=list(parsed.rejected))
     async with db.transaction() as conn:
@@ -96,9 +100,7 @@ async def _import_row(
     now = clock()
     customer = await _customer_for(conn, row, now)
     if customer is None:
-        report.rejected.append(
-            CsvRejection(row.line, "customer: no customer with that id has opened the bot")
-        )
+        report.rejected.append(CsvRejection(row.line, CsvProblem("csv_err_unknown_customer")))
         return
     result = await record_purchase_in(
         conn,
@@ -132,6 +134,32 @@ async def _customer_for(
     return await customers.get_or_create_by_phone(conn, row.phone, now)
 
 
+def problem_text(language: str, problem: CsvProblem) -> str:
+    """`problem` worded in `language`, as HTML (values escaped, quantities in local format)."""
+    values = {name: _shown(value, language) for name, value in problem.values.items()}
+    return t(language, problem.key, **values)
+
+
+def _shown(value: CsvValue, language: str) -> str:
+    """A quantity as the reader writes it: 10,000 and 6.1, or 10 000 and 6,1 in Russian."""
+    if isinstance(value, float):
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if language == "ru" else text
+    if isinstance(value, int):
+        text = f"{value:,}"
+        return text.replace(",", " ") if language == "ru" else text
+    return value
+
+
+def _file_error_text(language: str, filename: str, problem: CsvProblem) -> str:
+    return t_html(
+        language,
+        "csv_file_error",
+        filename=html.escape(filename),
+        reason=problem_text(language, problem),
+    )
+
+
 def _report_text(language: str, filename: str, report: ImportReport) -> str:
     rejected = sorted(report.rejected, key=lambda rejection: rejection.line)
     lines = [
@@ -146,7 +174,8 @@ def _report_text(language: str, filename: str, report: ImportReport) -> str:
         )
     ]
     for rejection in rejected[:REPORTED_REJECTIONS]:
-        lines.append(t(language, "csv_rejected_line", line=rejection.line, reason=rejection.reason))
+        reason = problem_text(language, rejection.problem)
+        lines.append(t_html(language, "csv_rejected_line", line=str(rejection.line), reason=reason))
     if len(rejected) > REPORTED_REJECTIONS:
         lines.append(t(language, "csv_more_rejected", count=len(rejected) - REPORTED_REJECTIONS))
     return "\n".join(lines)

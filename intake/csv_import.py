@@ -3,6 +3,9 @@
 Pure parsing and validation; the caller stores the valid rows in one transaction. A problem with
 the file as a whole raises `CsvFileError`; a problem with one row becomes a `CsvRejection` and the
 other rows still count. For any input bytes nothing but `CsvFileError` is raised.
+
+Problems are data, a `CsvProblem` (a message key and its values), not sentences: the bot words
+them in the reader's language from its catalogues, and this package knows nothing of the bot.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from intake.fields import (
@@ -30,11 +33,12 @@ from intake.fields import (
 from intake.money import AmountError, parse_amount
 from intake.phones import normalize_phone
 
-MAX_CSV_BYTES = 5 * 1024 * 1024
+MIB = 1024 * 1024
+MAX_CSV_BYTES = 5 * MIB
 MAX_CSV_ROWS = 10_000
 MAX_STORE_CHARS = 64
 FUTURE_TOLERANCE = timedelta(days=1)  # tills with a wrong clock or another time zone
-QUOTE_CHARS = 40  # how much of a bad value a reason repeats
+QUOTE_CHARS = 40  # how much of a bad value a problem repeats
 
 # Canonical column names, in the order they are listed to the owner.
 COLUMNS = (ORDER_ID, AMOUNT, CURRENCY, PURCHASED_AT, STORE, TELEGRAM_USER_ID, PHONE, CUSTOMER_ID)
@@ -62,7 +66,23 @@ _DOTTED_DATE = re.compile(
     r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
     r"(?:\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
 )
-_NOT_UTF8_HINT = 're-save it as "CSV UTF-8" (in Excel: File → Save As → CSV UTF-8)'
+
+
+CsvValue = str | int | float
+"""A `CsvProblem` value. Text (column labels as the file spells them, quoted cells, line numbers)
+is shown as it is; an int or a float is a quantity, shown in the reader's number format."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvProblem:
+    """What is wrong, as a message key of the bot's catalogues and the values it names.
+
+    e.g. `CsvProblem("csv_err_not_positive", {"column": "amount", "value": "0"})`, which the
+    English catalogue words as `amount: '0' is not a positive amount`. Every key starts `csv_err_`.
+    """
+
+    key: str
+    values: Mapping[str, CsvValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +102,10 @@ class CsvPurchase:
 
 @dataclass(frozen=True, slots=True)
 class CsvRejection:
-    """A row that was not imported, and why (one line naming the column as the file spells it).
-
-    e.g. `amount: '0' is not a positive amount`
-    """
+    """A row that was not imported, and why (naming the column as the file spells it)."""
 
     line: int
-    reason: str
+    problem: CsvProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +118,19 @@ class CsvImport:
 
 
 class CsvFileError(ValueError):
-    """The file as a whole cannot be imported; `str(error)` is one line of English for the owner."""
+    """The file as a whole cannot be imported, because of `problem` (`str(error)` is its key)."""
+
+    def __init__(self, key: str, **values: CsvValue) -> None:
+        super().__init__(key)
+        self.problem = CsvProblem(key, values)
 
 
 class _RowError(Exception):
-    """One row is refused; the message is the rejection reason."""
+    """One row is refused, because of `problem`."""
+
+    def __init__(self, key: str, **values: CsvValue) -> None:
+        super().__init__(key)
+        self.problem = CsvProblem(key, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,18 +159,16 @@ def parse_purchases_csv(
     records = _read_records(text, delimiter)
     header = next(records, None)
     if header is None:  # a lone quote or similar that parses to nothing
-        raise CsvFileError("the file is empty")
+        raise CsvFileError("csv_err_empty_file")
     columns, labels = _map_header(header.fields)
 
     body: list[_Record] = []
     for record in records:
         if len(body) == MAX_CSV_ROWS:
-            raise CsvFileError(
-                f"the file has more than {MAX_CSV_ROWS:,} purchases; split it into smaller files"
-            )
+            raise CsvFileError("csv_err_too_many_rows", limit=MAX_CSV_ROWS)
         body.append(record)
     if not body:
-        raise CsvFileError("the file has a header but no purchases under it")
+        raise CsvFileError("csv_err_header_only")
 
     validator = _RowValidator(
         columns=columns,
@@ -169,31 +192,25 @@ def parse_purchases_csv(
             seen.add(order_id)
             rows.append(validator.purchase(record, order_id))
         except _RowError as error:
-            rejected.append(CsvRejection(record.line, str(error)))
+            rejected.append(CsvRejection(record.line, error.problem))
     return CsvImport(rows=rows, rejected=rejected, duplicates_in_file=duplicates)
 
 
 def _decode(data: bytes) -> str:
     if len(data) > MAX_CSV_BYTES:
-        size = len(data) / (1024 * 1024)
-        limit = MAX_CSV_BYTES // (1024 * 1024)
-        raise CsvFileError(
-            f"the file is {size:.1f} MiB, over the {limit} MiB limit; split it into smaller files"
-        )
+        raise CsvFileError("csv_err_too_big", size=len(data) / MIB, limit=MAX_CSV_BYTES // MIB)
     # Excel's "Unicode text" is UTF-16, full of NUL bytes: name the real problem instead.
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvFileError(f"the file is UTF-16 text, not UTF-8; {_NOT_UTF8_HINT}")
+        raise CsvFileError("csv_err_utf16")
     if b"\x00" in data:
-        raise CsvFileError("the file contains NUL bytes, so it is not a CSV text file")
+        raise CsvFileError("csv_err_nul")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise CsvFileError(
-            f"the file is not UTF-8 text (first bad byte on line {line}); {_NOT_UTF8_HINT}"
-        ) from None
+        raise CsvFileError("csv_err_not_utf8", line=str(line)) from None
     if not text.strip():
-        raise CsvFileError("the file is empty")
+        raise CsvFileError("csv_err_empty_file")
     return text
 
 
@@ -211,7 +228,7 @@ def _detect_delimiter(text: str) -> str:
         (line for line in io.StringIO(text, newline="") if not _is_blank_line(line)), None
     )
     if header_line is None:  # nothing but spaces, quotes and delimiters
-        raise CsvFileError("the file is empty")
+        raise CsvFileError("csv_err_empty_file")
 
     def score(delimiter: str) -> tuple[int, int]:
         try:
@@ -239,9 +256,7 @@ def _read_records(text: str, delimiter: str) -> Iterator[_Record]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise CsvFileError(
-                f"line {start} cannot be read as CSV ({error}); is a quote left open?"
-            ) from None
+            raise CsvFileError("csv_err_unreadable", line=str(start), error=str(error)) from None
         previous_end = reader.line_num
         if any(field.strip() for field in fields):
             yield _Record(line=start, last_line=reader.line_num, fields=fields)
@@ -250,42 +265,43 @@ def _read_records(text: str, delimiter: str) -> Iterator[_Record]:
 def _map_header(fields: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     """Canonical column name → field index, and → the name as the file spells it.
 
-    Reasons use the file's spelling, so an owner with `Сумма` in the header reads `Сумма: …`.
+    Problems use the file's spelling, so an owner with `Сумма` in the header reads `Сумма: …`.
     Unknown columns are left out.
     """
     columns: dict[str, int] = {}
     labels: dict[str, str] = {}
-    for index, field in enumerate(fields):
-        name = _canonical(field)
+    for index, spelling in enumerate(fields):
+        name = _canonical(spelling)
         if name is None:
             continue
         if name in columns:
-            raise CsvFileError(f"the header has the column {name} twice")
+            raise CsvFileError("csv_err_column_twice", column=name)
         columns[name] = index
-        labels[name] = field.strip()
+        labels[name] = spelling.strip()
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        accepted = ", ".join(COLUMNS)
-        aliases = ", ".join(f"{alias} ({name})" for alias, name in ALIASES.items())
-        hint = ""
-        if len(fields) == 1 and "\t" in fields[0]:
-            hint = " Columns must be separated by ',' or ';', not tabs."
+        tabs = len(fields) == 1 and "\t" in fields[0]
+        key = {
+            (False, False): "csv_err_missing_column",
+            (True, False): "csv_err_missing_columns",
+            (False, True): "csv_err_missing_column_tabs",
+            (True, True): "csv_err_missing_columns_tabs",
+        }[len(missing) > 1, tabs]
         raise CsvFileError(
-            f"the header lacks the column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}; accepted columns: {accepted}; "
-            f"Russian names: {aliases}.{hint}"
+            key,
+            columns=", ".join(missing),
+            accepted=", ".join(COLUMNS),
+            aliases=", ".join(f"{alias} ({name})" for alias, name in ALIASES.items()),
         )
     if not any(name in columns for name in IDENTITY):
-        raise CsvFileError(
-            f"the header needs at least one of the columns {', '.join(IDENTITY)} to know who bought"
-        )
+        raise CsvFileError("csv_err_no_identity_column", columns=", ".join(IDENTITY))
     return columns, labels
 
 
-def _quote(value: str) -> str:
-    """At most the first 40 characters, quoted, on one line."""
+def _excerpt(value: str) -> str:
+    """At most the first 40 characters, on one line (the catalogue puts the quotes around it)."""
     shown = value if len(value) <= QUOTE_CHARS else value[:QUOTE_CHARS] + "…"
-    return "'" + "".join(ch if ch.isprintable() else " " for ch in shown) + "'"
+    return "".join(ch if ch.isprintable() else " " for ch in shown)
 
 
 class _RowValidator:
@@ -315,7 +331,7 @@ class _RowValidator:
         self._check_width(record)
         value = self._value(record, ORDER_ID)
         if not _ORDER_ID.fullmatch(value):
-            raise self._bad(ORDER_ID, value, "is not 1–64 letters, digits or _ - . / #")
+            raise self._bad(ORDER_ID, value, "csv_err_order_id")
         return value
 
     def purchase(self, record: _Record, order_id: str) -> CsvPurchase:
@@ -328,7 +344,7 @@ class _RowValidator:
         customer_id = self._positive_int(record, CUSTOMER_ID)
         if telegram_user_id is None and phone is None and customer_id is None:
             present = ", ".join(self._labels[name] for name in IDENTITY if name in self._labels)
-            raise _RowError(f"{present}: empty; one is needed to know who bought")
+            raise _RowError("csv_err_no_identity", columns=present)
         return CsvPurchase(
             line=record.line,
             order_id=order_id,
@@ -341,21 +357,33 @@ class _RowValidator:
             customer_id=customer_id,
         )
 
-    def _bad(self, column: str, value: str, problem: str) -> _RowError:
+    def _bad(self, column: str, value: str, key: str, **values: CsvValue) -> _RowError:
+        """`key` words what is wrong with `value`; an empty value is refused as empty."""
+        label = self._labels[column]
         if not value:
-            return _RowError(f"{self._labels[column]}: empty")
-        return _RowError(f"{self._labels[column]}: {_quote(value)} {problem}")
+            return _RowError("csv_err_empty", column=label)
+        return _RowError(key, column=label, value=_excerpt(value), **values)
 
     def _check_width(self, record: _Record) -> None:
         found = len(record.fields)
         if found == self._width:
             return
-        reason = f"expected {self._width} fields as in the header, found {found}"
         if record.last_line > record.line:
-            reason += f" in lines {record.line}–{record.last_line}; is a quote left open?"
-        elif found > self._width:
-            reason += f"; a value containing '{self._delimiter}' must be in double quotes"
-        raise _RowError(reason)
+            raise _RowError(
+                "csv_err_width_open_quote",
+                expected=self._width,
+                found=found,
+                first=str(record.line),
+                last=str(record.last_line),
+            )
+        if found > self._width:
+            raise _RowError(
+                "csv_err_width_delimiter",
+                expected=self._width,
+                found=found,
+                delimiter=self._delimiter,
+            )
+        raise _RowError("csv_err_width", expected=self._width, found=found)
 
     def _value(self, record: _Record, column: str) -> str:
         index = self._columns.get(column)
@@ -366,7 +394,7 @@ class _RowValidator:
         if not value:
             return self._default_currency
         if not _CURRENCY.fullmatch(value):
-            raise self._bad(CURRENCY, value, "is not a 3-letter code such as RUB")
+            raise self._bad(CURRENCY, value, "csv_err_currency")
         return value.upper()
 
     def _amount(self, record: _Record, currency: str) -> int:
@@ -374,7 +402,7 @@ class _RowValidator:
         try:
             return parse_amount(value, currency)
         except AmountError:
-            raise self._bad(AMOUNT, value, "is not a positive amount") from None
+            raise self._bad(AMOUNT, value, "csv_err_not_positive") from None
 
     def _purchased_at(self, record: _Record) -> datetime | None:
         value = self._value(record, PURCHASED_AT)
@@ -382,18 +410,16 @@ class _RowValidator:
             return None
         moment = _parse_datetime(value, self._timezone)
         if moment is None:
-            raise self._bad(
-                PURCHASED_AT, value, "is not a date such as 2024-05-31 14:30 or 31.05.2024 14:30"
-            )
+            raise self._bad(PURCHASED_AT, value, "csv_err_date")
         if moment > self._latest:
-            raise self._bad(PURCHASED_AT, value, "is in the future")
+            raise self._bad(PURCHASED_AT, value, "csv_err_future")
         return moment
 
     def _store(self, record: _Record) -> str | None:
         # Line breaks and runs of spaces inside a quoted name fold into single spaces.
         value = " ".join(self._value(record, STORE).split())
         if len(value) > MAX_STORE_CHARS:
-            raise self._bad(STORE, value, f"is longer than {MAX_STORE_CHARS} characters")
+            raise self._bad(STORE, value, "csv_err_too_long", limit=MAX_STORE_CHARS)
         return value or None
 
     def _positive_int(self, record: _Record, column: str) -> int | None:
@@ -401,7 +427,7 @@ class _RowValidator:
         if not value:
             return None
         if not _POSITIVE_INT.fullmatch(value) or not 0 < int(value) <= _MAX_INT:
-            raise self._bad(column, value, "is not a positive whole number")
+            raise self._bad(column, value, "csv_err_whole_number")
         return int(value)
 
     def _phone(self, record: _Record) -> str | None:
@@ -410,7 +436,7 @@ class _RowValidator:
             return None
         phone = normalize_phone(value)
         if phone is None:
-            raise self._bad(PHONE, value, "is not a valid phone number")
+            raise self._bad(PHONE, value, "csv_err_phone")
         return phone
 
 

@@ -115,3 +115,22 @@ async def test_broken_csv_imports_nothing(running: Harness) -> None:
     running.admin.send_document(filename="notes.txt", content=b"hello")
     assert ".csv" in ((await running.admin.next_message()).text or "")
     assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(0,)]
+
+
+async def test_csv_problems_reach_a_russian_speaking_owner_in_russian(running: Harness) -> None:
+    content = (
+        "номер_заказа;сумма;телефон;telegram_user_id\n"
+        "R-1;0;+7 900 111-22-33;\n"
+        "R-2;100;12;\n"
+        "R-3;100;;424242\n"
+    ).encode()
+    running.owner.send_document(filename="покупки.csv", content=content)
+    report = (await running.owner.next_message()).text or ""
+    assert "отклонено — 3" in report
+    assert "строка 2: сумма: «0» — это не сумма больше нуля" in report
+    assert "строка 3: телефон: «12» — это не похоже на номер телефона" in report
+    assert "строка 4: покупатель: покупатель с таким id ещё не открывал бота" in report
+    running.owner.send_document(filename="покупки.csv", content="заказ;сумма\n".encode("cp1251"))
+    refused = (await running.owner.next_message()).text or ""
+    assert refused.startswith("📄 покупки.csv не импортирован: файл не в кодировке UTF-8")
+    assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(0,)]

@@ -1,6 +1,8 @@
 import csv
+import html
 import io
 import re
+import string
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -9,13 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.csv_import import problem_text
+from bot.texts import LANGUAGES, template
 from intake.csv_import import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
     CsvFileError,
     CsvImport,
+    CsvProblem,
     CsvPurchase,
-    CsvRejection,
     parse_purchases_csv,
 )
 
@@ -29,16 +33,33 @@ def parse(text: str | bytes, *, currency: str = "RUB", tz: tzinfo = MOSCOW) -> C
     return parse_purchases_csv(data, default_currency=currency, timezone=tz, now=NOW)
 
 
-def file_error(text: str | bytes) -> str:
+def words(problem: CsvProblem, language: str = "en") -> str:
+    """The problem as the staff member reads it: rendered by the bot, HTML entities undone."""
+    assert problem.key.startswith("csv_err_")
+    for each in LANGUAGES:  # the values fill exactly the placeholders, in every language
+        names = {name for _, name, _, _ in string.Formatter().parse(template(each, problem.key))}
+        assert set(problem.values) == names - {None}
+    text = html.unescape(problem_text(language, problem))
+    assert "\n" not in text and "\r" not in text
+    return text
+
+
+def file_problem(text: str | bytes) -> CsvProblem:
     with pytest.raises(CsvFileError) as caught:
         parse(text)
-    message = str(caught.value)
-    assert "\n" not in message and "\r" not in message
-    return message
+    return caught.value.problem
 
 
-def reasons(text: str) -> list[tuple[int, str]]:
-    return [(rejection.line, rejection.reason) for rejection in parse(text).rejected]
+def file_error(text: str | bytes, language: str = "en") -> str:
+    return words(file_problem(text), language)
+
+
+def rejected(result: CsvImport, language: str = "en") -> list[tuple[int, str]]:
+    return [(rejection.line, words(rejection.problem, language)) for rejection in result.rejected]
+
+
+def reasons(text: str, language: str = "en") -> list[tuple[int, str]]:
+    return rejected(parse(text), language)
 
 
 def purchase(
@@ -108,8 +129,8 @@ def test_semicolon_file_with_decimal_comma() -> None:
 def test_decimal_comma_in_a_comma_file_must_be_quoted() -> None:
     result = parse('order_id,amount,telegram_user_id\nQ1,"1500,50",7\nQ2,1500,50,7\n')
     assert result.rows == [purchase(2, "Q1", 150050, telegram_user_id=7)]
-    assert result.rejected == [
-        CsvRejection(
+    assert rejected(result) == [
+        (
             3,
             "expected 3 fields as in the header, found 4; "
             "a value containing ',' must be in double quotes",
@@ -154,9 +175,9 @@ def test_russian_headers_any_case_and_spacing() -> None:
         )
     ]
     # Reasons name the column as the file spells it.
-    assert result.rejected == [
-        CsvRejection(3, "СУММА: '0' is not a positive amount"),
-        CsvRejection(4, "ТЕЛЕФОН: '12' is not a valid phone number"),
+    assert rejected(result) == [
+        (3, "СУММА: '0' is not a positive amount"),
+        (4, "ТЕЛЕФОН: '12' is not a valid phone number"),
     ]
 
 
@@ -168,7 +189,7 @@ def test_unknown_columns_are_ignored_and_headers_are_case_insensitive() -> None:
 def test_default_currency_applies_and_decides_minor_units() -> None:
     result = parse("order_id,amount,customer_id\nJ1,300,1\nJ2,1.5,1\n", currency="jpy")
     assert result.rows == [purchase(2, "J1", 300, currency="JPY", customer_id=1)]
-    assert result.rejected == [CsvRejection(3, "amount: '1.5' is not a positive amount")]
+    assert rejected(result) == [(3, "amount: '1.5' is not a positive amount")]
 
 
 def test_values_are_stripped() -> None:
@@ -182,7 +203,7 @@ def test_values_are_stripped() -> None:
 def test_line_numbers_count_blank_lines() -> None:
     result = parse("\norder_id,amount,telegram_user_id\n\nL1,1,1\n   \n,,\nL2,0,1\n\n")
     assert [row.line for row in result.rows] == [4]
-    assert result.rejected == [CsvRejection(7, "amount: '0' is not a positive amount")]
+    assert rejected(result) == [(7, "amount: '0' is not a positive amount")]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
@@ -190,7 +211,7 @@ def test_line_numbers_with_any_line_ending(newline: str) -> None:
     lines = ["order_id;amount;customer_id", "", "N1;1;1", "N2;x;1", "", "N3;3;1"]
     result = parse(newline.join(lines) + newline)
     assert [row.line for row in result.rows] == [3, 6]
-    assert result.rejected == [CsvRejection(4, "amount: 'x' is not a positive amount")]
+    assert rejected(result) == [(4, "amount: 'x' is not a positive amount")]
 
 
 # --- rejections ------------------------------------------------------------------------------
@@ -260,16 +281,14 @@ def test_rejection_reasons(row: str, reason: str) -> None:
 
 def test_reasons_are_one_line_even_for_multiline_values() -> None:
     result = parse('order_id,amount,phone\nM1,"12\n34",+79001234567\n')
-    assert result.rejected == [CsvRejection(2, "amount: '12 34' is not a positive amount")]
+    assert rejected(result) == [(2, "amount: '12 34' is not a positive amount")]
 
 
 def test_open_quote_swallowing_lines_is_reported_on_its_first_line() -> None:
     result = parse('order_id,amount,phone\nO1,"10,+79001234567\nO2,20,+79001234568\n')
     assert result.rows == []
-    assert result.rejected == [
-        CsvRejection(
-            2, "expected 3 fields as in the header, found 2 in lines 2–3; is a quote left open?"
-        )
+    assert rejected(result) == [
+        (2, "expected 3 fields as in the header, found 2 in lines 2–3; is a quote left open?")
     ]
 
 
@@ -310,7 +329,7 @@ def test_duplicates_first_occurrence_counts() -> None:
 def test_a_rejected_first_occurrence_still_claims_its_order_id() -> None:
     result = parse("order_id,amount,telegram_user_id\nD1,0,1\nD1,10,1\n")
     assert result.rows == []
-    assert result.rejected == [CsvRejection(2, "amount: '0' is not a positive amount")]
+    assert rejected(result) == [(2, "amount: '0' is not a positive amount")]
     assert result.duplicates_in_file == [3]
 
 
@@ -356,14 +375,12 @@ def test_future_tolerance_is_one_day() -> None:
         "F3;1;2024-06-02T12:00:00Z;1\n"
     )
     assert [row.order_id for row in result.rows] == ["F1", "F3"]
-    assert result.rejected == [
-        CsvRejection(3, "purchased_at: '02.06.2024 15:00:01' is in the future")
-    ]
+    assert rejected(result) == [(3, "purchased_at: '02.06.2024 15:00:01' is in the future")]
 
 
 def test_dates_out_of_range_in_utc_are_rejected_not_raised() -> None:
     result = parse("order_id,amount,purchased_at,customer_id\nE1,1,0001-01-01,1\n")
-    assert result.rejected[0].reason.startswith("purchased_at: '0001-01-01' is not a date")
+    assert rejected(result)[0][1].startswith("purchased_at: '0001-01-01' is not a date")
 
 
 def test_now_defaults_to_the_current_time() -> None:
@@ -461,6 +478,84 @@ def test_overlong_field_is_a_file_error() -> None:
     assert message.startswith("line 2 cannot be read as CSV")
 
 
+# --- in Russian ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "russian"),
+    [
+        (b"", "файл пустой"),
+        (b"order_id,amount,phone\n", "в файле есть заголовок, но под ним нет ни одной покупки"),
+        (
+            "order_id;сумма\nA1;1\n".encode("cp1251"),
+            "файл не в кодировке UTF-8 (первый неверный байт — в строке 1); пересохраните его как "
+            "«CSV UTF-8» (в Excel: Файл → Сохранить как → CSV UTF-8)",
+        ),
+        (b"order_id,amount,phone,amount\nA1,1,,1\n", "в заголовке дважды указана колонка amount"),
+        (
+            b"id,sum,phone\n1,2,3\n",
+            "в заголовке нет колонок order_id, amount; допустимые колонки: order_id, amount, "
+            "currency, purchased_at, store, telegram_user_id, phone, customer_id; "
+            "русские названия: номер_заказа (order_id), сумма (amount), валюта (currency), "
+            "дата (purchased_at), магазин (store), телефон (phone).",
+        ),
+    ],
+)
+def test_file_problems_in_russian(data: bytes, russian: str) -> None:
+    assert file_error(data, "ru") == russian
+    assert file_error(data, "en") != russian
+
+
+def test_row_problems_in_russian() -> None:
+    result = parse(
+        "Номер_заказа;Сумма;Телефон;telegram_user_id\nA1;0;;1\nA2;5;12;\nA3;5;;\nA4;5;;1;x\n"
+    )
+    russian = [
+        (2, "Сумма: «0» — это не сумма больше нуля"),
+        (3, "Телефон: «12» — это не похоже на номер телефона"),
+        (
+            4,
+            "telegram_user_id, Телефон: пусто; "
+            "нужно заполнить хотя бы одно, чтобы знать, кто купил",
+        ),
+        (
+            5,
+            "полей должно быть столько же, сколько в заголовке (4), а их 5; "
+            "значение, в котором есть «;», нужно взять в двойные кавычки",
+        ),
+    ]
+    assert rejected(result, "ru") == russian
+    english = rejected(result, "en")
+    assert english[0] == (2, "Сумма: '0' is not a positive amount")
+    assert all(en != ru for en, ru in zip(english, russian, strict=True))
+
+
+def test_quantities_follow_the_readers_number_format() -> None:
+    too_many = CsvProblem("csv_err_too_many_rows", {"limit": MAX_CSV_ROWS})
+    assert "more than 10,000 purchases" in words(too_many)
+    assert "больше 10 000 покупок" in words(too_many, "ru")
+    too_big = CsvProblem("csv_err_too_big", {"size": 6.1, "limit": 5})
+    assert (
+        words(too_big) == "the file is 6.1 MiB, over the 5 MiB limit; split it into smaller files"
+    )
+    assert words(too_big, "ru").startswith("файл весит 6,1 МБ, а можно не больше 5 МБ")
+
+
+def test_problems_the_bot_adds_are_worded_too() -> None:
+    over = CsvProblem("csv_err_over_limit", {"limit": 5})
+    assert (words(over), words(over, "ru")) == ("the file is over 5 MiB", "файл больше 5 МБ")
+    unknown = CsvProblem("csv_err_unknown_customer")
+    assert words(unknown) == "customer: no customer with that id has opened the bot"
+    assert words(unknown, "ru") != words(unknown)
+
+
+def test_cell_text_is_escaped_for_telegram_html() -> None:
+    (rejection,) = parse("order_id,amount,phone\nA1,<b>1</b>,+79001234567\n").rejected
+    assert problem_text("ru", rejection.problem) == (
+        "amount: «&lt;b&gt;1&lt;/b&gt;» — это не сумма больше нуля"
+    )
+
+
 # --- properties ------------------------------------------------------------------------------
 
 KNOWN_HEADERS = [
@@ -487,7 +582,8 @@ def check_invariants(data: bytes) -> None:
     try:
         result = parse(data)
     except CsvFileError as error:
-        assert "\n" not in str(error) and "\r" not in str(error)
+        for language in LANGUAGES:
+            words(error.problem, language)
         return
     lines = (
         [row.line for row in result.rows]
@@ -498,8 +594,9 @@ def check_invariants(data: bytes) -> None:
     last_line = len(LINE_BREAK.findall(data.decode("utf-8-sig"))) + 1
     assert all(2 <= line <= last_line for line in lines)
     for rejection in result.rejected:
-        assert len(rejection.reason.splitlines()) == 1
-        quoted = QUOTE.search(rejection.reason)
+        reason = words(rejection.problem)
+        words(rejection.problem, "ru")
+        quoted = QUOTE.search(reason)
         if quoted:
             assert len(quoted.group(1).removesuffix("…")) <= 40
     for row in result.rows:

@@ -120,7 +120,7 @@ async def _run_bot(base_url: str, user_ids: list[int], send_rate: float) -> tupl
         await _seed(db_path, user_ids)
         app = await create_app(settings)
         cpu_start, wall_start = _cpu_seconds(), time.monotonic()
-        polling = asyncio.create_task(app.run_polling(handle_signals=False, polling_timeout=1))
+        polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
         async with asyncio.timeout(surveys / send_rate * 2 + 60):
             await _wait_all_sent(app, surveys)
         wall = time.monotonic() - wall_start

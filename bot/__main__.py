@@ -34,7 +34,7 @@ async def run(settings: Settings) -> None:
     from bot.app import create_app  # here, so `backup` does not import the whole bot
 
     app = await create_app(settings)
-    await app.run_polling()
+    await app.run()
 
 
 def fail(message: str) -> None:

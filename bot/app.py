@@ -6,8 +6,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -28,7 +32,9 @@ from bot.handlers import routers
 from bot.inflight import InFlightUpdates
 from bot.languages import staff_language
 from bot.live_settings import LiveSettings
+from bot.once import OncePerUpdate
 from bot.roles import Roles
+from bot.webhook import add_webhook_route, webhook_path, webhook_secret
 from bot.wording import Wording
 from intake.api import create_api
 from scheduler.jobs import Jobs
@@ -43,6 +49,7 @@ from storage.meta import get_or_create_secret
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 20.0
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @dataclass
@@ -60,27 +67,84 @@ class FeedbackApp:
     roles: Roles
     qr_secret: bytes
     api_runner: web.AppRunner | None = None
+    _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    _stopping: asyncio.Future[None] | None = None
+    exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
 
-    async def run_polling(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
+    async def run(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
+        """Until stopped: webhook mode when WEBHOOK_URL is set, long polling otherwise."""
+        if handle_signals:
+            self._handle_signals()
+        try:
+            if self.settings.webhook_mode:
+                await self.run_webhook()
+            else:
+                await self.run_polling(polling_timeout=polling_timeout)
+        finally:
+            if handle_signals:
+                for signum in SIGNALS:
+                    asyncio.get_running_loop().remove_signal_handler(signum)
+
+    async def run_polling(self, *, polling_timeout: int = 10) -> None:
         """Long polling until stopped; always closes the database afterwards.
 
         Updates are handled one after another (`handle_as_tasks=False`), so an update
         is confirmed to Telegram only once it has been handled: a crash mid-update
-        gets it redelivered, and the update-id claims make the redelivery harmless.
+        gets it redelivered, and the update-id records make the redelivery harmless.
         """
         try:
             await self.bot.delete_webhook(drop_pending_updates=False)
             await self.dispatcher.start_polling(
                 self.bot,
                 handle_as_tasks=False,
-                handle_signals=handle_signals,
+                handle_signals=False,
                 polling_timeout=polling_timeout,
             )
         finally:
             await self.close()
 
+    async def run_webhook(self) -> None:
+        """Serve WEBHOOK_URL's path beside the intake API until stopped (see bot/webhook.py).
+
+        The webhook stays registered while the bot is down, so Telegram keeps the updates
+        and delivers them when it is back.
+        """
+        try:
+            await self.dispatcher.emit_startup(bot=self.bot, **self.dispatcher.workflow_data)
+            await self.bot.set_webhook(
+                self.settings.webhook_url,
+                secret_token=await webhook_secret(self.settings, self.db),
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            log.info("webhook mode: Telegram sends updates to the configured WEBHOOK_URL")
+            await self._stop_requested.wait()
+            await self.dispatcher.emit_shutdown(bot=self.bot, **self.dispatcher.workflow_data)
+        finally:
+            await self.close()
+
     async def stop(self) -> None:
-        await self.dispatcher.stop_polling()
+        if self.settings.webhook_mode:
+            self._stop_requested.set()
+        else:
+            await self.dispatcher.stop_polling()
+
+    def _handle_signals(self) -> None:
+        """SIGTERM or SIGINT: stop taking updates, finish what is running, close; a second
+        one exits at once (SQLite's journal keeps the file whole even then)."""
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum: signal.Signals) -> None:
+            if self._stop_requested.is_set():
+                log.warning("%s again: exiting at once", signum.name)
+                self.exit_at_once(128 + signum)
+                return
+            log.info("%s: stopping gracefully (send it again to exit at once)", signum.name)
+            self._stopping = asyncio.ensure_future(self.stop())
+            self._stop_requested.set()
+
+        for signum in SIGNALS:
+            loop.add_signal_handler(signum, on_signal, signum)
 
     async def close(self) -> None:
         if self.scheduler.running:
@@ -126,6 +190,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     )
     live.on_change(lambda changed: sender.set_rate(changed.send_rate))
     in_flight = InFlightUpdates()
+    dispatcher.update.outer_middleware(OncePerUpdate(db, clock))
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.include_routers(*routers())
     app = FeedbackApp(
@@ -166,19 +231,24 @@ async def _on_startup(app: FeedbackApp) -> None:
     if resumed:
         log.info("resumed %s surveys interrupted by the last stop", resumed)
     app.scheduler.start()
-    if app.settings.api_enabled:
-        await _start_api(app)
+    if app.settings.api_enabled or app.settings.webhook_mode:
+        await _start_http(app)
 
 
-async def _start_api(app: FeedbackApp) -> None:
-    """The intake API, served by this process beside polling."""
-    api = create_api(db=app.db, settings=app.live_settings, clock=app.conversation.clock)
-    runner = web.AppRunner(api, access_log=None)
+async def _start_http(app: FeedbackApp) -> None:
+    """One HTTP server in this process: the intake API, /healthz and, in webhook mode, the
+    webhook (API_HOST/API_PORT; a reverse proxy in front terminates HTTPS)."""
+    http = create_api(db=app.db, settings=app.live_settings, clock=app.conversation.clock)
+    if app.settings.webhook_mode:
+        secret = await webhook_secret(app.settings, app.db)
+        path = webhook_path(app.settings.webhook_url)
+        add_webhook_route(http, path, secret, app.dispatcher, app.bot)
+    runner = web.AppRunner(http, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, app.settings.api_host, app.settings.api_port)
     await site.start()
     app.api_runner = runner
-    log.info("intake API listening on %s", runner.addresses)
+    log.info("HTTP server listening on %s", runner.addresses)
 
 
 async def _on_shutdown(app: FeedbackApp) -> None:

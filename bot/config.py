@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     churn_after_days: int = Field(default=180, ge=1, le=3650)
     alert_remind_after: timedelta = timedelta(hours=24)
     retention_days: str = "off"
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
 
     @field_validator("owner_ids", "admin_ids", mode="before")
     @classmethod
@@ -178,6 +180,22 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a three-letter ISO 4217 currency code")
         return code
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        url = value.strip()
+        if url and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", url):
+            raise ValueError(f"{value!r} is not an https:// URL such as https://bot.example.com/tg")
+        return url
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return SecretStr(secret)
+
     @field_validator("telegram_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
@@ -215,6 +233,11 @@ class Settings(BaseSettings):
     @property
     def survey_rules(self) -> SurveyRules:
         return SurveyRules(delay=self.survey_delay, throttle=self.survey_throttle)
+
+    @property
+    def webhook_mode(self) -> bool:
+        """Telegram pushes updates to WEBHOOK_URL instead of the bot polling for them."""
+        return bool(self.webhook_url)
 
     @property
     def api_enabled(self) -> bool:

@@ -40,7 +40,7 @@ async def run_demo(print_line: Callable[[str], None] = print) -> None:
             }
             settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
             app = await create_app(settings)
-            polling = asyncio.create_task(app.run_polling(handle_signals=False, polling_timeout=1))
+            polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
             try:
                 await _script(owner, customer)
                 async with app.db.reader.execute("SELECT COUNT(*) FROM answers") as cursor:

@@ -14,6 +14,7 @@ from sandbox.errors import EmulatorError
 from sandbox.models import RecordedRequest
 from sandbox.server import ApiServer
 from sandbox.state import BotIdentity, EmulatorState
+from sandbox.webhook import WebhookDelivery
 
 
 class BotAPIEmulator:
@@ -46,6 +47,7 @@ class BotAPIEmulator:
         """Release pending long polls and shut the server down; safe to call twice."""
         self._state.closing = True
         self._state.changed()
+        await self._state.webhook.stop()
         await self._server.stop()
 
     async def __aenter__(self) -> Self:
@@ -145,6 +147,11 @@ class BotAPIEmulator:
     @property
     def served_429(self) -> int:
         return self._state.served_429
+
+    @property
+    def webhook(self) -> WebhookDelivery:
+        """Where updates go once the bot set a webhook, with counts of what was delivered."""
+        return self._state.webhook
 
     @property
     def waiting_polls(self) -> int:

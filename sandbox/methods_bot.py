@@ -9,8 +9,10 @@ from typing import Any
 from sandbox.errors import bad_request
 from sandbox.params import optional_str, require
 from sandbox.state import EmulatorState, Handler
+from sandbox.webhook import acceptable_url
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def get_me(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
@@ -104,26 +106,31 @@ def _profile_getter(field: str) -> Handler:
 
 def set_webhook(state: EmulatorState, params: dict[str, Any]) -> bool:
     url = optional_str(params, "url") or ""
-    if url and not url.startswith("https://"):
+    if url and not acceptable_url(url):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = optional_str(params, "secret_token")
+    if secret is not None and not SECRET_TOKEN.fullmatch(secret):
+        raise bad_request("bad webhook: secret token contains unallowed characters")
     if params.get("drop_pending_updates") is True:
         state.updates.drop_pending()
-    state.webhook_url = url
+    state.updates.set_allowed(params.get("allowed_updates"))
+    state.webhook.configure(url, secret)
     return True
 
 
 def delete_webhook(state: EmulatorState, params: dict[str, Any]) -> bool:
     if params.get("drop_pending_updates") is True:
         state.updates.drop_pending()
-    state.webhook_url = ""
+    state.webhook.configure("", None)
     return True
 
 
 def get_webhook_info(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
     return {
-        "url": state.webhook_url,
+        "url": state.webhook.url,
         "has_custom_certificate": False,
         "pending_update_count": state.updates.pending_count,
+        **({"last_error_message": state.webhook.last_error} if state.webhook.last_error else {}),
     }
 
 

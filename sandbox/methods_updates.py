@@ -11,7 +11,7 @@ MAX_LIMIT = 100
 
 
 async def get_updates(state: EmulatorState, params: dict[str, Any]) -> list[dict[str, Any]]:
-    if state.webhook_url:
+    if state.webhook.active:
         raise ApiError(
             409,
             "Conflict: can't use getUpdates method while webhook is active; "

@@ -17,6 +17,7 @@ from sandbox.notifier import ChangeNotifier
 from sandbox.params import require
 from sandbox.rate_limit import SlidingWindowLimiter
 from sandbox.updates import UpdateQueue
+from sandbox.webhook import WebhookDelivery
 
 FIRST_USER_ID = 100001
 
@@ -61,7 +62,7 @@ class EmulatorState:
         self.callback_by_update: dict[int, str] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.profile_texts: dict[tuple[str, str], str] = {}  # (field, language) -> value
-        self.webhook_url = ""
+        self.webhook = WebhookDelivery(self.updates, self.notifier)
         self.served_429 = 0
         self.poll_generation = 0
         self.waiting_polls = 0  # getUpdates calls currently long-polling

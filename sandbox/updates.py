@@ -80,6 +80,29 @@ class UpdateQueue:
         self._redeliveries_in_flight += len(batch)
         return batch + self._pending[: limit - len(batch)]
 
+    def take_one(self) -> tuple[dict[str, Any], bool]:
+        """For webhook delivery: the next update, and whether it is a redelivered one."""
+        if self._redeliveries:
+            self._redeliveries_in_flight += 1
+            return self._redeliveries.pop(0), True
+        return self._pending[0], False
+
+    def confirm(self, update: dict[str, Any], redelivery: bool) -> None:
+        """The webhook answered 2xx for `update` (taken with take_one)."""
+        if redelivery:
+            self._redeliveries_in_flight -= 1
+            self.confirmed += 1
+            return
+        before = len(self._pending)
+        self._pending = [u for u in self._pending if u["update_id"] != update["update_id"]]
+        self.confirmed += before - len(self._pending)
+
+    def put_back(self, update: dict[str, Any], redelivery: bool) -> None:
+        """The webhook did not take `update`: it is the next to be sent again."""
+        if redelivery:
+            self._redeliveries_in_flight -= 1
+            self._redeliveries.insert(0, update)
+
     def drop_pending(self) -> None:
         self._pending.clear()
         self._redeliveries.clear()

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from storage.clock import to_db
+from storage.database import fetch_one
 
 KEEP_FOR = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
 
@@ -22,6 +23,11 @@ async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bo
         (update_id, to_db(now)),
     )
     return cursor.rowcount == 1
+
+
+async def seen(conn: aiosqlite.Connection, update_id: int) -> bool:
+    row = await fetch_one(conn, "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
+    return row is not None
 
 
 async def forget_old(conn: aiosqlite.Connection, now: datetime) -> int:

@@ -50,13 +50,17 @@ class Harness:
     async def start(self) -> FeedbackApp:
         assert self.task is None, "already running"
         self.app = await create_app(self.settings(), clock=self.clock)
-        self.task = asyncio.create_task(
-            self.app.run_polling(handle_signals=False, polling_timeout=1)
-        )
-        # Polling has begun once a getUpdates is parked (or answered, if updates were waiting).
+        self.task = asyncio.create_task(self.app.run(handle_signals=False, polling_timeout=1))
+        # Polling has begun once a getUpdates is parked (or answered, if updates were waiting);
+        # webhook mode, once the webhook is set.
         emulator = self.emulator
         await emulator.wait_for(
-            lambda: emulator.waiting_polls > 0 or bool(emulator.calls("getUpdates")), timeout=5
+            lambda: (
+                emulator.webhook.active
+                or emulator.waiting_polls > 0
+                or bool(emulator.calls("getUpdates"))
+            ),
+            timeout=5,
         )
         return self.app
 

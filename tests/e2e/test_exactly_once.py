@@ -74,3 +74,13 @@ async def test_forged_callback_for_someone_elses_survey_changes_nothing(running:
 def _survey_id(message) -> int:
     data = message.reply_markup["inline_keyboard"][0][0]["callback_data"]
     return int(data.split(":")[1])
+
+
+async def test_a_redelivered_staff_command_has_one_effect(running: Harness) -> None:
+    customer = await started_customer(running)
+    update_id = running.admin.send_text(f"/purchase {customer.id} 100")  # no order id to match
+    await running.admin.next_message()
+    running.emulator.redeliver(update_id)
+    await running.emulator.wait_idle()
+    assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(1,)]
+    assert running.admin.pending_messages() == []

@@ -1,0 +1,40 @@
+"""SIGTERM/SIGINT: a graceful stop; a second signal exits at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+from bot.app import create_app
+from sandbox import BotAPIEmulator
+from tests.e2e.conftest import Harness
+from tests.e2e.process import BotProcess
+
+
+async def test_sigterm_stops_the_process_gracefully(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    owner = emulator.create_user(first_name="Olga")
+    bot = BotProcess(emulator, tmp_path, owner.id)
+    await bot.start()
+    stderr = await bot.terminate()
+    assert bot.process is not None and bot.process.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr
+    with sqlite3.connect(tmp_path / "feedback.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+
+
+async def test_a_second_signal_does_not_wait_for_the_graceful_stop(harness: Harness) -> None:
+    app = await create_app(harness.settings())
+    exits: list[int] = []
+    app.exit_at_once = exits.append  # instead of ending the test process
+    running = asyncio.create_task(app.run(polling_timeout=1))  # with signal handlers
+    await harness.emulator.wait_for(lambda: harness.emulator.waiting_polls > 0)
+    os.kill(os.getpid(), signal.SIGTERM)  # the first: a graceful stop begins
+    os.kill(os.getpid(), signal.SIGTERM)  # the second, while it is under way
+    await asyncio.wait_for(running, timeout=10)
+    assert exits == [128 + signal.SIGTERM]

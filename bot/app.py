@@ -184,6 +184,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         clock=clock,
         roles=roles,
         conversation=conversation,
+        wording=wording,
         qr_secret=qr_secret,
         alerts=alerts,
         digests=digests,

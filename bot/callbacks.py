@@ -7,6 +7,7 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from bot.texts import LANGUAGES
 from storage.models import MAX_ROW_ID, Question
 
 
@@ -36,8 +37,11 @@ class OptOutCallback(CallbackData, prefix="optout"):
     survey_id: int = Field(ge=1, le=MAX_ROW_ID)
 
 
+LANGUAGE = f"^({'|'.join(LANGUAGES)})$"
+
+
 class LanguageCallback(CallbackData, prefix="lang"):
-    language: str = Field(pattern="^(ru|en)$")
+    language: str = Field(pattern=LANGUAGE)
 
 
 class ForgetCallback(CallbackData, prefix="forget"):
@@ -49,5 +53,5 @@ class ForgetCallback(CallbackData, prefix="forget"):
 class PreviewCallback(CallbackData, prefix="pv"):
     """Any button of a /preview question: it shows the next question and records nothing."""
 
-    language: str = Field(pattern="^(ru|en)$")
+    language: str = Field(pattern=LANGUAGE)
     question: Question

@@ -35,6 +35,9 @@ ADMIN_MENU = (
 OWNER_MENU = (*ADMIN_MENU, "reward")
 OWNERS_DO_MORE = frozenset({"staff", "settings", "questions"})
 """Commands that admins may only look with, and owners also change with (`cmd_<name>_owner`)."""
+RESET_WORD = "default"
+"""`/settings <name> default`, `/questions <key> <language> default`: back to the standard."""
+
 STAFF_COMMANDS = tuple(name for name in OWNER_MENU if name not in CUSTOMER_MENU)
 """Commands refused, with "for staff only", to everyone who is not staff."""
 

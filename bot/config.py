@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.digest_schedule import OFF as DIGEST_OFF
@@ -20,6 +20,16 @@ OFFICIAL_API_URL = "https://api.telegram.org"
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_LONGEST = timedelta(days=36500)  # anything longer is a typo, and would overflow datetimes
+
+DURATION_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
+    "survey_delay": (timedelta(0), timedelta(days=90)),
+    "dispatch_interval": (timedelta(seconds=1), timedelta(hours=1)),
+    "reminder_after": (timedelta(minutes=1), timedelta(days=30)),
+    "survey_expires_after": (timedelta(minutes=1), timedelta(days=365)),
+    "alert_remind_after": (timedelta(minutes=1), timedelta(days=30)),
+}
+"""The shortest and longest value each duration setting accepts."""
 
 
 def parse_duration(value: str | int | timedelta) -> timedelta:
@@ -36,7 +46,10 @@ def parse_duration(value: str | int | timedelta) -> timedelta:
             f"cannot read {value!r} as a duration (use 0, seconds, 30s, 15m, 2h or 1d)"
         )
     amount, unit = match.groups()
-    return timedelta(seconds=int(amount) * _UNIT_SECONDS[unit.lower()])
+    seconds = int(amount) * _UNIT_SECONDS[unit.lower()]
+    if seconds > _LONGEST.total_seconds():
+        raise ValueError(f"{value!r} is far too long a duration")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(duration: timedelta) -> str:
@@ -90,7 +103,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:00-09:00"
     reminder_after: timedelta = timedelta(hours=24)
     survey_expires_after: timedelta = timedelta(days=7)
-    send_rate: float = Field(default=25.0, gt=0, le=30)
+    send_rate: float = Field(default=25.0, ge=1, le=30)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr = SecretStr("")
@@ -119,11 +132,14 @@ class Settings(BaseSettings):
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
 
-    @field_validator("dispatch_interval")
+    @field_validator(*DURATION_LIMITS)
     @classmethod
-    def _positive_interval(cls, value: timedelta) -> timedelta:
-        if value.total_seconds() < 1:
-            raise ValueError("must be at least 1 second")
+    def _duration_in_range(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        shortest, longest = DURATION_LIMITS[str(info.field_name)]
+        if not shortest <= value <= longest:
+            raise ValueError(
+                f"must be from {format_duration(shortest)} to {format_duration(longest)}"
+            )
         return value
 
     @field_validator("quiet_hours")
@@ -147,13 +163,6 @@ class Settings(BaseSettings):
         if not text.isdigit() or not 1 <= int(text) <= 36500:
             raise ValueError(f"{value!r} is not a number of days (1 or more) or off")
         return str(int(text))
-
-    @field_validator("survey_expires_after")
-    @classmethod
-    def _expiry(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("must be longer than 0 (surveys must expire some time)")
-        return value
 
     @field_validator("timezone")
     @classmethod

@@ -54,11 +54,15 @@ class SurveyConversation:
         self.wording = wording
         self._locks: dict[int, asyncio.Lock] = {}
 
-    async def question_text(self, bot: Bot, customer: Customer, question: Question) -> str:
-        text = self.wording.question(question, customer.language)
-        if question is Question.REFERRAL:
-            link = await create_start_link(bot, REFERRAL_PREFIX + customer.referral_code)
-            text += "\n\n" + t(customer.language, "ref_link", link=link)
+    async def question_text(
+        self, bot: Bot, question: Question, language: str, referral_code: str | None
+    ) -> str:
+        """The question as the customer with `referral_code` reads it (their own link
+        under the referral question; no link without a code)."""
+        text = self.wording.question(question, language)
+        if question is Question.REFERRAL and referral_code is not None:
+            link = await create_start_link(bot, REFERRAL_PREFIX + referral_code)
+            text += "\n\n" + t(language, "ref_link", link=link)
         return text
 
     async def ask(
@@ -84,7 +88,9 @@ class SurveyConversation:
             if only_if_unasked and current.prompt_message_id is not None:
                 return False
             question = current.question
-            text = await self.question_text(bot, customer, question)
+            text = await self.question_text(
+                bot, question, customer.language, customer.referral_code
+            )
             keyboard = question_keyboard(current.id, question, customer.language)
             if lead:
                 text = f"{lead}\n\n{text}"
@@ -131,7 +137,9 @@ class SurveyConversation:
             if code is not None:
                 text += "\n\n" + t(customer.language, "reward_line", code=code)
             message = await self._send(bot, customer, current, text)
-            if message is None:
+            if message is None:  # Telegram refused the chat for good: nobody got the code
+                async with self._db.transaction() as conn:
+                    await rewards.release(conn, current.id)
                 return
             async with self._db.transaction() as conn:
                 await surveys.set_prompt(
@@ -281,7 +289,9 @@ class SurveyConversation:
         text = t_html(
             customer.language,
             "answered",
-            question=await self.question_text(bot, customer, question),
+            question=await self.question_text(
+                bot, question, customer.language, customer.referral_code
+            ),
             answer=answer,
         )
         try:

@@ -9,6 +9,7 @@ default that `/settings <name> default` returns to.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -54,7 +55,7 @@ def shown(settings: Settings, name: str) -> str:
     if isinstance(value, timedelta):
         return format_duration(value)
     if isinstance(value, float):
-        return f"{value:g}"
+        return repr(value).removesuffix(".0")  # every digit: the stored value is the one in force
     return str(value)
 
 
@@ -64,6 +65,7 @@ class LiveSettings:
         self.current = base
         self.overrides: dict[str, Override] = {}
         self._listeners: list[Listener] = []
+        self._changing = asyncio.Lock()  # two owners at once must not lose each other's change
 
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -85,21 +87,23 @@ class LiveSettings:
 
     async def change(self, db: Database, name: str, text: str, by: int, now: datetime) -> str:
         """Validate and store a new value; return it as it will be shown."""
-        settings = _with(self.current, name, text)
-        value = shown(settings, name)
-        async with db.transaction() as conn:
-            await runtime_settings.put(conn, name, value, by, now)
-        self._publish(settings, {**self.overrides, name: Override(name, value, by, now)})
+        async with self._changing:
+            settings = _with(self.current, name, text)
+            value = shown(settings, name)
+            async with db.transaction() as conn:
+                await runtime_settings.put(conn, name, value, by, now)
+            self._publish(settings, {**self.overrides, name: Override(name, value, by, now)})
         return value
 
     async def reset(self, db: Database, name: str, by: int, now: datetime) -> bool:
         """Back to the `.env` value; False if it had not been changed."""
-        async with db.transaction() as conn:
-            removed = await runtime_settings.reset(conn, name, by, now)
-        if removed:
-            kept = {key: value for key, value in self.overrides.items() if key != name}
-            settings = _with(self.current, name, getattr(self.base, name))
-            self._publish(settings, kept)
+        async with self._changing:
+            async with db.transaction() as conn:
+                removed = await runtime_settings.reset(conn, name, by, now)
+            if removed:
+                kept = {key: value for key, value in self.overrides.items() if key != name}
+                settings = _with(self.current, name, getattr(self.base, name))
+                self._publish(settings, kept)
         return removed
 
     def _publish(self, settings: Settings, overrides: dict[str, Override]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,11 @@ def t(language: str, key: str, /, **values: Any) -> str:
     if not values:
         return text
     return text.format(**{name: html.escape(str(value)) for name, value in values.items()})
+
+
+def local_time(moment: datetime, tz: tzinfo, language: str) -> str:
+    """A moment on the owner's wall clock, written the way `language` writes dates."""
+    return moment.astimezone(tz).strftime(template(language, "time_format"))
 
 
 def t_html(language: str, key: str, /, **markup: str) -> str:

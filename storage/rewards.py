@@ -92,6 +92,14 @@ async def issue(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> st
     return None if claimed is None else str(claimed["code"])
 
 
+async def release(conn: aiosqlite.Connection, survey_id: int) -> None:
+    """Give a survey's pool code back: its thank-you could not be delivered to anyone."""
+    await conn.execute(
+        "UPDATE reward_codes SET survey_id = NULL, issued_at = NULL WHERE survey_id = ?",
+        (survey_id,),
+    )
+
+
 async def _meta(conn: aiosqlite.Connection, key: str) -> str | None:
     row = await fetch_one(conn, "SELECT value FROM meta WHERE key = ?", (key,))
     return None if row is None else str(row["value"])

@@ -10,12 +10,14 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
+from bot.languages import language_of
 from bot.texts import language_for, t
+from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(event: ErrorEvent, bot: Bot) -> bool:
+async def on_error(event: ErrorEvent, bot: Bot, db: Database) -> bool:
     update, error = event.update, event.exception
     user = getattr(update.event, "from_user", None)
     # The exception's message may quote what a person wrote, so ERROR gets the ids, the
@@ -30,7 +32,11 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     log.debug("update %s failure details", update.update_id, exc_info=error)
     if user is None:
         return True
-    text = t(language_for(user.language_code), "error")
+    try:
+        language = await language_of(db, user)
+    except Exception:  # the database may be what failed: Telegram's language will do
+        language = language_for(user.language_code)
+    text = t(language, "error")
     if update.callback_query is not None:
         with suppress(TelegramAPIError):
             await bot.answer_callback_query(update.callback_query.id, text=text)

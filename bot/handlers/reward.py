@@ -52,8 +52,7 @@ async def reward_command(
         async with db.transaction() as conn:
             await rewards.set_mode(conn, RewardMode.CODE, rest)
         text = t(language, "reward_code_set", code=rest)
-    elif action == "pool":
-        codes = list(dict.fromkeys(code for code in SEPARATORS.split(rest) if code))
+    elif action == "pool" and (codes := _pool_codes(rest)):
         bad = next((code for code in codes if not CODE.fullmatch(code)), None)
         if bad is not None:
             await message.answer(t(language, "reward_bad_code", code=bad[:100]))
@@ -74,6 +73,11 @@ async def reward_command(
         return
     log.info("reward set to %s by staff %s", action, user_id)
     await message.answer(text)
+
+
+def _pool_codes(text: str) -> list[str]:
+    """The codes of `/reward pool …`, each once, in the order given."""
+    return list(dict.fromkeys(code for code in SEPARATORS.split(text) if code))
 
 
 def _status(reward: Reward, language: str) -> str:

@@ -13,9 +13,11 @@ from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ForgetCallback, LanguageCallback, OptOutCallback
+from bot.commands import publish_staff_menu
 from bot.handlers.customer import register
 from bot.keyboards import language_keyboard
 from bot.languages import language_of
+from bot.roles import Roles
 from bot.texts import t
 from storage import customers, erasure, surveys
 from storage.clock import Clock
@@ -81,7 +83,12 @@ async def choose_language(message: Message, db: Database, clock: Clock) -> None:
 
 
 async def language_chosen(
-    query: CallbackQuery, callback_data: LanguageCallback, db: Database, clock: Clock
+    query: CallbackQuery,
+    callback_data: LanguageCallback,
+    bot: Bot,
+    db: Database,
+    clock: Clock,
+    roles: Roles,
 ) -> None:
     customer = await _customer(db, query.from_user, clock)
     async with db.transaction() as conn:
@@ -91,6 +98,8 @@ async def language_chosen(
     if isinstance(query.message, Message):
         with suppress(TelegramBadRequest):
             await query.message.edit_text(t(callback_data.language, "language_set"))
+    if roles.is_admin(query.from_user.id):  # staff: their menu speaks the new language too
+        await publish_staff_menu(bot, roles, query.from_user.id, callback_data.language)
     log.info("customer %s chose a language", customer.id)
 
 

@@ -10,19 +10,18 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.alerts import staff_name
+from bot.commands import RESET_WORD
 from bot.config import Settings
 from bot.digest import DigestService
 from bot.filters import IsStaff
 from bot.languages import language_of
 from bot.live_settings import RUNTIME, LiveSettings, SettingError, runtime_name, shown
 from bot.roles import Roles
-from bot.texts import t
+from bot.texts import local_time, t
 from storage.clock import Clock
 from storage.database import Database
 
 log = logging.getLogger(__name__)
-
-RESET_WORD = "default"
 
 
 async def settings_command(
@@ -66,14 +65,15 @@ async def settings_command(
             stored = await live_settings.change(db, name, value, user_id, now)
         except SettingError as error:
             fmt = t(language, f"setting_format_{name}")
-            text = t(language, "settings_invalid", name=name, value=value, reason=error, format=fmt)
+            log.debug("setting %s refused: %s", name, error)
+            text = t(language, "settings_invalid", name=name, value=value, format=fmt)
             await message.answer(text)
             return
         changed = True
         text = t(language, "settings_changed", name=name, value=stored)
     if changed:
         log.info("setting %s changed by staff %s", name, user_id)
-        if name == "digest_schedule":
+        if name in ("digest_schedule", "timezone"):  # the slots move: start from the next
             await digests.restart_schedule()
     await message.answer(text)
 
@@ -90,7 +90,7 @@ async def _listing(db: Database, live: LiveSettings, language: str) -> str:
                 language,
                 "settings_origin_changed",
                 who=await staff_name(db, override.changed_by),
-                when=f"{override.changed_at.astimezone(current.tz):%d.%m.%Y %H:%M}",
+                when=local_time(override.changed_at, current.tz, language),
                 default=shown(live.base, name),
             )
         lines.append(

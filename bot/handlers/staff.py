@@ -17,7 +17,7 @@ from bot.csv_import import import_csv
 from bot.filters import IsStaff
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
-from bot.texts import t
+from bot.texts import local_time, t
 from intake.fields import ORDER_ID_PATTERN
 from intake.money import AmountError, format_amount, parse_amount
 from intake.qr import STORE_CODE, QrTarget, make_payload, qr_png
@@ -134,8 +134,8 @@ def _describe(customer: Customer) -> str:
 def _when(survey: Survey, settings: Settings, language: str, now: datetime) -> str:
     if survey.due_at <= now:
         return t(language, "when_now")
-    local = survey.due_at.astimezone(settings.tz)
-    return t(language, "when_at", time=local.strftime("%Y-%m-%d %H:%M"), timezone=settings.timezone)
+    time = local_time(survey.due_at, settings.tz, language)
+    return t(language, "when_at", time=time, timezone=settings.timezone)
 
 
 def build_router() -> Router:

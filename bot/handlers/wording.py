@@ -10,18 +10,18 @@ from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.deep_linking import create_start_link
 
 from bot.alerts import staff_name
 from bot.callbacks import PreviewCallback
-from bot.conversation import REFERRAL_PREFIX, SurveyConversation
+from bot.commands import RESET_WORD
+from bot.conversation import SurveyConversation
 from bot.filters import IsStaff
 from bot.keyboards import preview_keyboard
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
 from bot.report_text import pack
 from bot.roles import Roles
-from bot.texts import LANGUAGES, t, t_html
+from bot.texts import LANGUAGES, local_time, t, t_html
 from bot.wording import KEYS, MAX_LENGTH, THANKS, Wording
 from storage import customers, rewards
 from storage.clock import Clock
@@ -31,7 +31,6 @@ from storage.rewards import RewardMode
 
 log = logging.getLogger(__name__)
 
-RESET_WORD = "default"
 PREVIEW_ORDER = tuple(Question)
 """Every question in turn, so the preview shows all of them (a real survey skips `fix`
 after a "Yes")."""
@@ -43,7 +42,7 @@ async def questions_command(
     db: Database,
     roles: Roles,
     clock: Clock,
-    conversation: SurveyConversation,
+    wording: Wording,
     live_settings: LiveSettings,
 ) -> None:
     """`/questions [ru|en]`, `/questions <key> ru|en <wording>`, `... default`."""
@@ -51,7 +50,6 @@ async def questions_command(
     user_id = message.from_user.id
     language = await language_of(db, message.from_user)
     args = (command.args or "").split(maxsplit=2)
-    wording = conversation.wording
     if not args or (len(args) == 1 and args[0].lower() in LANGUAGES):
         shown_language = args[0].lower() if args else language
         for text in await _listing(db, wording, live_settings, language, shown_language):
@@ -88,7 +86,7 @@ async def _listing(
         if custom is None:
             origin = t(language, "questions_origin_default")
         else:
-            when = f"{custom.changed_at.astimezone(live.current.tz):%d.%m.%Y %H:%M}"
+            when = local_time(custom.changed_at, live.current.tz, language)
             who = await staff_name(db, custom.changed_by)
             origin = t(language, "questions_origin_custom", who=who, when=when)
         text = wording.text(key, shown)  # safe HTML: the catalogue's, or escaped
@@ -122,6 +120,7 @@ async def preview_pressed(
     bot: Bot,
     db: Database,
     conversation: SurveyConversation,
+    wording: Wording,
 ) -> None:
     """Any preview button: the next question (or the thank-you), nothing recorded."""
     with suppress(TelegramBadRequest):
@@ -136,7 +135,7 @@ async def preview_pressed(
         question = PREVIEW_ORDER[position]
         await _show(query.message, bot, db, conversation, query.from_user.id, language, question)
         return
-    await query.message.answer(await _preview_thanks(db, conversation.wording, language))
+    await query.message.answer(await _preview_thanks(db, wording, language))
     staff_language = await language_of(db, query.from_user)
     await query.message.answer(t(staff_language, "preview_done"))
 
@@ -150,12 +149,9 @@ async def _show(
     language: str,
     question: Question,
 ) -> None:
-    text = conversation.wording.question(question, language)
-    if question is Question.REFERRAL:
-        person = await customers.get_by_telegram_id(db.reader, user_id)
-        if person is not None:  # the staff member's own link, as a customer would see theirs
-            link = await create_start_link(bot, REFERRAL_PREFIX + person.referral_code)
-            text += "\n\n" + t(language, "ref_link", link=link)
+    person = await customers.get_by_telegram_id(db.reader, user_id)
+    code = person.referral_code if person is not None else None  # their own link, if any
+    text = await conversation.question_text(bot, question, language, code)
     await message.answer(text, reply_markup=preview_keyboard(question, language))
 
 

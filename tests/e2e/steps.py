@@ -22,6 +22,11 @@ async def admin_says(harness: Harness, text: str) -> BotMessage:
     return await harness.admin.next_message()
 
 
+async def owner_says(harness: Harness, text: str) -> str:
+    harness.owner.send_text(text)
+    return (await harness.owner.next_message()).text or ""
+
+
 async def purchase(harness: Harness, customer: EmulatedUser, args: str = "1500") -> BotMessage:
     reply = await admin_says(harness, f"/purchase {customer.id} {args}")
     assert "registered" in (reply.text or ""), reply.text

@@ -7,12 +7,7 @@ import sqlite3
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, finish_survey, purchase, rows, started_customer
-
-
-async def owner_says(harness: Harness, text: str) -> str:
-    harness.owner.send_text(text)
-    return (await harness.owner.next_message()).text or ""
+from tests.e2e.steps import admin_says, finish_survey, owner_says, purchase, rows, started_customer
 
 
 async def test_a_shared_promo_code_comes_with_every_thank_you(running: Harness) -> None:
@@ -78,6 +73,8 @@ async def test_reward_off_and_the_preview_shows_the_reward(running: Harness) -> 
     ("args", "expected"),
     [
         ("code", "Формат: /reward"),
+        ("pool", "Формат: /reward"),
+        ("pool , ;", "Формат: /reward"),
         ("code TWO WORDS", "не может быть кодом"),
         ("pool " + "x" * 65, "не может быть кодом"),
         ("pool OK " + "y" * 65, "не может быть кодом"),

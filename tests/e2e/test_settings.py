@@ -8,12 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, purchase, rows, started_customer
-
-
-async def owner_says(harness: Harness, text: str) -> str:
-    harness.owner.send_text(text)
-    return (await harness.owner.next_message()).text or ""
+from tests.e2e.steps import admin_says, owner_says, purchase, rows, started_customer
 
 
 async def test_settings_lists_every_runtime_setting_with_its_origin(running: Harness) -> None:

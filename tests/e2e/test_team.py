@@ -7,12 +7,7 @@ import json
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, rows, started_customer
-
-
-async def owner_says(harness: Harness, text: str) -> str:
-    harness.owner.send_text(text)
-    return (await harness.owner.next_message()).text or ""
+from tests.e2e.steps import admin_says, owner_says, rows, started_customer
 
 
 async def test_staff_list_shows_who_runs_the_bot(running: Harness) -> None:

@@ -5,12 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, press_and_next, purchase, rows, started_customer
-
-
-async def owner_says(harness: Harness, text: str) -> str:
-    harness.owner.send_text(text)
-    return (await harness.owner.next_message()).text or ""
+from tests.e2e.steps import admin_says, owner_says, press_and_next, purchase, rows, started_customer
 
 
 async def test_owner_rewords_a_question_for_one_language_only(running: Harness) -> None:

@@ -62,3 +62,15 @@ async def test_shared_code_and_off(db: Database) -> None:
         assert await rewards.issue(conn, survey_id, clock()) == "WELCOME10"
         await rewards.set_mode(conn, RewardMode.OFF)
         assert await rewards.issue(conn, survey_id, clock()) is None
+
+
+async def test_a_code_released_for_an_undelivered_thank_you_goes_to_the_next(db: Database) -> None:
+    clock = FakeClock()
+    first, second = await _surveys(db, 2, clock)
+    async with db.transaction() as conn:
+        await rewards.add_codes(conn, ["ONLY"], 1, clock())
+        await rewards.set_mode(conn, RewardMode.POOL)
+        assert await rewards.issue(conn, first, clock()) == "ONLY"
+        assert await rewards.issue(conn, second, clock()) is None
+        await rewards.release(conn, first)  # the first customer had blocked the bot
+        assert await rewards.issue(conn, second, clock()) == "ONLY"

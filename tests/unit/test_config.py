@@ -78,6 +78,17 @@ def test_reads_dotenv_file(clean_env: pytest.MonkeyPatch, tmp_path) -> None:
         ("TIMEZONE", "Mars/Olympus"),
         ("LOG_LEVEL", "LOUD"),
         ("TELEGRAM_API_URL", "not a url"),
+        ("SURVEY_DELAY", "91d"),
+        ("SURVEY_DELAY", "99999999999d"),
+        ("SURVEY_EXPIRES_AFTER", "0"),
+        ("SURVEY_EXPIRES_AFTER", "3000000d"),
+        ("REMINDER_AFTER", "31d"),
+        ("ALERT_REMIND_AFTER", "0"),
+        ("DISPATCH_INTERVAL", "0"),
+        ("SEND_RATE", "0.0001"),
+        ("SEND_RATE", "31"),
+        ("WEBHOOK_URL", "bot.example.com"),
+        ("WEBHOOK_SECRET", "has spaces"),
     ],
 )
 def test_malformed_setting_is_one_line_naming_it(

@@ -9,6 +9,7 @@ import pytest
 
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, owner_says, purchase, rows, started_customer
+from tests.helpers import FakeClock
 
 
 async def test_settings_lists_every_runtime_setting_with_its_origin(running: Harness) -> None:
@@ -88,6 +89,10 @@ async def test_timezone_change_shows_in_the_listing(running: Harness) -> None:
         ("/settings quiet_hours 25:00-09:00", "не подходит для quiet_hours"),
         ("/settings digest_schedule someday", "не подходит для digest_schedule"),
         ("/settings timezone Mars/Olympus", "часовой пояс IANA"),
+        ("/settings survey_expires_after 3000000d", "от 1m до 365d"),
+        ("/settings survey_delay 99999999999d", "не больше 90d"),
+        ("/settings reminder_after 0", "от 1m до 30d"),
+        ("/settings send_rate 0.0001", "число от 1 до 30"),
         ("/settings currency USD", "Настройки «currency» нет"),
         ("/settings bot_token 1:x", "Настройки «bot_token» нет"),
         ("/settings survey_delay", "Формат: /settings survey_delay"),
@@ -115,11 +120,71 @@ async def test_customers_are_refused(running: Harness) -> None:
     assert await rows(running, "SELECT COUNT(*) FROM setting_overrides") == [(0,)]
 
 
-async def test_a_new_digest_schedule_starts_at_its_next_slot(running: Harness) -> None:
-    assert running.app is not None
-    await owner_says(running, "/settings digest_schedule daily 00:00")  # a slot already passed
-    await running.app.jobs.dispatch_surveys()
-    assert running.owner.pending_messages() == []
-    assert await rows(running, "SELECT COUNT(*) FROM digests") == [(0,)]
-    stored = await rows(running, "SELECT value FROM meta WHERE key = 'digests_since'")
-    assert datetime.fromisoformat(stored[0][0]) > datetime.now(UTC) - timedelta(minutes=1)
+async def tick(harness: Harness) -> None:
+    """One scheduler tick now (the jobs serialise it with the scheduler's own)."""
+    assert harness.app is not None
+    await harness.app.jobs.dispatch_surveys()
+
+
+async def test_a_new_digest_schedule_starts_at_its_next_slot(harness: Harness) -> None:
+    clock = FakeClock(datetime(2026, 11, 30, 5, 0, tzinfo=UTC))  # Monday 08:00 in Moscow
+    harness.clock = clock
+    harness.overrides["digest_schedule"] = "daily 09:00"
+    await harness.start()
+    harness.owner.send_text("/start")
+    await harness.owner.next_message()
+    await tick(harness)
+    clock.now = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)  # 09:30: today's digest is due
+    await tick(harness)
+    assert "Сводка за день" in ((await harness.owner.next_message()).text or "")
+    await harness.owner.next_message()  # its chart
+
+    # Weekly from now on, Mondays 09:15: today's slot has just passed.
+    await owner_says(harness, "/settings digest_schedule mon 09:15")
+    await tick(harness)
+    assert harness.owner.pending_messages() == []  # not owed: it came before the change
+    clock.now = datetime(2026, 12, 7, 6, 16, tzinfo=UTC)  # next Monday 09:16
+    await tick(harness)
+    assert "Сводка за неделю" in ((await harness.owner.next_message()).text or "")
+    assert await rows(harness, "SELECT COUNT(*) FROM digests WHERE sent_at IS NOT NULL") == [(2,)]
+
+
+async def test_reminder_and_expiry_changes_apply_to_a_running_survey(harness: Harness) -> None:
+    clock = FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    harness.clock = clock
+    await harness.start()
+    customer = await started_customer(harness)
+    await purchase(harness, customer)
+    await customer.next_message()
+    assert "reminder_after = 2h" in await owner_says(harness, "/settings reminder_after 2h")
+    clock.now += timedelta(hours=3)  # the .env value (24h) would still wait
+    await tick(harness)
+    assert (await customer.next_message()).text.startswith("A gentle reminder")  # type: ignore[union-attr]
+    await owner_says(harness, "/settings survey_expires_after 4h")
+    clock.now += timedelta(hours=2)
+    await tick(harness)
+    assert await rows(harness, "SELECT status FROM surveys") == [("expired",)]
+
+
+async def test_throttle_change_applies_to_the_next_purchase(running: Harness) -> None:
+    customer = await started_customer(running)
+    await purchase(running, customer)
+    second = await purchase(running, customer)
+    assert "No survey this time" in (second.text or "")
+    await owner_says(running, "/settings survey_throttle_days 0")
+    third = await purchase(running, customer)
+    assert "Survey #2 goes out" in (third.text or "")
+
+
+async def test_time_zone_change_moves_the_quiet_hours(harness: Harness) -> None:
+    clock = FakeClock(datetime(2026, 11, 23, 20, 0, tzinfo=UTC))  # 23:00 Moscow, 15:00 New York
+    harness.clock = clock
+    harness.overrides["quiet_hours"] = "21:00-09:00"
+    await harness.start()
+    customer = await started_customer(harness)
+    await purchase(harness, customer)
+    await tick(harness)
+    assert customer.pending_messages() == []  # night in Moscow
+    await owner_says(harness, "/settings timezone America/New_York")
+    await tick(harness)
+    assert "recommend" in ((await customer.next_message()).text or "")

@@ -33,6 +33,7 @@ from bot.inflight import InFlightUpdates
 from bot.languages import staff_language
 from bot.live_settings import LiveSettings
 from bot.once import OncePerUpdate
+from bot.reward_notice import RewardNotice
 from bot.roles import Roles
 from bot.webhook import add_webhook_route, webhook_path, webhook_secret
 from bot.wording import Wording
@@ -171,7 +172,10 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     alerts = AlertNotifier(db, clock, roles, sender, live)
     digests = DigestService(db, live, clock, roles, sender)
     scheduler = create_scheduler(settings.tz)
-    jobs = Jobs(bot, db, conversation, clock, live, alerts=alerts, digests=digests)
+    notice = RewardNotice(db, roles, sender)
+    jobs = Jobs(
+        bot, db, conversation, clock, live, alerts=alerts, digests=digests, reward_notice=notice
+    )
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     configured_secret = settings.qr_secret.get_secret_value().encode()
     qr_secret = configured_secret or await get_or_create_secret(db, "qr_secret")

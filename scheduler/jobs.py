@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
 from bot.live_settings import LiveSettings
+from bot.reward_notice import RewardNotice
 from storage import erasure, meta, updates
 from storage.clock import Clock
 from storage.database import Database
@@ -38,10 +39,12 @@ class Jobs:
         *,
         alerts: AlertNotifier,
         digests: DigestService,
+        reward_notice: RewardNotice,
     ) -> None:
         self._bot = bot
         self._alerts = alerts
         self._digests = digests
+        self._reward_notice = reward_notice
         self._db = db
         self._conversation = conversation
         self._clock = clock
@@ -93,6 +96,7 @@ class Jobs:
                 lambda: self._alerts.send_reminders(bot, settings.alert_remind_after),
             ),
             ("digest", lambda: self._digests.send_due(bot)),
+            ("reward pool notice", lambda: self._reward_notice.check(bot)),
         ):
             try:
                 await run()

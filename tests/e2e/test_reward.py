@@ -22,6 +22,8 @@ async def test_a_shared_promo_code_comes_with_every_thank_you(running: Harness) 
 async def test_pool_codes_go_to_one_customer_each_until_they_run_out(running: Harness) -> None:
     reply = await owner_says(running, "/reward pool AAA-1, AAA-2\nAAA-1")
     assert "добавлено кодов: 2, пропущено (уже были): 0" in reply
+    notice = await running.owner.next_message()  # two codes: the owners hear it is low
+    assert "Only 2 reward codes are left" in (notice.text or "")
     assert "пропущено (уже были): 1" in await owner_says(running, "/reward pool AAA-2")
     given = []
     for name in ("Anna", "Boris", "Clara"):
@@ -97,3 +99,33 @@ async def test_only_owners_set_the_reward(running: Harness) -> None:
     customer.send_text("/reward code FREE")
     assert "for staff only" in ((await customer.next_message()).text or "")
     assert await rows(running, "SELECT COUNT(*) FROM meta WHERE key LIKE 'reward%'") == [(0,)]
+
+
+async def test_owners_hear_once_when_the_pool_runs_low_and_again_after_a_refill(
+    running: Harness,
+) -> None:
+    assert running.app is not None
+    jobs = running.app.jobs
+    running.owner.send_text("/start")
+    await running.owner.next_message()
+    await owner_says(running, "/reward pool " + " ".join(f"C{n}" for n in range(7)))
+    await jobs.dispatch_surveys()
+    assert running.owner.pending_messages() == []  # seven left: plenty
+    for name in ("Anna", "Boris"):
+        customer = await started_customer(running, name)
+        await purchase(running, customer)
+        await finish_survey(customer)
+    await jobs.dispatch_surveys()
+    notice = await running.owner.next_message()
+    assert "В наборе осталось кодов: 5" in (notice.text or "")
+    await jobs.dispatch_surveys()
+    assert running.owner.pending_messages() == []  # once
+
+    await owner_says(running, "/reward pool MORE-1")
+    await jobs.dispatch_surveys()
+    assert running.owner.pending_messages() == []  # six again: above the mark
+    customer = await started_customer(running, "Clara")
+    await purchase(running, customer)
+    await finish_survey(customer)
+    await jobs.dispatch_surveys()
+    assert "осталось кодов: 5" in ((await running.owner.next_message()).text or "")

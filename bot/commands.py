@@ -32,7 +32,7 @@ ADMIN_MENU = (
     "questions",
     "preview",
 )
-OWNER_MENU = (*ADMIN_MENU, "reward")
+OWNER_MENU = (*ADMIN_MENU, "reward", "backup")
 OWNERS_DO_MORE = frozenset({"staff", "settings", "questions"})
 """Commands that admins may only look with, and owners also change with (`cmd_<name>_owner`)."""
 RESET_WORD = "default"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.handlers import (
+    backup,
     customer,
     errors,
     fallback,
@@ -29,6 +30,7 @@ def routers() -> list[Router]:
         settings.build_router(),
         wording.build_router(),
         reward.build_router(),
+        backup.build_router(),
         customer.build_router(),
         rights.build_router(),
         fallback.build_router(),

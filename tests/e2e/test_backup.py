@@ -13,7 +13,7 @@ import pytest
 from storage.backup import BackupError, backup_database
 from storage.clock import to_db, utc_now
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import finish_survey, purchase, rows, started_customer
+from tests.e2e.steps import admin_says, finish_survey, purchase, rows, started_customer
 
 TABLES = ("customers", "purchases", "surveys", "answers", "staff", "meta")
 
@@ -130,3 +130,22 @@ def test_backup_refuses_to_overwrite_the_database_or_copy_a_stranger(tmp_path: P
         backup_database(stranger, stranger)
     assert not (tmp_path / "copy.db").exists()
     assert not (tmp_path / "copy.db.partial").exists()
+
+
+async def test_owners_get_a_backup_in_the_chat_and_no_one_else_does(
+    running: Harness, tmp_path: Path
+) -> None:
+    customer = await started_customer(running)
+    await purchase(running, customer, "1200 B-1")
+    running.owner.send_text("/backup")
+    sent = await running.owner.next_message()
+    assert sent.document is not None and (sent.document_name or "").endswith(".db")
+    assert "Резервная копия" in (sent.caption or "") and "DATABASE_PATH" in (sent.caption or "")
+    copy = tmp_path / "from-chat.db"
+    copy.write_bytes(sent.document)
+    assert contents(copy)["purchases"] == contents(running.database_path)["purchases"]
+
+    refused = await admin_says(running, "/backup")
+    assert "Only owners can take a backup" in (refused.text or "")
+    customer.send_text("/backup")
+    assert "for staff only" in ((await customer.next_message()).text or "")

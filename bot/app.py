@@ -22,6 +22,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from bot.alerts import AlertNotifier
 from bot.commands import publish_customer_menu, publish_staff_menu
@@ -243,7 +244,12 @@ async def _on_startup(app: FeedbackApp) -> None:
 async def _start_http(app: FeedbackApp) -> None:
     """One HTTP server in this process: the intake API, /healthz and, in webhook mode, the
     webhook (API_HOST/API_PORT; a reverse proxy in front terminates HTTPS)."""
-    http = create_api(db=app.db, settings=app.live_settings, clock=app.conversation.clock)
+    http = create_api(
+        db=app.db,
+        settings=app.live_settings,
+        clock=app.conversation.clock,
+        components={"scheduler": lambda: app.scheduler.state == STATE_RUNNING},
+    )
     if app.settings.webhook_mode:
         secret = await webhook_secret(app.settings, app.db)
         path = webhook_path(app.settings.webhook_url)

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -58,9 +59,18 @@ class ApiHTTPError(Exception):
         self.error = error
 
 
-def create_api(*, db: Database, settings: LiveSettings, clock: Clock) -> web.Application:
-    """The intake API as an aiohttp application, sharing the bot's database and clock."""
-    handlers = _Handlers(db, PurchaseIntake(db, settings, clock))
+def create_api(
+    *,
+    db: Database,
+    settings: LiveSettings,
+    clock: Clock,
+    components: Mapping[str, Callable[[], bool]] | None = None,
+) -> web.Application:
+    """The intake API as an aiohttp application, sharing the bot's database and clock.
+
+    `/healthz` reports the database and each of `components` (name → is it working?).
+    """
+    handlers = _Handlers(db, PurchaseIntake(db, settings, clock), components or {})
     app = web.Application(
         middlewares=[_errors_and_access_log, _auth(settings.base)],
         # The per-endpoint limits are enforced while reading; this is the outer bound.
@@ -234,18 +244,32 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 class _Handlers:
-    def __init__(self, db: Database, intake: PurchaseIntake) -> None:
+    def __init__(
+        self,
+        db: Database,
+        intake: PurchaseIntake,
+        components: Mapping[str, Callable[[], bool]],
+    ) -> None:
         self._db = db
         self._intake = intake
+        self._components = components
 
     async def healthz(self, request: web.Request) -> web.Response:
+        """200 when the database answers and every component works; 503 with the details."""
+        states = {"database": "ok"}
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
                 await fetch_one(self._db.reader, "SELECT 1")
         except Exception:
             log.warning("health check: the database did not answer", exc_info=True)
-            return json_response(503, dump({"status": "error", "database": "error"}))
-        return json_response(200, dump({"status": "ok", "database": "ok"}))
+            states["database"] = "error"
+        for name, working in self._components.items():
+            states[name] = "ok" if working() else "error"
+        healthy = all(state == "ok" for state in states.values())
+        if not healthy:
+            log.warning("health check failed: %s", states)
+        body = {"status": "ok" if healthy else "error", **states}
+        return json_response(200 if healthy else 503, dump(body))
 
     async def purchase(self, request: web.Request) -> web.Response:
         raw = await read_json_object(request, SINGLE_MAX_BYTES)

@@ -389,6 +389,7 @@ async def test_the_bot_process_serves_the_api_when_a_token_is_set(harness: Harne
     async with aiohttp.ClientSession() as session:
         async with session.get(f"http://{host}:{port}/healthz") as response:
             assert response.status == 200
+            assert await response.json() == {"status": "ok", "database": "ok", "scheduler": "ok"}
         async with session.post(
             f"http://{host}:{port}/api/purchases",
             json={"order_id": "WIRED-1", "amount": 990, "telegram_user_id": customer.id},
@@ -396,6 +397,21 @@ async def test_the_bot_process_serves_the_api_when_a_token_is_set(harness: Harne
         ) as response:
             assert response.status == 201
     assert "recommend" in ((await customer.next_message()).text or "")
+
+
+async def test_healthz_says_when_the_scheduler_is_not_running(harness: Harness) -> None:
+    harness.overrides.update(api_token="served-token", api_port="0")
+    app = await harness.start()
+    assert app.api_runner is not None
+    host, port = app.api_runner.addresses[0][:2]
+    app.scheduler.pause()  # as while the bot shuts down
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://{host}:{port}/healthz") as response,
+    ):
+        assert response.status == 503
+        assert await response.json() == {"status": "error", "database": "ok", "scheduler": "error"}
+    app.scheduler.resume()
 
 
 async def test_no_token_no_api(running: Harness) -> None:

@@ -8,26 +8,16 @@ configured it runs the local sandbox demo instead of refusing to start.
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings, require_token
+from bot.logs import configure_logging
 from storage.backup import BackupError, backup_database
 from storage.migrations import SchemaTooNewError
 
 SANDBOX_FLAG = "--sandbox-without-token"
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # APScheduler reports every run of every job at INFO: noise, not events.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 async def run(settings: Settings) -> None:
@@ -75,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as error:
         fail(str(error))
         return
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         asyncio.run(run(settings))
     except SchemaTooNewError as error:

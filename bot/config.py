@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     survey_delay: timedelta = timedelta(hours=2)
     timezone: str = "Europe/Moscow"
     log_level: str = "INFO"
+    log_format: str = "text"
     currency: str = "RUB"
     dispatch_interval: timedelta = timedelta(seconds=10)
     survey_throttle_days: int = Field(default=30, ge=0, le=3650)
@@ -180,6 +181,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = value.strip().lower()
+        if fmt not in ("text", "json"):
+            raise ValueError(f"{value!r} is not text or json")
+        return fmt
 
     @field_validator("currency")
     @classmethod

@@ -93,3 +93,33 @@ async def test_customer_who_blocked_the_bot_is_marked_and_nothing_breaks(
         "SELECT blocked_at IS NOT NULL FROM customers WHERE telegram_user_id = ?", (blocker.id,)
     ) as cursor:
         assert (await cursor.fetchone())[0] == 1
+
+
+async def test_answers_wait_for_a_long_write_held_by_another_connection(running: Harness) -> None:
+    customer = await started_customer(running)
+    await purchase(running, customer)
+    nps = await customer.next_message()
+    held = asyncio.Event()
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold_the_write_lock() -> None:  # a backup script, a migration, a curious owner
+        conn = sqlite3.connect(running.database_path, timeout=10, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE meta SET value = value")
+        loop.call_soon_threadsafe(held.set)
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result()
+        conn.execute("COMMIT")
+        conn.close()
+
+    holder = asyncio.create_task(asyncio.to_thread(hold_the_write_lock))
+    await held.wait()
+    customer.press(nps, "9")
+    await asyncio.sleep(1.5)  # the answer is waiting for the lock, not refused
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(0,)]
+    release.set()
+    await holder
+    csat = await customer.next_message(timeout=10)
+    assert "How satisfied" in (csat.text or "")
+    assert await rows(running, "SELECT question, score FROM answers") == [("nps", 9)]
+    assert customer.pending_messages() == []  # no "something went wrong"

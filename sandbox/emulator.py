@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from sandbox.driver import EmulatedUser
 from sandbox.errors import EmulatorError
+from sandbox.faults import Fault, FaultPlan
 from sandbox.models import RecordedRequest
 from sandbox.server import ApiServer
 from sandbox.state import BotIdentity, EmulatorState
@@ -100,6 +101,14 @@ class BotAPIEmulator:
         """Deliver that exact update once more on the next getUpdates, as a duplicate."""
         self._state.updates.redeliver(update_id)
         self._state.changed()
+
+    def inject(self, method: str, fault: Fault, times: int = 1) -> None:
+        """The next `times` calls of `method` get `fault` instead of their answer."""
+        self._state.faults.inject(method, fault, times)
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self._state.faults
 
     def set_rate_limit(self, per_second: float | None) -> None:
         self._state.limiter.set_rate(per_second)

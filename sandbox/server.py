@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from sandbox import methods_bot, methods_messages, methods_updates
 from sandbox.errors import ApiError, bad_request
+from sandbox.faults import FaultKind
 from sandbox.models import RecordedRequest, UploadedFile
 from sandbox.params import decode_params
 from sandbox.state import EmulatorState, Handler
@@ -72,11 +74,27 @@ class ApiServer:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             params = await read_params(request)
+            fault = self._state.faults.next_for(method_name)
+            if fault is not None and fault.kind is FaultKind.DROP:
+                self._state.requests.append(RecordedRequest(method_name, params, arrived, 0))
+                self._state.changed()
+                assert request.transport is not None
+                request.transport.close()  # no answer at all, as when a connection breaks
+                return web.Response(status=500)  # never reaches the bot
+            if fault is not None and fault.kind is FaultKind.SERVER_ERROR:
+                raise ApiError(fault.status, "Bad Gateway")
+            if fault is not None and fault.kind is FaultKind.RETRY_AFTER:
+                seconds = int(fault.seconds)
+                raise ApiError(
+                    429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
+                )
             if method_name in methods_messages.RATE_LIMITED:
                 self._state.check_rate_limit()
             result = handler(self._state, params)
             if inspect.isawaitable(result):
                 result = await result
+            if fault is not None and fault.kind is FaultKind.SLOW:
+                await asyncio.sleep(fault.seconds)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as exc:
             status, body = exc.status, exc.payload()

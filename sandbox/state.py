@@ -10,6 +10,7 @@ from typing import Any
 from sandbox import transcript
 from sandbox.chats import PrivateChat
 from sandbox.errors import ApiError, bad_request, forbidden
+from sandbox.faults import FaultPlan
 from sandbox.files import FileStore
 from sandbox.messages import StoredMessage
 from sandbox.models import CallbackAnswer, RecordedRequest
@@ -63,6 +64,7 @@ class EmulatorState:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.profile_texts: dict[tuple[str, str], str] = {}  # (field, language) -> value
         self.webhook = WebhookDelivery(self.updates, self.notifier)
+        self.faults = FaultPlan()
         self.served_429 = 0
         self.poll_generation = 0
         self.waiting_polls = 0  # getUpdates calls currently long-polling

@@ -1,0 +1,121 @@
+"""Property-based: any name and any written answer (control characters, RTL, emoji, HTML
+and Markdown that try to break out, texts over the limit) gets a clear answer, is stored as
+written, reaches the owner literally, and leaves every survey's answers matching its step.
+
+Each example runs the real bot against a fresh emulator and database."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.answers import MAX_TEXT_ANSWER
+from sandbox import BotAPIEmulator
+from storage.models import Question
+from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
+from tests.e2e.steps import press_and_next, purchase
+
+INJECTIONS = [
+    "<b>bold</b>",
+    "</code></pre><a href='https://evil.example'>x</a>",
+    "&amp; &lt; & < > \" '",
+    "*bold* _it_ `code` [link](https://x.example)",
+    "\u202eevil\u202c RTL",
+    "שלום עולם",
+    "😀" * 30,
+    "line\nbreak\r\nand\ttab",
+    "\x00\x07\x1b[31m",
+]
+TEXTS = st.one_of(st.sampled_from(INJECTIONS), st.text(min_size=1, max_size=300))
+LONG = st.text(alphabet="ab<>&я😀", min_size=MAX_TEXT_ANSWER + 1, max_size=MAX_TEXT_ANSWER + 50)
+ANSWERS = st.one_of(TEXTS, LONG).filter(lambda s: s.strip() != "" and not s.startswith("/"))
+NAMES = st.one_of(st.sampled_from(INJECTIONS), st.text(min_size=1, max_size=64)).filter(
+    lambda s: s.strip() != ""
+)
+PATH = [
+    Question.NPS,
+    Question.CSAT,
+    Question.SATISFIED,
+    Question.FIX,
+    Question.UPSELL,
+    Question.REFERRAL,
+]
+
+
+@pytest.mark.timeout(240)
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+@given(name=NAMES, fix=ANSWERS, upsell=ANSWERS)
+def test_any_name_and_answer_is_handled_stored_and_shown_literally(
+    name: str, fix: str, upsell: str
+) -> None:
+    asyncio.run(_scenario(name, fix, upsell))
+
+
+async def _scenario(name: str, fix: str, upsell: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        async with BotAPIEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
+            owner = emulator.create_user(first_name="Olga", language_code="en")
+            admin = emulator.create_user(first_name="Adam", language_code="en")
+            harness = Harness(emulator, Path(folder) / "feedback.db", owner, admin)
+            await harness.start()
+            try:
+                await _survey(harness, name, fix, upsell)
+            finally:
+                await harness.stop()
+        _check_consistency(Path(folder) / "feedback.db")
+
+
+async def _survey(harness: Harness, name: str, fix: str, upsell: str) -> None:
+    owner = harness.owner
+    owner.send_text("/start")
+    await owner.next_message()
+    customer = harness.emulator.create_user(first_name=name, language_code="en")
+    customer.send_text("/start")
+    await customer.next_message()
+    await purchase(harness, customer)
+    message = await customer.next_message()
+    message = await press_and_next(customer, message, "0")  # a detractor: the owner is told
+    alert = await owner.next_message()
+    if name.isprintable():
+        assert name.strip() in (alert.text or "")  # the name as written, not as markup
+    for label in ("1", "No"):
+        message = await press_and_next(customer, message, label)
+    for answer, question in ((fix, "product or service"), (upsell, "someone who")):
+        customer.send_text(answer)
+        reply = await customer.next_message()
+        if len(answer) > MAX_TEXT_ANSWER:
+            assert "the limit is 2000" in (reply.text or "")  # refused clearly, then retried
+            customer.send_text("short")
+            reply = await customer.next_message()
+        assert question in (reply.text or ""), reply.text
+    assert "went wrong" not in "".join(m.text or "" for m in customer.pending_messages())
+    if len(fix) <= MAX_TEXT_ANSWER and fix.isprintable():
+        edited = await owner.wait_edited(alert)
+        assert fix.strip()[:200] in (edited.text or "")
+
+
+def _check_consistency(database: Path) -> None:
+    """Every survey holds one answer for each question before its step, and nothing else."""
+    with sqlite3.connect(database) as conn:
+        surveys = conn.execute("SELECT id, step FROM surveys").fetchall()
+        assert surveys, "the survey was stored"
+        for survey_id, step in surveys:
+            answered = [
+                q
+                for (q,) in conn.execute(
+                    "SELECT question FROM answers WHERE survey_id = ? ORDER BY id", (survey_id,)
+                )
+            ]
+            assert answered == [q.value for q in PATH[: PATH.index(Question(step))]], (
+                step,
+                answered,
+            )
+    conn.close()

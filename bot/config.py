@@ -23,9 +23,9 @@ _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _LONGEST = timedelta(days=36500)  # anything longer is a typo, and would overflow datetimes
 
 DURATION_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
-    "survey_delay": (timedelta(0), timedelta(days=90)),
+    "survey_delay": (timedelta(0), timedelta(days=365)),
     "dispatch_interval": (timedelta(seconds=1), timedelta(hours=1)),
-    "reminder_after": (timedelta(minutes=1), timedelta(days=30)),
+    "reminder_after": (timedelta(minutes=1), timedelta(days=90)),
     "survey_expires_after": (timedelta(minutes=1), timedelta(days=365)),
     "alert_remind_after": (timedelta(minutes=1), timedelta(days=30)),
 }
@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:00-09:00"
     reminder_after: timedelta = timedelta(hours=24)
     survey_expires_after: timedelta = timedelta(days=7)
-    send_rate: float = Field(default=25.0, ge=1, le=30)
+    send_rate: float = Field(default=25.0, ge=0.1, le=30)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr = SecretStr("")

@@ -137,9 +137,7 @@ class SurveyConversation:
             if code is not None:
                 text += "\n\n" + t(customer.language, "reward_line", code=code)
             message = await self._send(bot, customer, current, text)
-            if message is None:  # Telegram refused the chat for good: nobody got the code
-                async with self._db.transaction() as conn:
-                    await rewards.release(conn, current.id)
+            if message is None:  # not sent; refused for good, the code went back (_give_up)
                 return
             async with self._db.transaction() as conn:
                 await surveys.set_prompt(
@@ -324,10 +322,17 @@ class SurveyConversation:
     async def _give_up(
         self, customer: Customer, survey: Survey, description: str, *, blocked: bool
     ) -> None:
-        """Telegram refuses this chat (blocked, deleted, never started): stop trying."""
+        """Telegram refuses this chat (blocked, deleted, never started): stop trying.
+
+        A completed survey's thank-you is the one case where the survey itself is done:
+        the customer is marked unreachable instead, so the thank-you is not owed again
+        until they press Start (their pool code, if any, goes back to the pool).
+        """
         now = self.clock()
         async with self._db.transaction() as conn:
-            if blocked:
+            if blocked or survey.status is SurveyStatus.COMPLETED:
                 await customers.mark_blocked(conn, customer.id, now)
+            if survey.status is SurveyStatus.COMPLETED:
+                await rewards.release(conn, survey.id)
             await surveys.mark_failed(conn, survey.id, now)
         log.warning("survey %s to customer %s failed: %s", survey.id, customer.id, description)

@@ -128,8 +128,8 @@ class DigestService:
     async def restart_schedule(self) -> None:
         """A new DIGEST_SCHEDULE starts at its next slot: the slots before it are not owed."""
         now = self._clock()
+        self._since = now  # first: a tick during the write must already see the new start
         await meta.put(self._db, DIGESTS_SINCE, to_db(now))
-        self._since = now
 
     async def _owed_since(self, now: datetime) -> datetime:
         """Digests are owed from the first time the bot looked for one, not from before."""

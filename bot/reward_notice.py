@@ -1,8 +1,8 @@
 """Owners hear when the reward pool is running out, once, before customers go without.
 
 The tick checks the pool; when it holds `LOW` codes or fewer, each owner gets one message.
-The mark is kept in `meta` and cleared when codes are added, so the next time the pool runs
-low they hear again.
+The check and its mark are one transaction, and adding codes clears the mark in the same
+transaction as the codes (storage.rewards), so each time the pool runs low owners hear once.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from bot.languages import staff_language
 from bot.roles import Roles
 from bot.texts import t
 from scheduler.sender import RateLimitedSender, SendOutcome
-from storage import meta, rewards
+from storage import rewards
 from storage.database import Database
-from storage.rewards import RewardMode
 
 log = logging.getLogger(__name__)
 
 LOW = 5
-WARNED = "reward_pool_low_warned"
 
 
 class RewardNotice:
@@ -33,25 +31,20 @@ class RewardNotice:
 
     async def check(self, bot: Bot) -> bool:
         """Warn the owners if the pool is low and they were not told yet; True if warned."""
-        reward = await rewards.current(self._db.reader)
-        if reward.mode is not RewardMode.POOL or reward.free > LOW:
+        owners = sorted(self._roles.owner_ids)
+        if not owners:
+            return False  # kept for when there are owners to tell
+        async with self._db.transaction() as conn:
+            free = await rewards.claim_low_notice(conn, LOW)
+        if free is None:
             return False
-        if await meta.get(self._db, WARNED) is not None:
-            return False
-        await meta.put(self._db, WARNED, str(reward.free))  # once, even if a send fails
-        for owner_id in sorted(self._roles.owner_ids):
+        for owner_id in owners:  # marked first: once, even if a send fails
             language = await staff_language(self._db, owner_id)
-            text = t(language, "reward_pool_low", free=reward.free)
-            if not await self._tell(bot, owner_id, text):
+            if not await self._tell(bot, owner_id, t(language, "reward_pool_low", free=free)):
                 log.warning("reward pool notice not delivered to owner %s", owner_id)
-        log.info("owners told the reward pool has %s codes left", reward.free)
+        log.info("owners told the reward pool has %s codes left", free)
         return True
 
     async def _tell(self, bot: Bot, chat_id: int, text: str) -> bool:
         result = await self._sender.send(chat_id, lambda: bot.send_message(chat_id, text))
         return result.outcome is SendOutcome.SENT
-
-
-async def pool_refilled(db: Database) -> None:
-    """Codes were added: the next time the pool runs low, owners hear again."""
-    await meta.remove(db, WARNED)

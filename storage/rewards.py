@@ -19,6 +19,7 @@ from storage.database import fetch_one
 
 MODE_KEY = "reward_mode"
 CODE_KEY = "reward_code"
+LOW_NOTICE_KEY = "reward_pool_low_warned"
 
 
 class RewardMode(StrEnum):
@@ -59,7 +60,10 @@ async def set_mode(conn: aiosqlite.Connection, mode: RewardMode, code: str | Non
 async def add_codes(
     conn: aiosqlite.Connection, codes: Iterable[str], by: int, now: datetime
 ) -> int:
-    """Add codes to the pool; those already in it are skipped. Returns how many were new."""
+    """Add codes to the pool; those already in it are skipped. Returns how many were new.
+
+    New codes also clear the low-pool mark, so owners hear again when it runs low again.
+    """
     added = 0
     for code in codes:
         cursor = await conn.execute(
@@ -68,7 +72,21 @@ async def add_codes(
             (code, by, to_db(now)),
         )
         added += cursor.rowcount
+    if added:
+        await conn.execute("DELETE FROM meta WHERE key = ?", (LOW_NOTICE_KEY,))
     return added
+
+
+async def claim_low_notice(conn: aiosqlite.Connection, low: int) -> int | None:
+    """In a write transaction: the codes left if the pool is down to `low` or fewer and the
+    owners were not told yet (marking them told); None otherwise."""
+    reward = await current(conn)
+    if reward.mode is not RewardMode.POOL or reward.free > low:
+        return None
+    if await _meta(conn, LOW_NOTICE_KEY) is not None:
+        return None
+    await _put_meta(conn, LOW_NOTICE_KEY, str(reward.free))
+    return reward.free
 
 
 async def issue(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> str | None:

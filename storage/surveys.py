@@ -116,6 +116,9 @@ async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> li
         """SELECT * FROM surveys
            WHERE prompt_message_id IS NULL AND updated_at <= ?
              AND ((status = ? AND step != ?) OR status = ?)
+             AND NOT EXISTS (  -- nobody to write to: blocked, unreachable or forgotten
+                 SELECT 1 FROM customers c WHERE c.id = surveys.customer_id
+                   AND (c.blocked_at IS NOT NULL OR c.telegram_user_id IS NULL))
            ORDER BY id""",
         (
             to_db(updated_before),

@@ -12,7 +12,6 @@ from aiogram.types import Message
 
 from bot.filters import IsStaff
 from bot.languages import language_of
-from bot.reward_notice import pool_refilled
 from bot.roles import Roles
 from bot.texts import t, t_html
 from storage import rewards
@@ -62,8 +61,6 @@ async def reward_command(
             added = await rewards.add_codes(conn, codes, user_id, clock())
             await rewards.set_mode(conn, RewardMode.POOL)
             reward = await rewards.current(conn)
-        if added:
-            await pool_refilled(db)
         text = t_html(
             language,
             "reward_pool_added",

@@ -7,7 +7,15 @@ import sqlite3
 import pytest
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, finish_survey, owner_says, purchase, rows, started_customer
+from tests.e2e.steps import (
+    admin_says,
+    finish_survey,
+    owner_says,
+    press_and_next,
+    purchase,
+    rows,
+    started_customer,
+)
 
 
 async def test_a_shared_promo_code_comes_with_every_thank_you(running: Harness) -> None:
@@ -20,10 +28,11 @@ async def test_a_shared_promo_code_comes_with_every_thank_you(running: Harness) 
 
 
 async def test_pool_codes_go_to_one_customer_each_until_they_run_out(running: Harness) -> None:
-    reply = await owner_says(running, "/reward pool AAA-1, AAA-2\nAAA-1")
-    assert "добавлено кодов: 2, пропущено (уже были): 0" in reply
-    notice = await running.owner.next_message()  # two codes: the owners hear it is low
-    assert "Only 2 reward codes are left" in (notice.text or "")
+    running.owner.send_text("/reward pool AAA-1, AAA-2\nAAA-1")
+    # the reply, and (two codes only) the notice that the pool is low, in either order
+    texts = " | ".join(m.text or "" for m in await running.owner.next_messages(2))
+    assert "Only 2 reward codes are left" in texts
+    assert "добавлено кодов: 2, пропущено (уже были): 0" in texts
     assert "пропущено (уже были): 1" in await owner_says(running, "/reward pool AAA-2")
     given = []
     for name in ("Anna", "Boris", "Clara"):
@@ -129,3 +138,30 @@ async def test_owners_hear_once_when_the_pool_runs_low_and_again_after_a_refill(
     await finish_survey(customer)
     await jobs.dispatch_surveys()
     assert "осталось кодов: 5" in ((await running.owner.next_message()).text or "")
+
+
+async def test_the_code_of_a_thank_you_nobody_could_receive_goes_to_the_next(
+    running: Harness,
+) -> None:
+    await owner_says(running, "/reward pool ONLY-ONE")
+    leaver = await started_customer(running, "Leaver")
+    await purchase(running, leaver)
+    message = await leaver.next_message()
+    for label in ("10", "5", "Yes", "No, thanks"):
+        message = await press_and_next(leaver, message, label)
+    leaver.block_bot()  # blocks the bot as they press the last button
+    leaver.press(message, "No")
+    await running.emulator.wait_for(lambda: bool(running.emulator.calls("answerCallbackQuery")))
+    await running.emulator.wait_idle()
+    assert await rows(running, "SELECT status FROM surveys") == [("completed",)]
+    assert await rows(running, "SELECT COUNT(*) FROM reward_codes WHERE survey_id IS NULL") == [
+        (1,)
+    ]
+    sends = len(running.emulator.calls("sendMessage"))
+    assert running.app is not None
+    await running.app.jobs.dispatch_surveys()
+    assert len(running.emulator.calls("sendMessage")) == sends  # not owed again and again
+
+    customer = await started_customer(running, "Next")
+    await purchase(running, customer)
+    assert (await finish_survey(customer)).text.endswith("ONLY-ONE")  # type: ignore[union-attr]

@@ -107,3 +107,20 @@ async def test_each_role_change_republishes_that_persons_menu(running: Harness) 
     await running.emulator.wait_for(lambda: staff_description() == "Staff: list, add, remove")
     await owner_says(running, f"/staff remove {admin.id}")
     await running.emulator.wait_for(lambda: (scope, "") not in emulator.commands)
+
+
+async def test_a_staff_members_menu_follows_their_language(running: Harness) -> None:
+    owner, emulator = running.owner, running.emulator
+    owner.send_text("/start")  # Telegram in Russian: the menu in Russian
+    await owner.next_message()
+    scope = json.dumps({"chat_id": owner.id, "type": "chat"}, sort_keys=True, separators=(",", ":"))
+
+    def description(command: str) -> str | None:
+        menu = emulator.commands.get((scope, ""), [])
+        return next((c["description"] for c in menu if c["command"] == command), None)
+
+    await emulator.wait_for(lambda: description("settings") == "Настройки: просмотр и изменение")
+    owner.send_text("/language")
+    choice = await owner.next_message()
+    owner.press(choice, "English")
+    await emulator.wait_for(lambda: description("settings") == "Settings: view and change")

@@ -12,13 +12,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+if TYPE_CHECKING:  # matplotlib (with numpy) is ~60 MB and most of a second to import:
+    # it is loaded when the first chart is drawn, not when the bot starts.
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # Every text on the picture, per language; any language but Russian gets English.
 LABELS: Final[dict[str, dict[str, str]]] = {
@@ -108,6 +107,9 @@ class WeekPoint:
 def render_weekly_chart(weeks: Sequence[WeekPoint], language: str) -> bytes:
     """PNG bytes of the digest picture, weeks in date order; safe to call from several threads."""
     labels = _labels(language)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=_SIZE_INCHES, dpi=_DPI, layout="constrained")
     FigureCanvasAgg(fig)
     ordered = sorted(weeks, key=lambda week: week.week_start)
@@ -140,6 +142,9 @@ def _gap(value: float | None) -> float:
 
 
 def _draw_scores(ax: Axes, weeks: Sequence[WeekPoint], labels: dict[str, str]) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     x = range(len(weeks))
     ax.axhspan(30, 50, color=_BAND_COLOUR, alpha=0.12, linewidth=0)
     ax.axhline(50, color=_BAND_COLOUR, linestyle="--", linewidth=1)

@@ -1,0 +1,149 @@
+"""Start-up time and memory of `python -m bot` on a database of 100,000 customers and
+1,000,000 answers.
+
+    .venv/bin/python -m bench.footprint --purchases 200000 --customers 100000
+
+The database is seeded as for bench.digest (N purchases, one survey each, five answers per
+survey), then topped up to --customers customers. The bot runs as a real process against
+the emulator (in this process); measured:
+
+* start-up: from spawning `python -m bot` to its first long poll (everything an owner waits
+  for after a restart: the interpreter and imports, opening and checking the database,
+  menus, resuming surveys, the scheduler), and the part after the first Bot API call
+  (start-up proper: what grows with the database), and `import bot.app` on its own;
+* memory: the bot process's resident set (VmRSS) once started, and its peak (VmHWM) after
+  the heaviest things an owner can ask for: /stats all and /digest with its chart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.digest import _make_schema, _seed
+from sandbox import BotAPIEmulator
+
+TOKEN = "100000:BENCH-token"
+
+
+def _top_up_customers(db_path: Path, customers: int) -> tuple[int, int]:
+    """Customers without purchases up to `customers`; returns (customers, answers)."""
+    with sqlite3.connect(db_path) as conn:
+        have = int(conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0])
+        stamp = conn.execute("SELECT MIN(created_at) FROM customers").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO customers (telegram_user_id, first_name, language, referral_code,"
+            " started_at, created_at, updated_at) VALUES (?, 'Client', 'ru', ?, ?, ?, ?)",
+            (
+                (20_000_000 + i, f"t{i}", stamp, stamp, stamp)
+                for i in range(max(0, customers - have))
+            ),
+        )
+        # bench.digest's surveys never sent their thank-you: here they did (message 1), or
+        # the bot would owe 200,000 thank-yous at start.
+        conn.execute("UPDATE surveys SET prompt_message_id = 1 WHERE prompt_message_id IS NULL")
+        total = int(conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0])
+        answers = int(conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
+    conn.close()
+    return total, answers
+
+
+def _memory_kib(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+async def _measure(db_path: Path, workdir: Path) -> dict[str, Any]:
+    async with BotAPIEmulator(token=TOKEN, bot_username="bench_bot") as emulator:
+        owner = emulator.create_user(first_name="Olga", language_code="en")
+        env = {
+            **os.environ,
+            "BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": emulator.base_url,
+            "DATABASE_PATH": str(db_path),
+            "OWNER_IDS": str(owner.id),
+            "QUIET_HOURS": "off",
+            "DIGEST_SCHEDULE": "off",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(Path(__file__).parents[1]),
+        }
+        spawned = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=workdir, env=env, stderr=asyncio.subprocess.DEVNULL
+        )
+        try:
+            await emulator.wait_for(lambda: emulator.waiting_polls > 0, timeout=60)
+            started = time.perf_counter() - spawned
+            first_call = min(call.time for call in emulator.requests)  # create_app is done
+            app_start = time.monotonic() - first_call
+            after_start = _memory_kib(process.pid)
+            owner.send_text("/start")
+            await owner.next_message(timeout=30)
+            timings = {}
+            for command, replies in (("/stats all", 1), ("/digest", 2)):
+                begun = time.perf_counter()
+                owner.send_text(command)
+                await owner.next_messages(replies, timeout=120)
+                timings[command] = round(time.perf_counter() - begun, 2)
+            after_work = _memory_kib(process.pid)
+        finally:
+            process.terminate()
+            await process.wait()
+    return {
+        "startup_seconds_spawn_to_polling": round(started, 2),
+        "startup_seconds_first_api_call_to_polling": round(app_start, 2),
+        "rss_mib_after_start": round(after_start["VmRSS"] / 1024, 1),
+        "rss_mib_after_stats_and_digest": round(after_work["VmRSS"] / 1024, 1),
+        "peak_rss_mib": round(after_work["VmHWM"] / 1024, 1),
+        "reply_seconds": timings,
+    }
+
+
+def _import_seconds() -> float:
+    begun = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "import bot.app"], check=True, cwd=Path(__file__).parents[1]
+    )
+    return round(time.perf_counter() - begun, 2)
+
+
+def run(purchases: int, customers: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        db_path = workdir / "feedback.db"
+        asyncio.run(_make_schema(db_path))
+        _seed(db_path, purchases)
+        total, answers = _top_up_customers(db_path, customers)
+        result: dict[str, Any] = {
+            "customers": total,
+            "answers": answers,
+            "database_mib": round(db_path.stat().st_size / 2**20, 1),
+        }
+        result.update(asyncio.run(_measure(db_path, workdir)))
+        result["import_bot_app_seconds"] = _import_seconds()
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--purchases", type=int, default=200_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    args = parser.parse_args()
+    for key, value in run(args.purchases, args.customers).items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()

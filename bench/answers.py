@@ -1,0 +1,158 @@
+"""Answer capture: customers pressing answer buttons, the real bot recording them.
+
+    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200
+
+Setup (not measured): every customer has a survey whose first question the bot sends
+through its scheduler. Then, in the emulator's own process (standing in for Telegram):
+
+* paced: each customer presses "9" under the NPS question, at --paced-rate presses per
+  second; update-to-reply is the time from a press entering the update queue to the bot's
+  next question arriving for that chat (p50/p99);
+* burst: every customer presses "5" under the CSAT question at once; throughput is the
+  answers recorded per second, from the first press to the last reply.
+
+Polling, as `python -m bot` runs by default (updates handled one after another).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from bench.dispatch import TOKEN, _seed, _wait_all_sent
+from bot.app import create_app
+from bot.config import Settings
+from sandbox import BotAPIEmulator, EmulatedUser
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _press_all(
+    emulator: BotAPIEmulator, users: list[EmulatedUser], label: str, rate: float | None
+) -> dict[str, Any]:
+    """Press `label` under each user's latest question; measure until every reply is in."""
+    targets = []
+    for user in users:
+        latest = [m for m in user.drain() if label in m.button_labels]
+        targets.append((user, latest[-1]))
+    pressed_at: dict[int, float] = {}
+    sends_before = len(emulator.calls("sendMessage"))
+    started = time.monotonic()
+    for index, (user, message) in enumerate(targets):
+        if rate is not None:
+            await asyncio.sleep(max(0.0, started + index / rate - time.monotonic()))
+        user.press(message, label)
+        pressed_at[user.chat_id] = time.monotonic()
+        if index % 50 == 0:
+            await asyncio.sleep(0)  # let the server answer the bot meanwhile
+
+    def replies() -> dict[int, float]:
+        first: dict[int, float] = {}
+        for call in emulator.calls("sendMessage"):
+            chat = call.params.get("chat_id")
+            if chat in pressed_at and call.time > pressed_at[chat] and chat not in first:
+                first[chat] = call.time
+        return first
+
+    # Checked five times a second, not on every change: the stand-in's loop stays free.
+    expected = sends_before + len(users)
+    deadline = time.monotonic() + 300
+    while len(emulator.calls("sendMessage")) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    answered = replies()
+    latencies = [answered[chat] - pressed_at[chat] for chat in answered]
+    span = max(answered.values()) - min(pressed_at.values())
+    return {
+        "answers": len(answered),
+        "answers_per_second": round(len(answered) / span, 1),
+        "p50_ms": round(1000 * _percentile(latencies, 0.50), 1),
+        "p99_ms": round(1000 * _percentile(latencies, 0.99), 1),
+    }
+
+
+def _serve_emulator(conn: Connection, customers: int, paced_rate: float) -> None:
+    async def serve() -> None:
+        async with BotAPIEmulator(token=TOKEN, bot_username="bench_bot") as emulator:
+            users = [emulator.create_user(first_name="Bench") for _ in range(customers)]
+            for user in users:
+                user.mark_started()
+            gc.freeze()  # as in bench.dispatch: the stand-in's GC pauses are not the bot's
+            gc.disable()
+            conn.send((emulator.base_url, [user.id for user in users]))
+            await asyncio.to_thread(conn.recv)  # every first question is out
+            paced = await _press_all(emulator, users, "9", paced_rate)
+            burst = await _press_all(emulator, users, "5", None)
+            conn.send({"paced": paced, "burst": burst})
+            await asyncio.to_thread(conn.recv)  # the bot has stopped: now the server may go
+
+    asyncio.run(serve())
+
+
+async def _run_bot(conn: Connection, base_url: str, user_ids: list[int]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as workdir:
+        db_path = Path(workdir) / "bench.db"
+        values: dict[str, Any] = {
+            "bot_token": TOKEN,
+            "telegram_api_url": base_url,
+            "database_path": db_path,
+            "send_rate": 30,
+            "survey_delay": "0",
+            "dispatch_interval": "1s",
+            "quiet_hours": "off",
+            "log_level": "ERROR",
+        }
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        app = await create_app(settings)  # the schema
+        await app.db.close()
+        await _seed(db_path, user_ids)
+        app = await create_app(settings)
+        polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
+        await _wait_all_sent(app, len(user_ids))
+        conn.send("go")
+        report: dict[str, Any] = await asyncio.to_thread(conn.recv)
+        stored = await app.db.reader.execute_fetchall("SELECT COUNT(*) FROM answers")
+        report["answers_stored"] = next(iter(stored))[0]
+        await app.stop()
+        await polling
+    conn.send("bye")
+    return report
+
+
+def run(customers: int, paced_rate: float) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    emulator = context.Process(
+        target=_serve_emulator, args=(child, customers, paced_rate), daemon=True
+    )
+    emulator.start()
+    try:
+        base_url, user_ids = parent.recv()
+        report = asyncio.run(_run_bot(parent, base_url, user_ids))
+    finally:
+        emulator.join(timeout=30)
+        if emulator.is_alive():
+            emulator.kill()
+    return {"customers": customers, "paced_rate": paced_rate, **report}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1200)
+    parser.add_argument("--paced-rate", type=float, default=200.0)
+    args = parser.parse_args()
+    for key, value in run(args.customers, args.paced_rate).items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -26,9 +26,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bench.dispatch import TOKEN, _seed, _wait_all_sent
-from bot.app import create_app
-from bot.config import Settings
+from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
 from sandbox import BotAPIEmulator, EmulatedUser
 
 
@@ -100,22 +98,7 @@ def _serve_emulator(conn: Connection, customers: int, paced_rate: float) -> None
 
 async def _run_bot(conn: Connection, base_url: str, user_ids: list[int]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir:
-        db_path = Path(workdir) / "bench.db"
-        values: dict[str, Any] = {
-            "bot_token": TOKEN,
-            "telegram_api_url": base_url,
-            "database_path": db_path,
-            "send_rate": 30,
-            "survey_delay": "0",
-            "dispatch_interval": "1s",
-            "quiet_hours": "off",
-            "log_level": "ERROR",
-        }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        app = await create_app(settings)  # the schema
-        await app.db.close()
-        await _seed(db_path, user_ids)
-        app = await create_app(settings)
+        app = await seeded_app(base_url, Path(workdir) / "bench.db", user_ids, send_rate=30)
         polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
         await _wait_all_sent(app, len(user_ids))
         conn.send("go")

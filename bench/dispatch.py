@@ -99,26 +99,32 @@ async def _wait_all_sent(app: FeedbackApp, surveys: int) -> None:
         await asyncio.sleep(0.5)
 
 
+async def seeded_app(
+    base_url: str, db_path: Path, user_ids: list[int], send_rate: float
+) -> FeedbackApp:
+    """The real app on a database where each of `user_ids` has a survey due now."""
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "telegram_api_url": base_url,
+        "database_path": db_path,
+        "send_rate": send_rate,
+        "survey_delay": "0",
+        "dispatch_interval": "1s",
+        "quiet_hours": "off",
+        "log_level": "ERROR",
+    }
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    app = await create_app(settings)  # runs the migrations
+    await app.db.close()
+    await _seed(db_path, user_ids)
+    return await create_app(settings)
+
+
 async def _run_bot(base_url: str, user_ids: list[int], send_rate: float) -> tuple[float, float]:
     """Seed the database, run the app until everything is sent; (wall, CPU) seconds."""
     surveys = len(user_ids)
     with tempfile.TemporaryDirectory() as workdir:
-        db_path = Path(workdir) / "bench.db"
-        values: dict[str, Any] = {
-            "bot_token": TOKEN,
-            "telegram_api_url": base_url,
-            "database_path": db_path,
-            "send_rate": send_rate,
-            "survey_delay": "0",
-            "dispatch_interval": "1s",
-            "quiet_hours": "off",
-            "log_level": "ERROR",
-        }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        app = await create_app(settings)  # runs the migrations
-        await app.db.close()
-        await _seed(db_path, user_ids)
-        app = await create_app(settings)
+        app = await seeded_app(base_url, Path(workdir) / "bench.db", user_ids, send_rate)
         cpu_start, wall_start = _cpu_seconds(), time.monotonic()
         polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
         async with asyncio.timeout(surveys / send_rate * 2 + 60):

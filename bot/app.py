@@ -71,6 +71,7 @@ class FeedbackApp:
     api_runner: web.AppRunner | None = None
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Future[None] | None = None
+    webhook_secret: str = ""  # set at start-up in webhook mode (bot/webhook.py)
     exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
 
     async def run(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
@@ -115,7 +116,7 @@ class FeedbackApp:
             await self.dispatcher.emit_startup(bot=self.bot, **self.dispatcher.workflow_data)
             await self.bot.set_webhook(
                 self.settings.webhook_url,
-                secret_token=await webhook_secret(self.settings, self.db),
+                secret_token=self.webhook_secret,
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
                 drop_pending_updates=False,
             )
@@ -251,7 +252,7 @@ async def _start_http(app: FeedbackApp) -> None:
         components={"scheduler": lambda: app.scheduler.state == STATE_RUNNING},
     )
     if app.settings.webhook_mode:
-        secret = await webhook_secret(app.settings, app.db)
+        secret = app.webhook_secret = await webhook_secret(app.settings, app.db)
         path = webhook_path(app.settings.webhook_url)
         add_webhook_route(http, path, secret, app.dispatcher, app.bot)
     runner = web.AppRunner(http, access_log=None)

@@ -34,7 +34,9 @@ class RewardNotice:
         owners = sorted(self._roles.owner_ids)
         if not owners:
             return False  # kept for when there are owners to tell
-        async with self._db.transaction() as conn:
+        if not await rewards.low_notice_due(self._db.reader, LOW):
+            return False
+        async with self._db.transaction() as conn:  # checked again, and marked, as one
             free = await rewards.claim_low_notice(conn, LOW)
         if free is None:
             return False

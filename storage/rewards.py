@@ -37,14 +37,13 @@ class Reward:
 
 
 async def current(conn: aiosqlite.Connection) -> Reward:
-    mode = await _meta(conn, MODE_KEY)
     counts = await fetch_one(
         conn,
         """SELECT COUNT(*) - COUNT(survey_id) AS free, COUNT(survey_id) AS issued
            FROM reward_codes""",
     )
     return Reward(
-        RewardMode(mode) if mode else RewardMode.OFF,
+        await _mode(conn),
         await _meta(conn, CODE_KEY),
         int(counts["free"]),
         int(counts["issued"]),
@@ -92,13 +91,13 @@ async def claim_low_notice(conn: aiosqlite.Connection, low: int) -> int | None:
 async def issue(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> str | None:
     """The reward for a completed survey: the shared code, or its own pool code (claimed
     on the first call, the same one on every later call); None when there is none."""
-    reward = await current(conn)
-    if reward.mode is RewardMode.CODE:
-        return reward.code
+    mode = await _mode(conn)
+    if mode is RewardMode.CODE:
+        return await _meta(conn, CODE_KEY)
     held = await fetch_one(conn, "SELECT code FROM reward_codes WHERE survey_id = ?", (survey_id,))
     if held is not None:
         return str(held["code"])
-    if reward.mode is not RewardMode.POOL:
+    if mode is not RewardMode.POOL:
         return None
     claimed = await fetch_one(
         conn,
@@ -116,6 +115,19 @@ async def release(conn: aiosqlite.Connection, survey_id: int) -> None:
         "UPDATE reward_codes SET survey_id = NULL, issued_at = NULL WHERE survey_id = ?",
         (survey_id,),
     )
+
+
+async def low_notice_due(conn: aiosqlite.Connection, low: int) -> bool:
+    """A read-only look first, so the tick writes nothing while the pool is fine."""
+    reward = await current(conn)
+    if reward.mode is not RewardMode.POOL or reward.free > low:
+        return False
+    return await _meta(conn, LOW_NOTICE_KEY) is None
+
+
+async def _mode(conn: aiosqlite.Connection) -> RewardMode:
+    mode = await _meta(conn, MODE_KEY)
+    return RewardMode(mode) if mode else RewardMode.OFF
 
 
 async def _meta(conn: aiosqlite.Connection, key: str) -> str | None:

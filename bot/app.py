@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -30,7 +30,7 @@ from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
 from bot.handlers import routers
-from bot.inflight import InFlightUpdates
+from bot.inflight import HoldOffsetUntilHandled, InFlightDispatcher
 from bot.languages import staff_language
 from bot.live_settings import LiveSettings
 from bot.once import OncePerUpdate
@@ -59,11 +59,10 @@ class FeedbackApp:
     settings: Settings
     live_settings: LiveSettings
     bot: Bot
-    dispatcher: Dispatcher
+    dispatcher: InFlightDispatcher
     db: Database
     scheduler: AsyncIOScheduler
     jobs: Jobs
-    in_flight: InFlightUpdates
     sender: RateLimitedSender
     conversation: SurveyConversation
     roles: Roles
@@ -91,15 +90,15 @@ class FeedbackApp:
     async def run_polling(self, *, polling_timeout: int = 10) -> None:
         """Long polling until stopped; always closes the database afterwards.
 
-        Updates are handled one after another (`handle_as_tasks=False`), so an update
-        is confirmed to Telegram only once it has been handled: a crash mid-update
-        gets it redelivered, and the update-id records make the redelivery harmless.
+        The updates of a batch are handled at once, each chat's in order, and the batch is
+        confirmed to Telegram only once all of them are handled (bot/inflight.py): a crash
+        mid-update gets it redelivered, and the update-id records make that harmless.
         """
         try:
             await self.bot.delete_webhook(drop_pending_updates=False)
             await self.dispatcher.start_polling(
                 self.bot,
-                handle_as_tasks=False,
+                handle_as_tasks=True,
                 handle_signals=False,
                 polling_timeout=polling_timeout,
             )
@@ -182,7 +181,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     configured_secret = settings.qr_secret.get_secret_value().encode()
     qr_secret = configured_secret or await get_or_create_secret(db, "qr_secret")
     isolation: BaseEventIsolation = SimpleEventIsolation()
-    dispatcher = Dispatcher(
+    dispatcher = InFlightDispatcher(
         storage=SQLiteStorage(db),
         events_isolation=isolation,
         db=db,
@@ -196,9 +195,8 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         digests=digests,
     )
     live.on_change(lambda changed: sender.set_rate(changed.send_rate))
-    in_flight = InFlightUpdates()
     dispatcher.update.outer_middleware(OncePerUpdate(db, clock))
-    dispatcher.update.outer_middleware(in_flight)
+    bot.session.middleware(HoldOffsetUntilHandled(dispatcher))
     dispatcher.include_routers(*routers())
     app = FeedbackApp(
         settings,
@@ -208,7 +206,6 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         db,
         scheduler,
         jobs,
-        in_flight,
         sender,
         conversation,
         roles,
@@ -268,7 +265,7 @@ async def _on_shutdown(app: FeedbackApp) -> None:
     if app.api_runner is not None:
         await app.api_runner.cleanup()
         app.api_runner = None
-    await app.in_flight.drain(SHUTDOWN_GRACE_SECONDS)
+    await app.dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
     if app.scheduler.running:
         app.scheduler.pause()
         await app.jobs.drain()

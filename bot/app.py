@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
@@ -36,6 +35,7 @@ from bot.live_settings import LiveSettings
 from bot.once import OncePerUpdate
 from bot.reward_notice import RewardNotice
 from bot.roles import Roles
+from bot.session import BotSession
 from bot.webhook import add_webhook_route, webhook_path, webhook_secret
 from bot.wording import Wording
 from intake.api import create_api
@@ -158,7 +158,7 @@ class FeedbackApp:
 async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackApp:
     token = require_token(settings)
     db = await Database.open(settings.database_path)
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     async with db.transaction() as conn:  # OWNER_IDS / ADMIN_IDS seed the table once
         await staff.seed(conn, settings.owner_ids, settings.admin_ids, clock())

@@ -116,14 +116,18 @@ class SurveyConversation:
         """Show the answer under its question, then ask the next one or say thank you."""
         survey, customer = result.survey, result.customer
         assert survey is not None and customer is not None
+        steps: list[Awaitable[object]] = []
         if result.answered_prompt_id is not None:
-            await self._mark_answered(
-                bot, customer, result.answered_prompt_id, answered, answer_label
+            steps.append(
+                self._mark_answered(
+                    bot, customer, result.answered_prompt_id, answered, answer_label
+                )
             )
         if survey.question is not None:
-            await self.ask(bot, customer, survey)
+            steps.append(self.ask(bot, customer, survey))
         else:
-            await self.thank(bot, customer, survey)
+            steps.append(self.thank(bot, customer, survey))
+        await asyncio.gather(*steps)  # two messages, neither waiting for the other's reply
 
     async def thank(self, bot: Bot, customer: Customer, survey: Survey) -> None:
         """The closing thank-you, recorded like a question so a crash cannot swallow it."""

@@ -4,14 +4,16 @@ Telegram sends an update again when it did not hear it was handled: polling afte
 that came before the next offset was confirmed, a webhook whose answer was late or lost.
 This outer middleware records every handled update id (and skips ids it has recorded or
 is handling right now), so a repeated /purchase, /staff or CSV file changes nothing twice.
-Answers also claim their id inside their own transaction (storage/answering.py), which
-covers a crash between storing an answer and recording the update here.
+Answers claim their id inside their own transaction instead (storage/answering.py), which
+covers a crash between storing an answer and recording the update, and say so through
+the `update_record` handlers get, which spares a second write transaction per answer.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -27,6 +29,14 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+@dataclass(slots=True)
+class UpdateRecord:
+    """What a handler gets as `update_record`: the update's id, and whether it recorded it."""
+
+    update_id: int
+    recorded: bool = False
+
+
 class OncePerUpdate(BaseMiddleware):
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -40,10 +50,12 @@ class OncePerUpdate(BaseMiddleware):
             log.info("update %s arrived again; it was handled already", update_id)
             return UNHANDLED
         self._handling.add(update_id)
+        record = data["update_record"] = UpdateRecord(update_id)
         try:
             result = await handler(event, data)
-            async with self._db.transaction() as conn:
-                await updates.claim(conn, update_id, self._clock())
+            if not record.recorded:
+                async with self._db.transaction() as conn:
+                    await updates.claim(conn, update_id, self._clock())
             return result
         finally:
             self._handling.discard(update_id)

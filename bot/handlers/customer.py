@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,6 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
-    Update,
     User,
 )
 
@@ -29,6 +29,7 @@ from bot.config import Settings, format_duration
 from bot.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
+from bot.once import UpdateRecord
 from bot.roles import Roles
 from bot.texts import language_for, t
 from intake.phones import normalize_phone
@@ -168,31 +169,33 @@ async def help_(message: Message, db: Database, roles: Roles, live_settings: Liv
 async def button_answer(
     query: CallbackQuery,
     callback_data: AnswerCallback,
-    event_update: Update,
+    update_record: UpdateRecord,
     bot: Bot,
     db: Database,
     conversation: SurveyConversation,
     clock: Clock,
     alerts: AlertNotifier,
 ) -> None:
-    language = await language_of(db, query.from_user)
     answer = answers.from_button(callback_data)
     if answer is None:
-        await _answer_query(query, t(language, "cb_invalid"))
+        await _answer_query(query, t(await language_of(db, query.from_user), "cb_invalid"))
         return
     result = await answering.record(
         db,
-        update_id=event_update.update_id,
+        update_id=update_record.update_id,
         telegram_user_id=query.from_user.id,
         survey_id=callback_data.survey_id,
         answer=answer,
         now=clock(),
     )
+    update_record.recorded = result.outcome in (Outcome.RECORDED, Outcome.DUPLICATE_UPDATE)
     if result.outcome is Outcome.RECORDED:
         assert result.customer is not None
-        await _answer_query(query, None)
         label = answers.button_label(answer, result.customer.language)
-        await conversation.after_answer(bot, result, answer.question, label)
+        await asyncio.gather(  # independent calls: the customer waits for one round trip
+            _answer_query(query, None),
+            conversation.after_answer(bot, result, answer.question, label),
+        )
         await alerts.on_answer(bot, callback_data.survey_id, answer.question, result.alert_id)
         return
     refusal = {
@@ -207,7 +210,7 @@ async def button_answer(
             query.from_user.id,
             callback_data.survey_id,
         )
-    await _answer_query(query, t(language, refusal))
+    await _answer_query(query, t(await language_of(db, query.from_user), refusal))
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +224,7 @@ class Waiting:
 
 async def text_answer(
     message: Message,
-    event_update: Update,
+    update_record: UpdateRecord,
     bot: Bot,
     db: Database,
     conversation: SurveyConversation,
@@ -241,7 +244,7 @@ async def text_answer(
         await conversation.ask(bot, waiting.customer, waiting.survey, lead=refusal)
     else:
         answer = answers.from_text(question, text)
-        await _take(message, event_update, bot, db, conversation, clock, alerts, waiting, answer)
+        await _take(message, update_record, bot, db, conversation, clock, alerts, waiting, answer)
 
 
 async def own_phone(message: Message, db: Database, clock: Clock) -> None:
@@ -270,7 +273,7 @@ def _is_own_contact(message: Message) -> bool:
 
 async def contact_answer(
     message: Message,
-    event_update: Update,
+    update_record: UpdateRecord,
     bot: Bot,
     db: Database,
     conversation: SurveyConversation,
@@ -292,7 +295,7 @@ async def contact_answer(
     )
     answer = Answer(Question.REFERRAL, choice=Choice.CONTACT)
     await _take(
-        message, event_update, bot, db, conversation, clock, alerts, waiting, answer, contact
+        message, update_record, bot, db, conversation, clock, alerts, waiting, answer, contact
     )
 
 
@@ -336,7 +339,7 @@ async def _hint(
 
 async def _take(
     message: Message,
-    event_update: Update,
+    update_record: UpdateRecord,
     bot: Bot,
     db: Database,
     conversation: SurveyConversation,
@@ -350,19 +353,20 @@ async def _take(
     assert message.from_user is not None
     result = await answering.record(
         db,
-        update_id=event_update.update_id,
+        update_id=update_record.update_id,
         telegram_user_id=message.from_user.id,
         survey_id=waiting.survey.id,
         answer=answer,
         now=clock(),
         contact=contact,
     )
+    update_record.recorded = result.outcome in (Outcome.RECORDED, Outcome.DUPLICATE_UPDATE)
     if result.outcome is Outcome.RECORDED:
         label = contact.name if contact else None
         await conversation.after_answer(bot, result, answer.question, label)
         await alerts.on_answer(bot, waiting.survey.id, answer.question, result.alert_id)
     else:
-        log.info("update %s not recorded: %s", event_update.update_id, result.outcome.value)
+        log.info("update %s not recorded: %s", update_record.update_id, result.outcome.value)
 
 
 async def _idle(message: Message, customer: Customer | None) -> None:

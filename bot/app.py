@@ -70,6 +70,7 @@ class FeedbackApp:
     api_runner: web.AppRunner | None = None
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Future[None] | None = None
+    _scheduler_stopped: bool = False
     webhook_secret: str = ""  # set at start-up in webhook mode (bot/webhook.py)
     exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
 
@@ -131,6 +132,13 @@ class FeedbackApp:
         else:
             await self.dispatcher.stop_polling()
 
+    def stop_scheduler(self) -> None:
+        """Once: AsyncIOScheduler shuts down on the loop's next turn and stays `running`
+        until then, so a second shutdown meanwhile would raise in that callback."""
+        if self.scheduler.running and not self._scheduler_stopped:
+            self._scheduler_stopped = True
+            self.scheduler.shutdown(wait=False)
+
     def _handle_signals(self) -> None:
         """SIGTERM or SIGINT: stop taking updates, finish what is running, close; a second
         one exits at once (SQLite's journal keeps the file whole even then)."""
@@ -149,8 +157,7 @@ class FeedbackApp:
             loop.add_signal_handler(signum, on_signal, signum)
 
     async def close(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        self.stop_scheduler()
         await self.bot.session.close()
         await self.db.close()
 
@@ -269,5 +276,5 @@ async def _on_shutdown(app: FeedbackApp) -> None:
     if app.scheduler.running:
         app.scheduler.pause()
         await app.jobs.drain()
-        app.scheduler.shutdown(wait=False)
+        app.stop_scheduler()
     log.info("bot stopped")

@@ -9,7 +9,7 @@ from typing import Any
 from sandbox.errors import bad_request
 from sandbox.params import optional_str, require
 from sandbox.state import EmulatorState, Handler
-from sandbox.webhook import acceptable_url
+from sandbox.webhook import DEFAULT_MAX_CONNECTIONS, acceptable_url
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -113,8 +113,11 @@ def set_webhook(state: EmulatorState, params: dict[str, Any]) -> bool:
         raise bad_request("bad webhook: secret token contains unallowed characters")
     if params.get("drop_pending_updates") is True:
         state.updates.drop_pending()
+    max_connections = params.get("max_connections", DEFAULT_MAX_CONNECTIONS)
+    if not isinstance(max_connections, int) or not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
     state.updates.set_allowed(params.get("allowed_updates"))
-    state.webhook.configure(url, secret)
+    state.webhook.configure(url, secret, max_connections)
     return True
 
 
@@ -130,6 +133,7 @@ def get_webhook_info(state: EmulatorState, params: dict[str, Any]) -> dict[str, 
         "url": state.webhook.url,
         "has_custom_certificate": False,
         "pending_update_count": state.updates.pending_count,
+        **({"max_connections": state.webhook.max_connections} if state.webhook.url else {}),
         **({"last_error_message": state.webhook.last_error} if state.webhook.last_error else {}),
     }
 

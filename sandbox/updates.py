@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sandbox.errors import EmulatorError
@@ -80,15 +81,23 @@ class UpdateQueue:
         self._redeliveries_in_flight += len(batch)
         return batch + self._pending[: limit - len(batch)]
 
-    def take_one(self) -> tuple[dict[str, Any], bool]:
-        """For webhook delivery: the next update, and whether it is a redelivered one."""
-        if self._redeliveries:
-            self._redeliveries_in_flight += 1
-            return self._redeliveries.pop(0), True
-        return self._pending[0], False
+    def has_next(self, busy: Callable[[dict[str, Any]], bool]) -> bool:
+        return any(not busy(update) for update in (*self._redeliveries, *self._pending))
+
+    def take_next(self, busy: Callable[[dict[str, Any]], bool]) -> tuple[dict[str, Any], bool]:
+        """For webhook delivery: the first update `busy` allows, and whether it is a repeat.
+
+        A pending update stays queued until `confirm`; a redelivered one leaves the queue
+        and comes back with `put_back` if the webhook did not take it.
+        """
+        for index, update in enumerate(self._redeliveries):
+            if not busy(update):
+                self._redeliveries_in_flight += 1
+                return self._redeliveries.pop(index), True
+        return next(update for update in self._pending if not busy(update)), False
 
     def confirm(self, update: dict[str, Any], redelivery: bool) -> None:
-        """The webhook answered 2xx for `update` (taken with take_one)."""
+        """The webhook answered 2xx for `update` (taken with take_next)."""
         if redelivery:
             self._redeliveries_in_flight -= 1
             self.confirmed += 1

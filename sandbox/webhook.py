@@ -1,5 +1,10 @@
-"""Webhook delivery as Telegram does it: each queued update POSTed to the bot's URL, in
-order, one at a time, again and again until the bot answers 2xx.
+"""Webhook delivery as Telegram does it: each queued update POSTed to the bot's URL, again
+and again until the bot answers 2xx.
+
+Up to `max_connections` requests are open at once (setWebhook's parameter, 1-100, 40 by
+default), started in update order. Updates of one chat go one at a time, in order: the next
+is sent once the previous one was answered 2xx (the emulator's reading of Telegram, which
+documents no order across chats and keeps each chat's updates in sequence).
 
 Only a 2xx answer confirms an update; a 4xx/5xx answer, a dropped connection or a timeout
 leaves it queued and it is sent again after `retry_delay`. Unlike Telegram, which wants
@@ -22,6 +27,7 @@ from sandbox.updates import UpdateQueue
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 LOOPBACK = ("127.", "localhost", "[::1]", "::1")
+DEFAULT_MAX_CONNECTIONS = 40
 _log = logging.getLogger(__name__)
 
 
@@ -43,6 +49,8 @@ class WebhookDelivery:
         self.request_timeout = 60.0  # Telegram gives a webhook about a minute
         self.url = ""
         self.secret: str | None = None
+        self.max_connections = DEFAULT_MAX_CONNECTIONS
+        self._sending: dict[int, object] = {}  # update id -> its chat, while being delivered
         self.delivered = 0  # 2xx answers
         self.failed = 0  # answers that were not 2xx, drops and timeouts
         self.last_error = ""
@@ -52,8 +60,10 @@ class WebhookDelivery:
     def active(self) -> bool:
         return bool(self.url)
 
-    def configure(self, url: str, secret: str | None) -> None:
-        self.url, self.secret = url, secret
+    def configure(
+        self, url: str, secret: str | None, max_connections: int = DEFAULT_MAX_CONNECTIONS
+    ) -> None:
+        self.url, self.secret, self.max_connections = url, secret, max_connections
         if url and self._task is None:
             self._task = asyncio.ensure_future(self._run())
         self._notifier.changed()
@@ -68,21 +78,54 @@ class WebhookDelivery:
 
     async def _run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=self.request_timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            while True:
-                await self._notifier.wait_for(lambda: not self.url or self._updates.ready(), None)
-                if not self.url:
-                    self._task = None
-                    return
-                update, redelivery = self._updates.take_one()
+        connector = aiohttp.TCPConnector(limit=0)
+        deliveries: set[asyncio.Task[None]] = set()
+        try:
+            async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+                while True:
+                    await self._notifier.wait_for(lambda: not self.url or self._can_send(), None)
+                    if not self.url:
+                        return
+                    update, redelivery = self._updates.take_next(self._busy)
+                    self._sending[update["update_id"]] = _chat_of(update)
+                    task = asyncio.ensure_future(self._deliver(session, update, redelivery))
+                    deliveries.add(task)
+                    task.add_done_callback(deliveries.discard)
+        finally:
+            self._task = None
+            for task in deliveries:
+                task.cancel()
+            await asyncio.gather(*deliveries, return_exceptions=True)
+
+    def _busy(self, update: dict[str, object]) -> bool:
+        """Being delivered already, or its chat has an update being delivered."""
+        if update["update_id"] in self._sending:
+            return True
+        chat = _chat_of(update)
+        return chat is not None and chat in self._sending.values()
+
+    def _can_send(self) -> bool:
+        return len(self._sending) < self.max_connections and self._updates.has_next(self._busy)
+
+    async def _deliver(
+        self, session: aiohttp.ClientSession, update: dict[str, object], redelivery: bool
+    ) -> None:
+        delivered = False
+        try:
+            while self.url:
                 if await self._post(session, update):
+                    delivered = True
                     self._updates.confirm(update, redelivery)
                     self.delivered += 1
-                else:
-                    self._updates.put_back(update, redelivery)
-                    self.failed += 1
-                    await asyncio.sleep(self.retry_delay)
+                    return
+                self.failed += 1
                 self._notifier.changed()
+                await asyncio.sleep(self.retry_delay)
+        finally:
+            if not delivered:
+                self._updates.put_back(update, redelivery)
+            del self._sending[update["update_id"]]  # type: ignore[arg-type]
+            self._notifier.changed()
 
     async def _post(self, session: aiohttp.ClientSession, update: dict[str, object]) -> bool:
         headers = {"Content-Type": "application/json"}
@@ -98,3 +141,17 @@ class WebhookDelivery:
             self.last_error = f"Connection failed: {type(error).__name__}"
         _log.debug("webhook delivery of update %s failed: %s", update["update_id"], self.last_error)
         return False
+
+
+def _chat_of(update: dict[str, object]) -> object:
+    """The chat an update belongs to (a callback's message's chat, or its sender), if any."""
+    for key, value in update.items():
+        if key == "update_id" or not isinstance(value, dict):
+            continue
+        message = value.get("message")
+        chat = value.get("chat") or (message.get("chat") if isinstance(message, dict) else None)
+        if isinstance(chat, dict):
+            return chat.get("id")
+        sender = value.get("from")
+        return sender.get("id") if isinstance(sender, dict) else None
+    return None

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class FakeClock:

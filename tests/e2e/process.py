@@ -14,7 +14,12 @@ from tests.e2e.conftest import TOKEN
 
 class BotProcess:
     def __init__(
-        self, emulator: BotAPIEmulator, workdir: Path, owner_id: int, send_rate: str = "25"
+        self,
+        emulator: BotAPIEmulator,
+        workdir: Path,
+        owner_id: int,
+        send_rate: str = "25",
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self._env = {
             **os.environ,
@@ -28,14 +33,18 @@ class BotProcess:
             "QUIET_HOURS": "off",
             "SEND_RATE": send_rate,
             "LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         }
+        self._webhook = bool(self._env.get("WEBHOOK_URL"))
         self._workdir = workdir
         self._emulator = emulator
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
 
     async def start(self) -> None:
-        calls_before = len(self._emulator.calls("setMyCommands"))
+        """Start `python -m bot`; return once it takes updates (menus set, webhook set)."""
+        ready_call = "setWebhook" if self._webhook else "setMyCommands"
+        calls_before = len(self._emulator.calls(ready_call))
         with open(self._workdir / f"stderr-{self.starts}.log", "wb") as log:  # noqa: ASYNC230
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -48,7 +57,7 @@ class BotProcess:
             )
         self.starts += 1
         await self._emulator.wait_for(
-            lambda: len(self._emulator.calls("setMyCommands")) > calls_before, timeout=30
+            lambda: len(self._emulator.calls(ready_call)) > calls_before, timeout=30
         )
 
     async def kill(self) -> None:

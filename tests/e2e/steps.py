@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from sandbox import BotMessage, EmulatedUser
+from storage.models import Question
 from tests.e2e.conftest import Harness
 
 
@@ -61,3 +65,27 @@ async def finish_survey(customer: EmulatedUser) -> BotMessage:
     for label in ("10", "5", "Yes", "No, thanks", "No"):
         message = await press_and_next(customer, message, label)
     return message
+
+
+def check_consistency(database: Path) -> int:
+    """Every survey holds one answer for each question before its step, and nothing else.
+
+    Returns how many surveys there are. Answers go in the order questions are asked when
+    "100% satisfied?" gets a No (the path with every question).
+    """
+    path = list(Question)
+    with sqlite3.connect(database) as conn:
+        surveys = conn.execute("SELECT id, step FROM surveys").fetchall()
+        for survey_id, step in surveys:
+            answered = [
+                question
+                for (question,) in conn.execute(
+                    "SELECT question FROM answers WHERE survey_id = ? ORDER BY id", (survey_id,)
+                )
+            ]
+            assert answered == [q.value for q in path[: path.index(Question(step))]], (
+                step,
+                answered,
+            )
+    conn.close()
+    return len(surveys)

@@ -18,6 +18,7 @@ from sandbox import BotAPIEmulator
 from tests.e2e.conftest import TOKEN
 from tests.e2e.process import BotProcess
 from tests.e2e.steps import answer_step
+from tests.helpers import free_port
 
 STEPS: list[tuple[str, str]] = [
     ("press", "6"),  # NPS
@@ -46,10 +47,24 @@ async def _prompt_recorded(database: Path, message_id: int) -> None:
             await asyncio.sleep(0.05)
 
 
-async def test_sigkill_between_every_step(emulator: BotAPIEmulator, tmp_path: Path) -> None:
+def _webhook_env() -> dict[str, str]:
+    port = str(free_port())
+    return {
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/hook",
+        "WEBHOOK_SECRET": "kill-test-secret",
+        "API_HOST": "127.0.0.1",
+        "API_PORT": port,
+    }
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_sigkill_between_every_step(
+    emulator: BotAPIEmulator, tmp_path: Path, mode: str
+) -> None:
     owner = emulator.create_user(first_name="Olga", language_code="en")
     customer = emulator.create_user(first_name="Anna", language_code="en")
-    bot = BotProcess(emulator, tmp_path, owner.id)
+    extra_env = _webhook_env() if mode == "webhook" else None
+    bot = BotProcess(emulator, tmp_path, owner.id, extra_env=extra_env)
     await bot.start()
     try:
         customer.send_text("/start")

@@ -7,7 +7,6 @@ Each example runs the real bot against a fresh emulator and database."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -17,9 +16,8 @@ from hypothesis import strategies as st
 
 from bot.answers import MAX_TEXT_ANSWER
 from sandbox import BotAPIEmulator
-from storage.models import Question
 from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
-from tests.e2e.steps import press_and_next, purchase
+from tests.e2e.steps import check_consistency, press_and_next, purchase
 
 INJECTIONS = [
     "<b>bold</b>",
@@ -38,7 +36,6 @@ ANSWERS = st.one_of(TEXTS, LONG).filter(lambda s: s.strip() != "" and not s.star
 NAMES = st.one_of(st.sampled_from(INJECTIONS), st.text(min_size=1, max_size=64)).filter(
     lambda s: s.strip() != ""
 )
-PATH = list(Question)  # the order they are asked in when "100% satisfied?" gets a No
 
 
 @pytest.mark.timeout(240)
@@ -63,7 +60,8 @@ async def _scenario(name: str, fix: str, upsell: str) -> None:
                 await _survey(harness, name, fix, upsell)
             finally:
                 await harness.stop()
-        _check_consistency(Path(folder) / "feedback.db")
+        database = Path(folder) / "feedback.db"
+        assert check_consistency(database) == 1, "the survey was stored"
 
 
 async def _survey(harness: Harness, name: str, fix: str, upsell: str) -> None:
@@ -93,22 +91,3 @@ async def _survey(harness: Harness, name: str, fix: str, upsell: str) -> None:
     if len(fix) <= MAX_TEXT_ANSWER and fix.isprintable():
         edited = await owner.wait_edited(alert)
         assert fix.strip()[:200] in (edited.text or "")
-
-
-def _check_consistency(database: Path) -> None:
-    """Every survey holds one answer for each question before its step, and nothing else."""
-    with sqlite3.connect(database) as conn:
-        surveys = conn.execute("SELECT id, step FROM surveys").fetchall()
-        assert surveys, "the survey was stored"
-        for survey_id, step in surveys:
-            answered = [
-                q
-                for (q,) in conn.execute(
-                    "SELECT question FROM answers WHERE survey_id = ? ORDER BY id", (survey_id,)
-                )
-            ]
-            assert answered == [q.value for q in PATH[: PATH.index(Question(step))]], (
-                step,
-                answered,
-            )
-    conn.close()

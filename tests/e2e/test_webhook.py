@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any
 
 import aiohttp
@@ -12,14 +11,9 @@ import pytest
 from bot.webhook import SECRET_HEADER
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, finish_survey, purchase, rows, started_customer
+from tests.helpers import free_port
 
 SECRET = "s3cret_Token-1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

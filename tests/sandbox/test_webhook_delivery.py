@@ -1,0 +1,126 @@
+"""The emulator's webhook delivery: up to max_connections requests at once, one chat's
+updates one at a time and in order, a refused update sent again before that chat's next."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from sandbox import BotAPIEmulator
+from tests.helpers import free_port
+
+TOKEN = "42:delivery"
+HOLD = 0.15  # seconds the receiver keeps each request open
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint that holds each request a while and notes what overlapped."""
+
+    refuse_first: set[int] = field(default_factory=set)  # update ids answered 500 once
+    arrivals: list[tuple[int, int]] = field(default_factory=list)  # (update id, chat id)
+    delivered: list[int] = field(default_factory=list)
+    open_now: int = 0
+    most_open: int = 0
+    open_chats: Counter[int] = field(default_factory=Counter)
+    overlapping_chats: list[int] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        update: dict[str, Any] = await request.json()
+        update_id, chat = update["update_id"], update["message"]["chat"]["id"]
+        self.arrivals.append((update_id, chat))
+        self.open_now += 1
+        self.most_open = max(self.most_open, self.open_now)
+        if self.open_chats[chat]:
+            self.overlapping_chats.append(chat)
+        self.open_chats[chat] += 1
+        try:
+            await asyncio.sleep(HOLD)
+            if update_id in self.refuse_first:
+                self.refuse_first.discard(update_id)
+                return web.Response(status=500)
+            self.delivered.append(update_id)
+            return web.json_response({})
+        finally:
+            self.open_now -= 1
+            self.open_chats[chat] -= 1
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotAPIEmulator]:
+    async with BotAPIEmulator(token=TOKEN, bot_username="delivery_bot") as emu:
+        yield emu
+
+
+async def _serve(receiver: Receiver) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}/hook"
+
+
+async def _set_webhook(emulator: BotAPIEmulator, **params: Any) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{emulator.base_url}/bot{TOKEN}/setWebhook", json=params) as reply,
+    ):
+        return dict(await reply.json())
+
+
+async def test_updates_go_out_at_once_up_to_the_limit_and_in_order_per_chat(
+    emulator: BotAPIEmulator,
+) -> None:
+    receiver = Receiver()
+    users = [emulator.create_user(first_name=f"U{i}") for i in range(5)]
+    for user in users:
+        user.send_text("first")
+        user.send_text("second")
+    runner, url = await _serve(receiver)
+    try:
+        assert (await _set_webhook(emulator, url=url, max_connections=3))["ok"] is True
+        await emulator.wait_idle(timeout=10)
+    finally:
+        await runner.cleanup()
+    assert receiver.most_open == 3
+    assert receiver.overlapping_chats == []
+    assert sorted(receiver.delivered) == sorted(uid for uid, _ in receiver.arrivals)
+    assert len(receiver.delivered) == 10
+    for user in users:
+        ids = [uid for uid, chat in receiver.arrivals if chat == user.chat_id]
+        assert ids == sorted(ids) and len(ids) == 2
+
+
+async def test_a_refused_update_comes_again_before_the_next_of_its_chat(
+    emulator: BotAPIEmulator,
+) -> None:
+    anna, boris = emulator.create_user(first_name="Anna"), emulator.create_user(first_name="B")
+    refused = anna.send_text("one")
+    anna.send_text("two")
+    boris.send_text("three")
+    receiver = Receiver(refuse_first={refused})
+    runner, url = await _serve(receiver)
+    try:
+        await _set_webhook(emulator, url=url)  # Telegram's default: 40 connections
+        await emulator.wait_idle(timeout=10)
+    finally:
+        await runner.cleanup()
+    anna_arrivals = [uid for uid, chat in receiver.arrivals if chat == anna.chat_id]
+    assert anna_arrivals == [refused, refused, refused + 1]
+    assert receiver.delivered.count(refused) == 1
+    assert receiver.overlapping_chats == []
+
+
+async def test_max_connections_out_of_range_is_a_bad_request(emulator: BotAPIEmulator) -> None:
+    reply = await _set_webhook(emulator, url="https://example.org/hook", max_connections=101)
+    assert reply["ok"] is False and reply["error_code"] == 400
+    assert "max_connections" in reply["description"]

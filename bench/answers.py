@@ -1,6 +1,7 @@
 """Answer capture: customers pressing answer buttons, the real bot recording them.
 
-    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200
+    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode polling
+    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode webhook
 
 Setup (not measured): every customer has a survey whose first question the bot sends
 through its scheduler. Then, in the emulator's own process (standing in for Telegram):
@@ -11,7 +12,12 @@ through its scheduler. Then, in the emulator's own process (standing in for Tele
 * burst: every customer presses "5" under the CSAT question at once; throughput is the
   answers recorded per second, from the first press to the last reply.
 
-Polling, as `python -m bot` runs by default (updates handled one after another).
+--mode polling is how `python -m bot` runs by default (getUpdates batches, each handled
+at once across chats); --mode webhook has the emulator POST each update to the bot's
+WEBHOOK_URL with Telegram's default of 40 connections at once. --mode floor is the same
+presses answered by a bare aiogram bot (polling, no database) making the same three Bot
+API calls per answer as the real one: what aiogram itself costs on this machine, the
+ceiling any bot on this stack meets.
 """
 
 from __future__ import annotations
@@ -20,13 +26,20 @@ import argparse
 import asyncio
 import gc
 import multiprocessing
+import socket
 import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from aiogram import Bot, Dispatcher
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
 from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
+from bench.intake import sqlite_single_writer_rate
+from bot.session import BotSession
 from sandbox import BotAPIEmulator, EmulatedUser
 
 
@@ -45,6 +58,7 @@ async def _press_all(
         targets.append((user, latest[-1]))
     pressed_at: dict[int, float] = {}
     sends_before = len(emulator.calls("sendMessage"))
+    cpu_before = time.process_time()
     started = time.monotonic()
     for index, (user, message) in enumerate(targets):
         if rate is not None:
@@ -67,6 +81,8 @@ async def _press_all(
     deadline = time.monotonic() + 300
     while len(emulator.calls("sendMessage")) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
+    wall = time.monotonic() - started
+    emulator_cpu = time.process_time() - cpu_before
     answered = replies()
     latencies = [answered[chat] - pressed_at[chat] for chat in answered]
     span = max(answered.values()) - min(pressed_at.values())
@@ -75,6 +91,7 @@ async def _press_all(
         "answers_per_second": round(len(answered) / span, 1),
         "p50_ms": round(1000 * _percentile(latencies, 0.50), 1),
         "p99_ms": round(1000 * _percentile(latencies, 0.99), 1),
+        "emulator_cpu_per_wall_second": round(emulator_cpu / wall, 2),
     }
 
 
@@ -96,22 +113,90 @@ def _serve_emulator(conn: Connection, customers: int, paced_rate: float) -> None
     asyncio.run(serve())
 
 
-async def _run_bot(conn: Connection, base_url: str, user_ids: list[int]) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as workdir:
-        app = await seeded_app(base_url, Path(workdir) / "bench.db", user_ids, send_rate=30)
-        polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
-        await _wait_all_sent(app, len(user_ids))
-        conn.send("go")
-        report: dict[str, Any] = await asyncio.to_thread(conn.recv)
-        stored = await app.db.reader.execute_fetchall("SELECT COUNT(*) FROM answers")
-        report["answers_stored"] = next(iter(stored))[0]
-        await app.stop()
-        await polling
+def _floor_keyboard(labels: list[str]) -> InlineKeyboardMarkup:
+    row = [InlineKeyboardButton(text=label, callback_data=f"a:{label}") for label in labels]
+    return InlineKeyboardMarkup(inline_keyboard=[row[:6], row[6:]] if len(row) > 6 else [row])
+
+
+async def _run_floor(conn: Connection, base_url: str, user_ids: list[int]) -> dict[str, Any]:
+    """A bare aiogram bot: per press, answerCallbackQuery, editMessageText, sendMessage."""
+    session = BotSession(api=TelegramAPIServer.from_base(base_url))  # aiogram's, GC-proof
+    bot = Bot(TOKEN, session=session)
+    dispatcher = Dispatcher()
+    next_question = _floor_keyboard([str(score) for score in range(1, 6)])
+
+    @dispatcher.callback_query()
+    async def answered(query: CallbackQuery) -> None:
+        assert isinstance(query.message, Message)
+        message, chat = query.message, query.from_user.id
+        await asyncio.gather(
+            bot.answer_callback_query(query.id),
+            bot.edit_message_text("Answered", chat_id=chat, message_id=message.message_id),
+            bot.send_message(chat, "Next question", reply_markup=next_question),
+        )
+
+    first = _floor_keyboard([str(score) for score in range(11)])
+    for start in range(0, len(user_ids), 25):  # setup, not measured
+        await asyncio.gather(
+            *(
+                bot.send_message(chat, "How likely…", reply_markup=first)
+                for chat in user_ids[start : start + 25]
+            )
+        )
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, polling_timeout=1, handle_signals=False)
+    )
+    conn.send("go")
+    cpu_before = time.process_time()
+    report: dict[str, Any] = await asyncio.to_thread(conn.recv)
+    cpu = time.process_time() - cpu_before
+    answers = report["paced"]["answers"] + report["burst"]["answers"]
+    report["bot_cpu_ms_per_answer"] = round(1000 * cpu / answers, 2)
+    await dispatcher.stop_polling()
+    await polling
     conn.send("bye")
     return report
 
 
-def run(customers: int, paced_rate: float) -> dict[str, Any]:
+def _webhook_settings() -> dict[str, Any]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return {
+        "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
+        "api_host": "127.0.0.1",
+        "api_port": port,
+    }
+
+
+async def _run_bot(
+    conn: Connection, base_url: str, user_ids: list[int], mode: str
+) -> dict[str, Any]:
+    extra = _webhook_settings() if mode == "webhook" else {}
+    with tempfile.TemporaryDirectory() as workdir:
+        app = await seeded_app(base_url, Path(workdir) / "bench.db", user_ids, 30, extra)
+        polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
+        await _wait_all_sent(app, len(user_ids))
+        conn.send("go")
+        cpu_before = time.process_time()
+        report: dict[str, Any] = await asyncio.to_thread(conn.recv)
+        cpu = time.process_time() - cpu_before
+        answers = report["paced"]["answers"] + report["burst"]["answers"]
+        report["bot_cpu_ms_per_answer"] = round(1000 * cpu / answers, 2)
+        stored = await app.db.reader.execute_fetchall("SELECT COUNT(*) FROM answers")
+        report["answers_stored"] = next(iter(stored))[0]
+        await app.stop()
+        await polling
+        sqlite_rate = sqlite_single_writer_rate(Path(workdir), 5000)
+        report["sqlite_single_writer_rows_per_second"] = round(sqlite_rate, 1)
+        report["burst_to_sqlite_ratio"] = round(
+            report["burst"]["answers_per_second"] / sqlite_rate, 4
+        )
+    conn.send("bye")
+    return report
+
+
+def run(customers: int, paced_rate: float, mode: str) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     emulator = context.Process(
@@ -120,20 +205,24 @@ def run(customers: int, paced_rate: float) -> dict[str, Any]:
     emulator.start()
     try:
         base_url, user_ids = parent.recv()
-        report = asyncio.run(_run_bot(parent, base_url, user_ids))
+        if mode == "floor":
+            report = asyncio.run(_run_floor(parent, base_url, user_ids))
+        else:
+            report = asyncio.run(_run_bot(parent, base_url, user_ids, mode))
     finally:
         emulator.join(timeout=30)
         if emulator.is_alive():
             emulator.kill()
-    return {"customers": customers, "paced_rate": paced_rate, **report}
+    return {"mode": mode, "customers": customers, "paced_rate": paced_rate, **report}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1200)
     parser.add_argument("--paced-rate", type=float, default=200.0)
+    parser.add_argument("--mode", choices=("polling", "webhook", "floor"), default="polling")
     args = parser.parse_args()
-    for key, value in run(args.customers, args.paced_rate).items():
+    for key, value in run(args.customers, args.paced_rate, args.mode).items():
         print(f"{key}: {value}")
 
 

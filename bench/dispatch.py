@@ -100,7 +100,11 @@ async def _wait_all_sent(app: FeedbackApp, surveys: int) -> None:
 
 
 async def seeded_app(
-    base_url: str, db_path: Path, user_ids: list[int], send_rate: float
+    base_url: str,
+    db_path: Path,
+    user_ids: list[int],
+    send_rate: float,
+    extra_settings: dict[str, Any] | None = None,
 ) -> FeedbackApp:
     """The real app on a database where each of `user_ids` has a survey due now."""
     values: dict[str, Any] = {
@@ -112,6 +116,7 @@ async def seeded_app(
         "dispatch_interval": "1s",
         "quiet_hours": "off",
         "log_level": "ERROR",
+        **(extra_settings or {}),
     }
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     app = await create_app(settings)  # runs the migrations

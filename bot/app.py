@@ -36,6 +36,7 @@ from bot.once import OncePerUpdate
 from bot.reward_notice import RewardNotice
 from bot.roles import Roles
 from bot.session import BotSession
+from bot.warm_up import warm_up
 from bot.webhook import add_webhook_route, webhook_path, webhook_secret
 from bot.wording import Wording
 from intake.api import create_api
@@ -165,6 +166,7 @@ class FeedbackApp:
 async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackApp:
     token = require_token(settings)
     db = await Database.open(settings.database_path)
+    warm_up()  # the models answering needs, before anyone waits on them
     session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     async with db.transaction() as conn:  # OWNER_IDS / ADMIN_IDS seed the table once

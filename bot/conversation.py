@@ -22,6 +22,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.keyboards import question_keyboard
 from bot.texts import t, t_html
+from bot.together import together
 from bot.wording import THANKS, Wording
 from scheduler.sender import RateLimitedSender, SendOutcome
 from storage import customers, rewards, surveys
@@ -127,7 +128,7 @@ class SurveyConversation:
             steps.append(self.ask(bot, customer, survey))
         else:
             steps.append(self.thank(bot, customer, survey))
-        await asyncio.gather(*steps)  # two messages, neither waiting for the other's reply
+        await together(*steps)  # two messages, neither waiting for the other's reply
 
     async def thank(self, bot: Bot, customer: Customer, survey: Survey) -> None:
         """The closing thank-you, recorded like a question so a crash cannot swallow it."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from bot.live_settings import LiveSettings
 from bot.once import UpdateRecord
 from bot.roles import Roles
 from bot.texts import language_for, t
+from bot.together import together
 from intake.phones import normalize_phone
 from intake.qr import PAYLOAD_PREFIX, read_payload
 from storage import answering, customers, referrals, surveys
@@ -192,7 +192,7 @@ async def button_answer(
     if result.outcome is Outcome.RECORDED:
         assert result.customer is not None
         label = answers.button_label(answer, result.customer.language)
-        await asyncio.gather(  # independent calls: the customer waits for one round trip
+        await together(  # independent calls: the customer waits for one round trip
             _answer_query(query, None),
             conversation.after_answer(bot, result, answer.question, label),
         )

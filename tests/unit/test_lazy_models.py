@@ -105,3 +105,21 @@ def test_every_aiogram_type_builds_lazily() -> None:
     count, *failures = out.splitlines()
     assert int(count) > 300
     assert [line for line in failures if line] == []
+
+
+def test_the_warm_up_builds_what_answering_needs() -> None:
+    out = _run(
+        """
+        import bot.app
+        from aiogram.methods import EditMessageText, SendMessage, Response
+        from aiogram.types import Update
+        from bot.session import BotSession
+        from bot.warm_up import ANSWER_METHODS, warm_up
+        warm_up()
+        print(Update.__pydantic_complete__, EditMessageText.__pydantic_complete__)
+        held = BotSession._response_models
+        print(all(m.__returning__ in held for m in ANSWER_METHODS))
+        print(held[SendMessage.__returning__] is Response[SendMessage.__returning__])
+        """
+    )
+    assert out.split() == ["True", "True", "True", "True"]

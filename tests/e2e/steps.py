@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sandbox import BotMessage, EmulatedUser
+from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
 from storage.models import Question
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
 
 
 async def started_customer(
@@ -89,3 +91,20 @@ def check_consistency(database: Path) -> int:
             )
     conn.close()
     return len(surveys)
+
+
+async def in_fresh_bot(scenario: Callable[[Harness], Awaitable[None]]) -> int:
+    """Play `scenario` against a bot started on a fresh emulator and database (one example
+    of a property test), then check the database; returns how many surveys it holds."""
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "feedback.db"
+        async with BotAPIEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
+            owner = emulator.create_user(first_name="Olga", language_code="en")
+            admin = emulator.create_user(first_name="Adam", language_code="en")
+            harness = Harness(emulator, database, owner, admin)
+            await harness.start()
+            try:
+                await scenario(harness)
+            finally:
+                await harness.stop()
+        return check_consistency(database)

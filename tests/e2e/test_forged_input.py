@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import string
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -18,10 +16,10 @@ from hypothesis import strategies as st
 
 from bot.texts import t
 from intake.qr import QrTarget, make_payload
-from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
+from sandbox import BotMessage, EmulatedUser
 from storage.models import Question
-from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
-from tests.e2e.steps import check_consistency, purchase, rows
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import in_fresh_bot, purchase, rows
 
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation
 OVERSIZED = st.text(alphabet=PRINTABLE, min_size=65, max_size=65) | st.text(
@@ -69,7 +67,7 @@ def _is_real_answer(data: str, mine: int) -> bool:
 @SETTINGS
 @given(data=st.data())
 def test_forged_button_data_is_refused_and_changes_nothing(data: st.DataObject) -> None:
-    asyncio.run(_in_fresh_bot(lambda harness: _forged_presses(harness, data)))
+    asyncio.run(in_fresh_bot(lambda harness: _forged_presses(harness, data)))
 
 
 @pytest.mark.timeout(120)
@@ -88,21 +86,7 @@ def test_forged_button_data_is_refused_and_changes_nothing(data: st.DataObject) 
 def test_malformed_deep_links_get_a_clear_answer_and_change_nothing(
     payloads: list[str], flipped: int
 ) -> None:
-    asyncio.run(_in_fresh_bot(lambda harness: _deep_links(harness, payloads, flipped)))
-
-
-async def _in_fresh_bot(scenario) -> None:  # type: ignore[no-untyped-def]
-    with tempfile.TemporaryDirectory() as folder:
-        async with BotAPIEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
-            owner = emulator.create_user(first_name="Olga", language_code="en")
-            admin = emulator.create_user(first_name="Adam", language_code="en")
-            harness = Harness(emulator, Path(folder) / "feedback.db", owner, admin)
-            await harness.start()
-            try:
-                await scenario(harness)
-            finally:
-                await harness.stop()
-        check_consistency(Path(folder) / "feedback.db")
+    asyncio.run(in_fresh_bot(lambda harness: _deep_links(harness, payloads, flipped)))
 
 
 async def _customer_with_question(harness: Harness, name: str) -> tuple[EmulatedUser, BotMessage]:

@@ -7,17 +7,14 @@ Each example runs the real bot against a fresh emulator and database."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answers import MAX_TEXT_ANSWER
-from sandbox import BotAPIEmulator
-from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
-from tests.e2e.steps import check_consistency, press_and_next, purchase
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import in_fresh_bot, press_and_next, purchase
 
 INJECTIONS = [
     "<b>bold</b>",
@@ -46,22 +43,8 @@ NAMES = st.one_of(st.sampled_from(INJECTIONS), st.text(min_size=1, max_size=64))
 def test_any_name_and_answer_is_handled_stored_and_shown_literally(
     name: str, fix: str, upsell: str
 ) -> None:
-    asyncio.run(_scenario(name, fix, upsell))
-
-
-async def _scenario(name: str, fix: str, upsell: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        async with BotAPIEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
-            owner = emulator.create_user(first_name="Olga", language_code="en")
-            admin = emulator.create_user(first_name="Adam", language_code="en")
-            harness = Harness(emulator, Path(folder) / "feedback.db", owner, admin)
-            await harness.start()
-            try:
-                await _survey(harness, name, fix, upsell)
-            finally:
-                await harness.stop()
-        database = Path(folder) / "feedback.db"
-        assert check_consistency(database) == 1, "the survey was stored"
+    surveys = asyncio.run(in_fresh_bot(lambda harness: _survey(harness, name, fix, upsell)))
+    assert surveys == 1, "the survey was stored"
 
 
 async def _survey(harness: Harness, name: str, fix: str, upsell: str) -> None:

@@ -24,6 +24,7 @@ async def run(settings: Settings) -> None:
     from bot.app import create_app  # here, so `backup` does not import the whole bot
 
     app = await create_app(settings)
+    app.freeze_once_started()
     await app.run()
 
 

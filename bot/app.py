@@ -36,7 +36,7 @@ from bot.once import OncePerUpdate
 from bot.reward_notice import RewardNotice
 from bot.roles import Roles
 from bot.session import BotSession
-from bot.warm_up import warm_up
+from bot.warm_up import freeze_start_up_objects, warm_up
 from bot.webhook import add_webhook_route, webhook_path, webhook_secret
 from bot.wording import Wording
 from intake.api import create_api
@@ -74,6 +74,11 @@ class FeedbackApp:
     _scheduler_stopped: bool = False
     webhook_secret: str = ""  # set at start-up in webhook mode (bot/webhook.py)
     exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
+
+    def freeze_once_started(self) -> None:
+        """For a process that is this bot alone (`python -m bot`): once started, what
+        start-up built is left out of full garbage collections (bot/warm_up.py)."""
+        self.dispatcher.startup.register(freeze_start_up_objects)  # after _on_startup
 
     async def run(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
         """Until stopped: webhook mode when WEBHOOK_URL is set, long polling otherwise."""
@@ -191,7 +196,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     qr_secret = configured_secret or await get_or_create_secret(db, "qr_secret")
     isolation: BaseEventIsolation = SimpleEventIsolation()
     dispatcher = InFlightDispatcher(
-        storage=SQLiteStorage(db),
+        storage=await SQLiteStorage.open(db),
         events_isolation=isolation,
         db=db,
         live_settings=live,
@@ -204,7 +209,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         digests=digests,
     )
     live.on_change(lambda changed: sender.set_rate(changed.send_rate))
-    dispatcher.update.outer_middleware(OncePerUpdate(db, clock))
+    dispatcher.update.outer_middleware(await OncePerUpdate.open(db, clock))
     bot.session.middleware(HoldOffsetUntilHandled(dispatcher))
     dispatcher.include_routers(*routers())
     app = FeedbackApp(

@@ -98,10 +98,12 @@ class SurveyConversation:
             message = await self._send(bot, customer, current, text, keyboard, scheduled=scheduled)
             if message is None:
                 return False
-            async with self._db.transaction() as conn:
-                previous = await surveys.set_prompt(
-                    conn, current.id, current.step, message.message_id, self.clock()
-                )
+            recorded = await surveys.set_prompt(
+                self._db, current.id, current.step, message.message_id, self.clock()
+            )
+        # Under the survey's lock nothing else asked it since `current` was read: the
+        # message it had is the one this question replaces (a reminder's re-ask).
+        previous = current.prompt_message_id if recorded else None
         if previous is not None:
             await self._drop_keyboard(bot, customer, previous, scheduled=scheduled)
         return True
@@ -144,10 +146,9 @@ class SurveyConversation:
             message = await self._send(bot, customer, current, text)
             if message is None:  # not sent; refused for good, the code went back (_give_up)
                 return
-            async with self._db.transaction() as conn:
-                await surveys.set_prompt(
-                    conn, current.id, current.step, message.message_id, self.clock()
-                )
+            await surveys.set_prompt(
+                self._db, current.id, current.step, message.message_id, self.clock()
+            )
         log.info("survey %s completed by customer %s", survey.id, customer.id)
 
     async def dispatch_due(self, bot: Bot, limit: int = 100) -> int:

@@ -5,10 +5,16 @@ reply is parsed with a `Response[...]` model built on first use too (bot/session
 to the first customers, those builds (tens of milliseconds each, over 100 for a reply that
 is a message or `true`) would land on their answers. Building the few that answering and
 polling need costs start-up about as much, once, before anyone waits.
+
+What start-up built lives as long as the process, and the garbage collector's full passes
+would walk all of it again and again (about 120,000 objects, 65 ms a pass here, landing on
+whichever answer is being handled): `freeze_start_up_objects` exempts it.
 """
 
 from __future__ import annotations
 
+import gc
+import logging
 from typing import Any
 
 from aiogram.methods import (
@@ -23,6 +29,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from pydantic import BaseModel
 
 from bot.session import BotSession
+
+log = logging.getLogger(__name__)
 
 ANSWER_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
     GetUpdates,
@@ -40,3 +48,14 @@ def warm_up() -> None:
         model.model_rebuild()
     for method in ANSWER_METHODS:
         BotSession.keep_response_model(method)
+
+
+def freeze_start_up_objects() -> None:
+    """Move everything alive now out of the collector's reach; call once started.
+
+    Objects made later are collected as usual; the frozen ones are never freed, which
+    costs nothing for modules, types and settings the bot keeps to the end anyway.
+    """
+    gc.collect()  # what start-up already dropped should not be kept forever
+    gc.freeze()
+    log.debug("%s start-up objects exempted from garbage collection", gc.get_freeze_count())

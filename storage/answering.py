@@ -67,7 +67,8 @@ async def record(
         if not await updates.claim(conn, update_id, now):
             return AnswerResult(Outcome.DUPLICATE_UPDATE, survey, customer)
         to_step = next_step(answer.question, answer.choice)
-        if not await surveys.advance(conn, survey.id, answer.question, to_step, now):
+        updated = await surveys.advance(conn, survey.id, answer.question, to_step, now)
+        if updated is None:
             return AnswerResult(Outcome.NOT_WAITING, survey, customer)
         await answers.insert(conn, survey.id, answer, now)
         alert_id = None
@@ -75,7 +76,6 @@ async def record(
             alert_id = await alerts.open_for(conn, survey.id, answer.score or 0, now)
         if answer.question is Question.REFERRAL:
             await _store_referral(conn, customer, survey, answer, contact, now)
-        updated = await surveys.get(conn, survey.id)
     return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id, alert_id)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.clock import to_db
-from storage.database import fetch_all, fetch_one
+from storage.database import Database, fetch_all, fetch_one
 from storage.models import DONE, Question, Survey, SurveyStatus
 
 
@@ -131,36 +131,31 @@ async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> li
 
 
 async def set_prompt(
-    conn: aiosqlite.Connection, survey_id: int, step: str, message_id: int, now: datetime
-) -> int | None:
-    """Record the message that asks the current step; return the one it replaces, if any.
-
-    Nothing changes if the survey has moved past `step` meanwhile.
-    """
-    row = await fetch_one(
-        conn, "SELECT prompt_message_id FROM surveys WHERE id = ? AND step = ?", (survey_id, step)
+    db: Database, survey_id: int, step: str, message_id: int, now: datetime
+) -> bool:
+    """Record the message that asks the current step; False if the survey has moved past
+    `step` meanwhile (then nothing changes)."""
+    changed = await db.write_alone(
+        "UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ? AND step = ?",
+        (message_id, to_db(now), survey_id, step),
     )
-    if row is None:
-        return None
-    await conn.execute(
-        "UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ?",
-        (message_id, to_db(now), survey_id),
-    )
-    previous: int | None = row["prompt_message_id"]
-    return previous
+    return changed == 1
 
 
 async def advance(
     conn: aiosqlite.Connection, survey_id: int, from_step: Question, to_step: str, now: datetime
-) -> bool:
-    """Move an active survey from one step to the next; False if it was not at `from_step`."""
+) -> Survey | None:
+    """Move an active survey from one step to the next and return it as it is now; None if
+    it was not at `from_step`."""
     stamp = to_db(now)
     finished = to_step == DONE
-    cursor = await conn.execute(
+    row = await fetch_one(
+        conn,
         """UPDATE surveys
            SET step = ?, prompt_message_id = NULL, updated_at = ?,
                status = ?, completed_at = ?
-           WHERE id = ? AND step = ? AND status = ?""",
+           WHERE id = ? AND step = ? AND status = ?
+           RETURNING *""",
         (
             to_step,
             stamp,
@@ -171,7 +166,7 @@ async def advance(
             SurveyStatus.ACTIVE,
         ),
     )
-    return cursor.rowcount == 1
+    return Survey.from_row(row) if row else None
 
 
 async def mark_failed(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> None:

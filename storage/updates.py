@@ -11,18 +11,29 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from storage.clock import to_db
-from storage.database import fetch_one
+from storage.database import Database, fetch_one
 
 KEEP_FOR = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
+
+_CLAIM = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
 
 
 async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bool:
     """True the first time an update id is seen, False for a repeat."""
-    cursor = await conn.execute(
-        "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
-        (update_id, to_db(now)),
-    )
+    cursor = await conn.execute(_CLAIM, (update_id, to_db(now)))
     return cursor.rowcount == 1
+
+
+async def claim_alone(db: Database, update_id: int, now: datetime) -> bool:
+    """`claim` as a transaction of its own, for an update whose handler changed nothing."""
+    changed = await db.write_alone(_CLAIM, (update_id, to_db(now)))
+    return changed == 1
+
+
+async def highest(conn: aiosqlite.Connection) -> int | None:
+    """The highest update id stored, or None while there is none."""
+    row = await fetch_one(conn, "SELECT MAX(update_id) FROM processed_updates")
+    return None if row is None else row[0]
 
 
 async def seen(conn: aiosqlite.Connection, update_id: int) -> bool:

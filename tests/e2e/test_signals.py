@@ -38,3 +38,18 @@ async def test_a_second_signal_does_not_wait_for_the_graceful_stop(harness: Harn
     os.kill(os.getpid(), signal.SIGTERM)  # the second, while it is under way
     await asyncio.wait_for(running, timeout=10)
     assert exits == [128 + signal.SIGTERM]
+
+
+async def test_the_bot_process_freezes_its_start_up_objects(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Full garbage collections skip what start-up built, and the bot still answers."""
+    owner = emulator.create_user(first_name="Olga")
+    bot = BotProcess(emulator, tmp_path, owner.id, extra_env={"LOG_LEVEL": "DEBUG"})
+    await bot.start()
+    owner.send_text("/help")
+    assert "/stats" in ((await owner.next_message(timeout=10)).text or "")
+    stderr = (await bot.terminate()).decode()
+    frozen = [line for line in stderr.splitlines() if "exempted from garbage" in line]
+    assert len(frozen) == 1, stderr
+    assert int(frozen[0].split(" start-up objects")[0].split()[-1]) > 50_000

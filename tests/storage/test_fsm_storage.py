@@ -28,7 +28,7 @@ async def storage(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterato
         return
     db = await Database.open(db_path)
     try:
-        yield SQLiteStorage(db)
+        yield await SQLiteStorage.open(db)
     finally:
         await db.close()
 
@@ -74,12 +74,26 @@ async def test_data_must_be_a_dict(storage: BaseStorage) -> None:
 
 async def test_sqlite_storage_survives_reopening(db_path: Path) -> None:
     db = await Database.open(db_path)
-    await SQLiteStorage(db).set_state(KEY, Form.name)
-    await SQLiteStorage(db).set_data(KEY, {"k": "v"})
+    storage = await SQLiteStorage.open(db)
+    await storage.set_state(KEY, Form.name)
+    await storage.set_data(KEY, {"k": "v"})
     await db.close()
     db = await Database.open(db_path)
     try:
-        assert await SQLiteStorage(db).get_state(KEY) == Form.name.state
-        assert await SQLiteStorage(db).get_data(KEY) == {"k": "v"}
+        reopened = await SQLiteStorage.open(db)
+        assert await reopened.get_state(KEY) == Form.name.state
+        assert await reopened.get_data(KEY) == {"k": "v"}
+        assert await reopened.get_state(OTHER) is None
     finally:
         await db.close()
+
+
+async def test_a_state_erased_in_the_database_is_gone(db: Database) -> None:
+    """/forget deletes rows behind the storage's back; what it erased must not come back."""
+    storage = await SQLiteStorage.open(db)
+    await storage.set_state(KEY, Form.name)
+    await storage.set_data(KEY, {"name": "Anna"})
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM fsm_states")
+    assert await storage.get_state(KEY) is None
+    assert await storage.get_data(KEY) == {}

@@ -1,4 +1,4 @@
-"""Routers in the order they see an update: staff first, fallbacks last."""
+"""Routers in the order they see an update: answer buttons, staff, customers, fallbacks."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from bot.handlers import (
 
 def routers() -> list[Router]:
     return [
+        customer.build_answer_router(),
         errors.build_router(),
         staff.build_router(),
         insight.build_router(),

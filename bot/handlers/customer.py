@@ -383,13 +383,20 @@ async def _answer_query(query: CallbackQuery, text: str | None) -> None:
         log.debug("callback %s not answered: %s", query.id, error)
 
 
+def build_answer_router() -> Router:
+    """The answer buttons alone: the busiest update, so it is routed first, without
+    passing every staff router (their buttons carry other prefixes than AnswerCallback)."""
+    router = Router(name="answers")
+    router.callback_query.register(button_answer, AnswerCallback.filter())
+    return router
+
+
 def build_router() -> Router:
     """A fresh router per application (a router can belong to one dispatcher only)."""
     router = Router(name="customer")
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
-    router.callback_query.register(button_answer, AnswerCallback.filter())
     router.message.register(text_answer, F.text & ~F.text.startswith("/"))
     router.message.register(own_phone, F.contact, _is_own_contact)
     router.message.register(contact_answer, F.contact)

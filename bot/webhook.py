@@ -11,7 +11,6 @@ the minute Telegram waits.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 from urllib.parse import urlsplit
@@ -58,7 +57,7 @@ def add_webhook_route(
         try:
             if len(body) > MAX_UPDATE_BYTES:
                 raise ValueError("too large")
-            update = Update.model_validate(json.loads(body), context={"bot": bot})
+            update = Update.model_validate_json(body, context={"bot": bot})
         except (ValueError, ValidationError):
             raise ApiHTTPError(
                 ApiError(400, "invalid_update", "The body is not a Telegram update")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -34,9 +35,13 @@ def hook_url(harness: Harness) -> str:
 
 
 async def post(harness: Harness, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+    return await post_raw(harness, json.dumps(body).encode(), headers)
+
+
+async def post_raw(harness: Harness, data: bytes, headers: dict[str, str]) -> tuple[int, Any]:
     async with (
         aiohttp.ClientSession() as session,
-        session.post(hook_url(harness), data=json.dumps(body), headers=headers) as reply,
+        session.post(hook_url(harness), data=io.BytesIO(data), headers=headers) as reply,
     ):
         return reply.status, await reply.json()
 
@@ -71,6 +76,34 @@ async def test_a_request_without_the_secret_gets_401_and_changes_nothing(
     assert await rows(webhook, "SELECT COUNT(*) FROM customers") == [(0,)]
     status, body = await post(webhook, {"not": "an update"}, {SECRET_HEADER: SECRET})
     assert status == 400 and body["error"]["code"] == "invalid_update"
+
+
+async def test_a_body_that_is_no_update_gets_400_and_changes_nothing(webhook: Harness) -> None:
+    update = {
+        "update_id": 990002,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 778, "type": "private"},
+            "from": {"id": 778, "is_bot": False, "first_name": "Eve"},
+            "text": "/start",
+        },
+    }
+    bodies = [
+        b"",
+        b"not json",
+        b"\xff\xfe",  # not UTF-8
+        b"[]",
+        b"null",
+        json.dumps({**update, "update_id": "nine"}).encode(),
+        json.dumps(update).encode()[:-5],  # cut off
+        json.dumps({**update, "padding": "x" * (1024 * 1024)}).encode(),  # over 1 MiB
+    ]
+    for data in bodies:
+        status, body = await post_raw(webhook, data, {SECRET_HEADER: SECRET})
+        assert status == 400 and body["error"]["code"] == "invalid_update", data[:40]
+    assert await rows(webhook, "SELECT COUNT(*) FROM customers") == [(0,)]
+    assert await rows(webhook, "SELECT COUNT(*) FROM processed_updates") == [(0,)]
 
 
 async def test_a_repeated_delivery_has_one_effect(webhook: Harness) -> None:

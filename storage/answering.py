@@ -8,14 +8,14 @@ changes nothing and says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 
 import aiosqlite
 
-from storage import alerts, answers, customers, referrals, surveys, updates
-from storage.database import Database
+from storage import alerts, answers, referrals, surveys, updates
+from storage.database import Database, fetch_one
 from storage.models import (
     Answer,
     Choice,
@@ -56,8 +56,7 @@ async def record(
     contact: Contact | None = None,
 ) -> AnswerResult:
     async with db.transaction() as conn:
-        survey = await surveys.get(conn, survey_id)
-        customer = await customers.get_by_telegram_id(conn, telegram_user_id)
+        survey, customer = await _survey_and_customer(conn, survey_id, telegram_user_id)
         if survey is None or survey.status in (SurveyStatus.EXPIRED, SurveyStatus.FAILED):
             return AnswerResult(Outcome.NO_SURVEY)
         if customer is None or survey.customer_id != customer.id:
@@ -77,6 +76,27 @@ async def record(
         if answer.question is Question.REFERRAL:
             await _store_referral(conn, customer, survey, answer, contact, now)
     return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id, alert_id)
+
+
+def _columns(model: type[Survey] | type[Customer], table: str) -> str:
+    return ", ".join(f"{table}.{field.name} AS {table}_{field.name}" for field in fields(model))
+
+
+_SURVEY_AND_CUSTOMER = f"""
+    SELECT {_columns(Survey, "s")}, {_columns(Customer, "c")}
+    FROM (SELECT ? AS survey_id, ? AS telegram_user_id) AS asked
+    LEFT JOIN surveys AS s ON s.id = asked.survey_id
+    LEFT JOIN customers AS c ON c.telegram_user_id = asked.telegram_user_id"""
+
+
+async def _survey_and_customer(
+    conn: aiosqlite.Connection, survey_id: int, telegram_user_id: int
+) -> tuple[Survey | None, Customer | None]:
+    """The survey answered and the customer answering, in one trip to the database."""
+    row = await fetch_one(conn, _SURVEY_AND_CUSTOMER, (survey_id, telegram_user_id))
+    survey = Survey.from_row(row, "s_") if row["s_id"] is not None else None
+    customer = Customer.from_row(row, "c_") if row["c_id"] is not None else None
+    return survey, customer
 
 
 async def _store_referral(

@@ -86,20 +86,21 @@ class Customer:
         return self.opted_out_at is not None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Customer:
+    def from_row(cls, row: sqlite3.Row, prefix: str = "") -> Customer:
+        """From a row of `customers`, or from columns named `prefix` + field in a join."""
         return cls(
-            id=row["id"],
-            telegram_user_id=row["telegram_user_id"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            username=row["username"],
-            language=row["language"],
-            referral_code=row["referral_code"],
-            referred_by=row["referred_by"],
-            started_at=_time(row["started_at"]),
-            blocked_at=_time(row["blocked_at"]),
-            phone=row["phone"],
-            opted_out_at=_time(row["opted_out_at"]),
+            id=row[prefix + "id"],
+            telegram_user_id=row[prefix + "telegram_user_id"],
+            first_name=row[prefix + "first_name"],
+            last_name=row[prefix + "last_name"],
+            username=row[prefix + "username"],
+            language=row[prefix + "language"],
+            referral_code=row[prefix + "referral_code"],
+            referred_by=row[prefix + "referred_by"],
+            started_at=_time(row[prefix + "started_at"]),
+            blocked_at=_time(row[prefix + "blocked_at"]),
+            phone=row[prefix + "phone"],
+            opted_out_at=_time(row[prefix + "opted_out_at"]),
         )
 
 
@@ -146,17 +147,18 @@ class Survey:
         return None if self.step == DONE else Question(self.step)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Survey:
+    def from_row(cls, row: sqlite3.Row, prefix: str = "") -> Survey:
+        """From a row of `surveys`, or from columns named `prefix` + field in a join."""
         return cls(
-            id=row["id"],
-            customer_id=row["customer_id"],
-            purchase_id=row["purchase_id"],
-            status=SurveyStatus(row["status"]),
-            step=row["step"],
-            due_at=from_db(row["due_at"]),
-            sent_at=_time(row["sent_at"]),
-            completed_at=_time(row["completed_at"]),
-            prompt_message_id=row["prompt_message_id"],
+            id=row[prefix + "id"],
+            customer_id=row[prefix + "customer_id"],
+            purchase_id=row[prefix + "purchase_id"],
+            status=SurveyStatus(row[prefix + "status"]),
+            step=row[prefix + "step"],
+            due_at=from_db(row[prefix + "due_at"]),
+            sent_at=_time(row[prefix + "sent_at"]),
+            completed_at=_time(row[prefix + "completed_at"]),
+            prompt_message_id=row[prefix + "prompt_message_id"],
         )
 
 

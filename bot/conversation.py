@@ -75,15 +75,18 @@ class SurveyConversation:
         *,
         only_if_unasked: bool = False,
         scheduled: bool = False,
+        fresh: bool = False,
     ) -> bool:
         """Send the survey's current question; False if it was not sent.
 
         One survey's questions are sent one at a time: the scheduler, a handler and a
         restart may all find the same question owed, and with `only_if_unasked` only the
-        first of them asks it.
+        first of them asks it. `fresh` says `survey` is as the answer's transaction has just
+        left it, so it is not read again: only answers move a survey to its next question,
+        and one chat's updates are handled one at a time.
         """
         async with self._survey_lock(survey.id):
-            current = await surveys.get(self._db.reader, survey.id)
+            current = survey if fresh else await surveys.get(self._db.reader, survey.id)
             if current is None or current.step != survey.step or current.question is None:
                 return False
             if only_if_unasked and current.prompt_message_id is not None:
@@ -127,7 +130,7 @@ class SurveyConversation:
                 )
             )
         if survey.question is not None:
-            steps.append(self.ask(bot, customer, survey))
+            steps.append(self.ask(bot, customer, survey, fresh=True))
         else:
             steps.append(self.thank(bot, customer, survey))
         await together(*steps)  # two messages, neither waiting for the other's reply

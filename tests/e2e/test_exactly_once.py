@@ -84,3 +84,21 @@ async def test_a_redelivered_staff_command_has_one_effect(running: Harness) -> N
     await running.emulator.wait_idle()
     assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(1,)]
     assert running.admin.pending_messages() == []
+
+
+async def test_a_command_redelivered_after_a_restart_has_one_effect(running: Harness) -> None:
+    """After a restart the id is below what the bot remembers: the database answers."""
+    customer = await started_customer(running)
+    handled = running.admin.send_text(f"/purchase {customer.id} 100")
+    await running.admin.next_message()
+    await running.restart()
+    running.emulator.redeliver(handled)
+    fresh = running.admin.send_text(f"/purchase {customer.id} 200")  # above: from memory
+    await running.admin.next_message()
+    running.emulator.redeliver(fresh)
+    await running.emulator.wait_idle()
+    assert await rows(running, "SELECT amount_minor FROM purchases ORDER BY id") == [
+        (10000,),
+        (20000,),
+    ]
+    assert running.admin.pending_messages() == []

@@ -44,6 +44,11 @@ class AnswerResult:
     answered_prompt_id: int | None = None  # the message that asked the answered question
     alert_id: int | None = None  # the detractor alert this answer opened
 
+    @property
+    def update_claimed(self) -> bool:
+        """The answering update's id is stored: claimed now, or by its first delivery."""
+        return self.outcome in (Outcome.RECORDED, Outcome.DUPLICATE_UPDATE)
+
 
 async def record(
     db: Database,

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -11,6 +17,32 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def write_lock_held_elsewhere(database: Path) -> AsyncIterator[None]:
+    """Inside the block another connection holds SQLite's write lock (a backup script, a
+    migration, a curious owner); it commits when the block ends."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(database, timeout=10, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE meta SET value = value")
+            held.set()
+            release.wait()
+            other.execute("COMMIT")
+        finally:
+            other.close()
+
+    holder = asyncio.create_task(asyncio.to_thread(hold))
+    assert await asyncio.to_thread(held.wait, 10), "the other connection never took the lock"
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
 
 
 class FakeClock:

@@ -188,7 +188,7 @@ async def button_answer(
         answer=answer,
         now=clock(),
     )
-    update_record.recorded = result.outcome in (Outcome.RECORDED, Outcome.DUPLICATE_UPDATE)
+    update_record.recorded = result.update_claimed
     if result.outcome is Outcome.RECORDED:
         assert result.customer is not None
         label = answers.button_label(answer, result.customer.language)
@@ -360,7 +360,7 @@ async def _take(
         now=clock(),
         contact=contact,
     )
-    update_record.recorded = result.outcome in (Outcome.RECORDED, Outcome.DUPLICATE_UPDATE)
+    update_record.recorded = result.update_claimed
     if result.outcome is Outcome.RECORDED:
         label = contact.name if contact else None
         await conversation.after_answer(bot, result, answer.question, label)

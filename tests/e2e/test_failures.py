@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import press_and_next, purchase, rows, started_customer
+from tests.helpers import write_lock_held_elsewhere
 
 
 async def _rename_answers_table(harness: Harness, old: str, new: str) -> None:
@@ -99,26 +100,10 @@ async def test_answers_wait_for_a_long_write_held_by_another_connection(running:
     customer = await started_customer(running)
     await purchase(running, customer)
     nps = await customer.next_message()
-    held = asyncio.Event()
-    release = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def hold_the_write_lock() -> None:  # a backup script, a migration, a curious owner
-        conn = sqlite3.connect(running.database_path, timeout=10, isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("UPDATE meta SET value = value")
-        loop.call_soon_threadsafe(held.set)
-        asyncio.run_coroutine_threadsafe(release.wait(), loop).result()
-        conn.execute("COMMIT")
-        conn.close()
-
-    holder = asyncio.create_task(asyncio.to_thread(hold_the_write_lock))
-    await held.wait()
-    customer.press(nps, "9")
-    await asyncio.sleep(1.5)  # the answer is waiting for the lock, not refused
-    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(0,)]
-    release.set()
-    await holder
+    async with write_lock_held_elsewhere(running.database_path):
+        customer.press(nps, "9")
+        await asyncio.sleep(1.5)  # the answer is waiting for the lock, not refused
+        assert await rows(running, "SELECT COUNT(*) FROM answers") == [(0,)]
     csat = await customer.next_message(timeout=10)
     assert "How satisfied" in (csat.text or "")
     assert await rows(running, "SELECT question, score FROM answers") == [("nps", 9)]

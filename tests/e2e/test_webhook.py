@@ -30,6 +30,20 @@ async def webhook(harness: Harness) -> Harness:
     return harness
 
 
+def start_update(update_id: int, user_id: int, first_name: str) -> dict[str, Any]:
+    """A well-formed update: /start from a user the bot has never seen."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": first_name},
+            "text": "/start",
+        },
+    }
+
+
 def hook_url(harness: Harness) -> str:
     return str(harness.settings().webhook_url)
 
@@ -60,16 +74,7 @@ async def test_a_whole_survey_arrives_through_the_webhook(webhook: Harness) -> N
 async def test_a_request_without_the_secret_gets_401_and_changes_nothing(
     webhook: Harness,
 ) -> None:
-    forged = {
-        "update_id": 990001,
-        "message": {
-            "message_id": 1,
-            "date": 0,
-            "chat": {"id": 777, "type": "private"},
-            "from": {"id": 777, "is_bot": False, "first_name": "Mallory"},
-            "text": "/start",
-        },
-    }
+    forged = start_update(990001, 777, "Mallory")
     for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}):
         status, body = await post(webhook, forged, headers)
         assert status == 401 and body["error"]["code"] == "unauthorized"
@@ -79,16 +84,7 @@ async def test_a_request_without_the_secret_gets_401_and_changes_nothing(
 
 
 async def test_a_body_that_is_no_update_gets_400_and_changes_nothing(webhook: Harness) -> None:
-    update = {
-        "update_id": 990002,
-        "message": {
-            "message_id": 1,
-            "date": 0,
-            "chat": {"id": 778, "type": "private"},
-            "from": {"id": 778, "is_bot": False, "first_name": "Eve"},
-            "text": "/start",
-        },
-    }
+    update = start_update(990002, 778, "Eve")
     bodies = [
         b"",
         b"not json",

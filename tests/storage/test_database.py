@@ -1,11 +1,10 @@
 """The writer's rules: `write_alone` is a transaction of its own and waits for the lock."""
 
 import asyncio
-import sqlite3
-import threading
 
 from storage import meta
 from storage.database import Database
+from tests.helpers import write_lock_held_elsewhere
 
 
 async def _value(db: Database, key: str) -> str | None:
@@ -47,26 +46,11 @@ async def test_a_lone_write_waits_for_a_transaction_of_this_process(db: Database
 
 async def test_a_lone_write_waits_out_another_connections_write_lock(db: Database) -> None:
     await meta.put(db, "colour", "red")
-    held = threading.Event()
-    release = threading.Event()
-
-    def hold_the_write_lock() -> None:  # a backup script, a migration, a curious owner
-        other = sqlite3.connect(db.path, timeout=10, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("UPDATE meta SET value = 'green' WHERE key = 'colour'")
-        held.set()
-        release.wait()
-        other.execute("COMMIT")
-        other.close()
-
-    holder = asyncio.create_task(asyncio.to_thread(hold_the_write_lock))
-    await asyncio.to_thread(held.wait)
-    lone = asyncio.create_task(
-        db.write_alone("UPDATE meta SET value = 'blue' WHERE key = 'colour'")
-    )
-    await asyncio.sleep(0.5)
-    assert not lone.done()  # waiting, not failed with "database is locked"
-    release.set()
-    await holder
+    async with write_lock_held_elsewhere(db.path):
+        lone = asyncio.create_task(
+            db.write_alone("UPDATE meta SET value = 'blue' WHERE key = 'colour'")
+        )
+        await asyncio.sleep(0.5)
+        assert not lone.done()  # waiting, not failed with "database is locked"
     assert await lone == 1
     assert await _value(db, "colour") == "blue"

@@ -85,15 +85,14 @@ LEFT JOIN purchases p ON p.id = s.purchase_id
 """
 
 
-async def open_for(
-    conn: aiosqlite.Connection, survey_id: int, score: int, now: datetime
-) -> int | None:
-    """Open the alert for a detractor's answer; its id, or None if it was open already."""
-    rows = await conn.execute_fetchall(
+def open_for(conn: sqlite3.Connection, survey_id: int, score: int, now: datetime) -> int | None:
+    """Open the alert for a detractor's answer; its id, or None if it was open already
+    (inside `Database.run_transaction`)."""
+    rows = conn.execute(
         """INSERT INTO alerts (survey_id, score, created_at) VALUES (?, ?, ?)
            ON CONFLICT (survey_id) DO NOTHING RETURNING id""",
         (survey_id, score, to_db(now)),
-    )
+    ).fetchall()
     for row in rows:
         return int(row[0])
     return None

@@ -4,18 +4,21 @@ Everything happens in one write transaction: the update id is claimed, the surve
 checked (it belongs to whoever answers, it is waiting for this very question), the
 answer is stored and the survey moves on. A repeat, a stale button or a forged one
 changes nothing and says why.
+
+This is the bot's hottest write, so the transaction runs whole on the writer's thread
+(`Database.run_transaction`): one trip instead of one per statement, its queries plain
+sqlite3 calls.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 
-import aiosqlite
-
 from storage import alerts, answers, referrals, surveys, updates
-from storage.database import Database, fetch_one
+from storage.database import Database
 from storage.models import (
     Answer,
     Choice,
@@ -60,26 +63,41 @@ async def record(
     now: datetime,
     contact: Contact | None = None,
 ) -> AnswerResult:
-    async with db.transaction() as conn:
-        survey, customer = await _survey_and_customer(conn, survey_id, telegram_user_id)
-        if survey is None or survey.status in (SurveyStatus.EXPIRED, SurveyStatus.FAILED):
-            return AnswerResult(Outcome.NO_SURVEY)
-        if customer is None or survey.customer_id != customer.id:
-            return AnswerResult(Outcome.NOT_YOURS)
-        if survey.question is not answer.question:
-            return AnswerResult(Outcome.NOT_WAITING, survey, customer)
-        if not await updates.claim(conn, update_id, now):
-            return AnswerResult(Outcome.DUPLICATE_UPDATE, survey, customer)
-        to_step = next_step(answer.question, answer.choice)
-        updated = await surveys.advance(conn, survey.id, answer.question, to_step, now)
-        if updated is None:
-            return AnswerResult(Outcome.NOT_WAITING, survey, customer)
-        await answers.insert(conn, survey.id, answer, now)
-        alert_id = None
-        if alerts.is_detractor(answer):
-            alert_id = await alerts.open_for(conn, survey.id, answer.score or 0, now)
-        if answer.question is Question.REFERRAL:
-            await _store_referral(conn, customer, survey, answer, contact, now)
+    return await db.run_transaction(
+        _record, update_id, telegram_user_id, survey_id, answer, now, contact
+    )
+
+
+def _record(
+    conn: sqlite3.Connection,
+    update_id: int,
+    telegram_user_id: int,
+    survey_id: int,
+    answer: Answer,
+    now: datetime,
+    contact: Contact | None,
+) -> AnswerResult:
+    survey, customer = _survey_and_customer(conn, survey_id, telegram_user_id)
+    if survey is None or survey.status in (SurveyStatus.EXPIRED, SurveyStatus.FAILED):
+        return AnswerResult(Outcome.NO_SURVEY)
+    if customer is None or survey.customer_id != customer.id:
+        return AnswerResult(Outcome.NOT_YOURS)
+    if survey.question is not answer.question:
+        return AnswerResult(Outcome.NOT_WAITING, survey, customer)
+    if not updates.claim(conn, update_id, now):
+        return AnswerResult(Outcome.DUPLICATE_UPDATE, survey, customer)
+    to_step = next_step(answer.question, answer.choice)
+    updated = surveys.advance(conn, survey.id, answer.question, to_step, now)
+    if updated is None:
+        return AnswerResult(Outcome.NOT_WAITING, survey, customer)
+    answers.insert(conn, survey.id, answer, now)
+    alert_id = None
+    if alerts.is_detractor(answer):
+        alert_id = alerts.open_for(conn, survey.id, answer.score or 0, now)
+    if answer.question is Question.REFERRAL:
+        referral = _referral(customer, survey, answer, contact)
+        if referral is not None:
+            referrals.add_in_thread(conn, referral, now)
     return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id, alert_id)
 
 
@@ -94,41 +112,29 @@ _SURVEY_AND_CUSTOMER = f"""
     LEFT JOIN customers AS c ON c.telegram_user_id = asked.telegram_user_id"""
 
 
-async def _survey_and_customer(
-    conn: aiosqlite.Connection, survey_id: int, telegram_user_id: int
+def _survey_and_customer(
+    conn: sqlite3.Connection, survey_id: int, telegram_user_id: int
 ) -> tuple[Survey | None, Customer | None]:
-    """The survey answered and the customer answering, in one trip to the database."""
-    row = await fetch_one(conn, _SURVEY_AND_CUSTOMER, (survey_id, telegram_user_id))
+    """The survey answered and the customer answering, in one query."""
+    row = conn.execute(_SURVEY_AND_CUSTOMER, (survey_id, telegram_user_id)).fetchone()
     survey = Survey.from_row(row, "s_") if row["s_id"] is not None else None
     customer = Customer.from_row(row, "c_") if row["c_id"] is not None else None
     return survey, customer
 
 
-async def _store_referral(
-    conn: aiosqlite.Connection,
-    customer: Customer,
-    survey: Survey,
-    answer: Answer,
-    contact: Contact | None,
-    now: datetime,
-) -> None:
+def _referral(
+    customer: Customer, survey: Survey, answer: Answer, contact: Contact | None
+) -> referrals.NewReferral | None:
+    """The person a referral answer names: a shared contact or a typed note; None for "no"."""
     if answer.choice is Choice.CONTACT and contact is not None:
-        await referrals.add(
-            conn,
-            referrer_id=customer.id,
+        return referrals.NewReferral(
+            customer.id,
+            "contact",
             survey_id=survey.id,
-            kind="contact",
             name=contact.name,
             phone=contact.phone,
             telegram_user_id=contact.telegram_user_id,
-            now=now,
         )
-    elif answer.choice is Choice.TEXT and answer.text:
-        await referrals.add(
-            conn,
-            referrer_id=customer.id,
-            survey_id=survey.id,
-            kind="text",
-            note=answer.text,
-            now=now,
-        )
+    if answer.choice is Choice.TEXT and answer.text:
+        return referrals.NewReferral(customer.id, "text", survey_id=survey.id, note=answer.text)
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 import aiosqlite
@@ -11,8 +12,9 @@ from storage.database import fetch_all
 from storage.models import Answer, Choice, Question
 
 
-async def insert(conn: aiosqlite.Connection, survey_id: int, answer: Answer, now: datetime) -> None:
-    await conn.execute(
+def insert(conn: sqlite3.Connection, survey_id: int, answer: Answer, now: datetime) -> None:
+    """Inside `Database.run_transaction`."""
+    conn.execute(
         """INSERT INTO answers (survey_id, question, score, choice, text, answered_at)
            VALUES (?, ?, ?, ?, ?, ?)""",
         (survey_id, answer.question, answer.score, answer.choice, answer.text, to_db(now)),

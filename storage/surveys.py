@@ -6,6 +6,7 @@ that is how a restart finds questions it still owes a customer.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 import aiosqlite
@@ -142,15 +143,14 @@ async def set_prompt(
     return changed == 1
 
 
-async def advance(
-    conn: aiosqlite.Connection, survey_id: int, from_step: Question, to_step: str, now: datetime
+def advance(
+    conn: sqlite3.Connection, survey_id: int, from_step: Question, to_step: str, now: datetime
 ) -> Survey | None:
     """Move an active survey from one step to the next and return it as it is now; None if
-    it was not at `from_step`."""
+    it was not at `from_step` (inside `Database.run_transaction`)."""
     stamp = to_db(now)
     finished = to_step == DONE
-    row = await fetch_one(
-        conn,
+    rows = conn.execute(
         """UPDATE surveys
            SET step = ?, prompt_message_id = NULL, updated_at = ?,
                status = ?, completed_at = ?
@@ -165,8 +165,8 @@ async def advance(
             from_step,
             SurveyStatus.ACTIVE,
         ),
-    )
-    return Survey.from_row(row) if row else None
+    ).fetchall()
+    return Survey.from_row(rows[0]) if rows else None
 
 
 async def mark_failed(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> None:

@@ -6,6 +6,7 @@ dies before the commit, neither is stored and the redelivery is processed afresh
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -18,9 +19,10 @@ KEEP_FOR = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hour
 _CLAIM = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
 
 
-async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bool:
-    """True the first time an update id is seen, False for a repeat."""
-    cursor = await conn.execute(_CLAIM, (update_id, to_db(now)))
+def claim(conn: sqlite3.Connection, update_id: int, now: datetime) -> bool:
+    """True the first time an update id is seen, False for a repeat (inside
+    `Database.run_transaction`)."""
+    cursor = conn.execute(_CLAIM, (update_id, to_db(now)))
     return cursor.rowcount == 1
 
 

@@ -70,13 +70,8 @@ async def start(
             referrer = await customers.get_by_referral_code(conn, payload[len(REFERRAL_PREFIX) :])
             if referrer is not None and referrer.id != customer.id:
                 await customers.set_referred_by(conn, customer.id, referrer.id)
-                await referrals.add(
-                    conn,
-                    referrer_id=referrer.id,
-                    kind="link",
-                    telegram_user_id=user.id,
-                    now=now,
-                )
+                referral = referrals.NewReferral(referrer.id, "link", telegram_user_id=user.id)
+                await referrals.add(conn, referral, now)
                 log.info("customer %s joined through the link of %s", customer.id, referrer.id)
     key = "welcome" if is_new else "welcome_back"
     text = t(customer.language, key, name=user.first_name)

@@ -1,6 +1,10 @@
-"""The writer's rules: `write_alone` is a transaction of its own and waits for the lock."""
+"""The writer's rules: `write_alone` and `run_transaction` are transactions of their own
+and wait for the lock."""
 
 import asyncio
+import sqlite3
+
+import pytest
 
 from storage import meta
 from storage.database import Database
@@ -53,4 +57,70 @@ async def test_a_lone_write_waits_out_another_connections_write_lock(db: Databas
         await asyncio.sleep(0.5)
         assert not lone.done()  # waiting, not failed with "database is locked"
     assert await lone == 1
+    assert await _value(db, "colour") == "blue"
+
+
+def _recolour(conn: sqlite3.Connection, colour: str, *, fail: bool = False) -> int:
+    first = conn.execute("UPDATE meta SET value = ? WHERE key = 'colour'", (colour,)).rowcount
+    conn.execute("INSERT INTO meta (key, value) VALUES ('shade', ?)", (colour,))
+    if fail:
+        raise ValueError("changed my mind")
+    return first
+
+
+async def test_a_transaction_run_in_one_trip_commits_and_returns_what_its_body_returns(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    assert await db.run_transaction(_recolour, "blue") == 1
+    assert await _value(db, "colour") == "blue"
+    assert await _value(db, "shade") == "blue"
+
+
+async def test_a_transaction_run_in_one_trip_rolls_back_whole_when_its_body_raises(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    with pytest.raises(ValueError, match="changed my mind"):
+        await db.run_transaction(_recolour, "blue", fail=True)
+    assert await _value(db, "colour") == "red"
+    assert await _value(db, "shade") is None
+    assert await db.run_transaction(_recolour, "green") == 1  # the writer is usable again
+    assert await _value(db, "colour") == "green"
+
+
+async def test_a_transaction_run_in_one_trip_waits_for_a_transaction_of_this_process(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    inside = asyncio.Event()
+    leave = asyncio.Event()
+
+    async def long_transaction() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE meta SET value = 'green' WHERE key = 'colour'")
+            inside.set()
+            await leave.wait()
+            raise RuntimeError("rolled back")
+
+    holder = asyncio.create_task(long_transaction())
+    await inside.wait()
+    one_trip = asyncio.create_task(db.run_transaction(_recolour, "blue"))
+    await asyncio.sleep(0.2)
+    assert not one_trip.done()  # not slipped into the other transaction
+    leave.set()
+    assert await asyncio.gather(holder, return_exceptions=True) != [None]
+    assert await one_trip == 1
+    assert await _value(db, "colour") == "blue"
+
+
+async def test_a_transaction_run_in_one_trip_waits_out_another_connections_write_lock(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    async with write_lock_held_elsewhere(db.path):
+        one_trip = asyncio.create_task(db.run_transaction(_recolour, "blue"))
+        await asyncio.sleep(0.5)
+        assert not one_trip.done()  # waiting, not failed with "database is locked"
+    assert await one_trip == 1
     assert await _value(db, "colour") == "blue"

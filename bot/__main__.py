@@ -8,10 +8,12 @@ configured it runs the local sandbox demo instead of refusing to start.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import sys
 from pathlib import Path
 
+from bot.allocator import limit_malloc_arenas
 from bot.config import ConfigError, Settings, load_settings, require_token
 from bot.logs import configure_logging
 from storage.backup import BackupError, backup_database
@@ -67,6 +69,8 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(error))
         return
     configure_logging(settings.log_level, settings.log_format)
+    if limit_malloc_arenas():
+        logging.getLogger(__name__).debug("malloc arenas limited to one")
     try:
         asyncio.run(run(settings))
     except SchemaTooNewError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import platform
 import socket
 import sqlite3
 import threading
@@ -10,6 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+GLIBC = platform.libc_ver()[0] == "glibc"
+"""The C library is glibc, whose malloc arenas bot/allocator.py limits."""
 
 
 def free_port() -> int:

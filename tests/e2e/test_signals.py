@@ -12,6 +12,7 @@ from bot.app import create_app
 from sandbox import BotAPIEmulator
 from tests.e2e.conftest import Harness
 from tests.e2e.process import BotProcess
+from tests.helpers import GLIBC
 
 
 async def test_sigterm_stops_the_process_gracefully(
@@ -40,7 +41,7 @@ async def test_a_second_signal_does_not_wait_for_the_graceful_stop(harness: Harn
     assert exits == [128 + signal.SIGTERM]
 
 
-async def test_the_bot_process_freezes_its_start_up_objects(
+async def test_the_bot_process_freezes_its_start_up_objects_and_keeps_one_malloc_arena(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
     """Full garbage collections skip what start-up built, and the bot still answers."""
@@ -53,3 +54,5 @@ async def test_the_bot_process_freezes_its_start_up_objects(
     frozen = [line for line in stderr.splitlines() if "exempted from garbage" in line]
     assert len(frozen) == 1, stderr
     assert int(frozen[0].split(" start-up objects")[0].split()[-1]) > 50_000
+    if GLIBC:
+        assert "malloc arenas limited to one" in stderr

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from storage import meta
-from storage.database import Database
+from storage.database import WRITER_CACHE_KIB, Database, fetch_one
 from tests.helpers import write_lock_held_elsewhere
 
 
@@ -124,3 +124,14 @@ async def test_a_transaction_run_in_one_trip_waits_out_another_connections_write
         assert not one_trip.done()  # waiting, not failed with "database is locked"
     assert await one_trip == 1
     assert await _value(db, "colour") == "blue"
+
+
+async def test_the_writer_keeps_a_small_page_cache_and_the_reader_sqlites_default(
+    db: Database,
+) -> None:
+    def cache_size(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("PRAGMA cache_size").fetchone()[0])
+
+    assert await db.run_transaction(cache_size) == -WRITER_CACHE_KIB  # negative: KiB
+    row = await fetch_one(db.reader, "PRAGMA cache_size")
+    assert row[0] == -2000  # SQLite's default, 2 MiB, for the scans of /stats and digests

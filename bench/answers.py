@@ -39,6 +39,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
 from bench.intake import sqlite_single_writer_rate
+from bot.allocator import limit_malloc_arenas
 from bot.session import BotSession
 from bot.warm_up import warm_up
 from sandbox import BotAPIEmulator, EmulatedUser
@@ -201,6 +202,7 @@ async def _run_bot(
 
 
 def run(customers: int, paced_rate: float, mode: str) -> dict[str, Any]:
+    limit_malloc_arenas()  # as `python -m bot` does, before any thread starts
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     emulator = context.Process(

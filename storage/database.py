@@ -76,16 +76,20 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction; commits on success, rolls back on any exception."""
+        """One write transaction; commits on success, rolls back on any exception.
+
+        A COMMIT that fails (a deferred constraint, a full disk) can leave the transaction
+        open, and every later BEGIN would fail: it is rolled back too.
+        """
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            else:
                 await self._writer.execute("COMMIT")
+            except BaseException:
+                if self._writer.in_transaction:
+                    await self._writer.execute("ROLLBACK")
+                raise
 
     async def write_alone(self, sql: str, params: Params = ()) -> int:
         """One write statement as a transaction of its own; the number of rows it changed.
@@ -122,10 +126,11 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = body(conn, *args, **kwargs)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # a failed COMMIT can leave it open, as above
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
             return result
 
         async with self._write_lock:

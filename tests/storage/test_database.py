@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from storage import meta
-from storage.database import WRITER_CACHE_KIB, Database, fetch_one
+from storage.database import WRITER_CACHE_KIB, Database, fetch_all, fetch_one
 from tests.helpers import write_lock_held_elsewhere
 
 
@@ -135,3 +135,32 @@ async def test_the_writer_keeps_a_small_page_cache_and_the_reader_sqlites_defaul
     assert await db.run_transaction(cache_size) == -WRITER_CACHE_KIB  # negative: KiB
     row = await fetch_one(db.reader, "PRAGMA cache_size")
     assert row[0] == -2000  # SQLite's default, 2 MiB, for the scans of /stats and digests
+
+
+async def _with_a_deferred_reference(db: Database) -> None:
+    """A table whose foreign key is checked only at COMMIT, which then fails."""
+    await db.write_alone("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    await db.write_alone(
+        "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id)"
+        " DEFERRABLE INITIALLY DEFERRED)"
+    )
+
+
+def _orphan(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO child (parent_id) VALUES (404)")
+
+
+async def test_a_failed_commit_rolls_back_and_the_writer_goes_on(db: Database) -> None:
+    await _with_a_deferred_reference(db)
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO child (parent_id) VALUES (404)")
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.run_transaction(_orphan)
+    # Neither left its transaction open: the next ones begin, and commit.
+    assert await db.run_transaction(_recolour, "blue") == 0
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO parent (id) VALUES (404)")
+    await db.run_transaction(_orphan)
+    rows = await fetch_all(db.reader, "SELECT parent_id FROM child")
+    assert [row[0] for row in rows] == [404]

@@ -1,10 +1,12 @@
 """One glibc malloc arena for the bot's process, unless MALLOC_ARENA_MAX says otherwise.
 
 glibc gives a thread that allocates while another holds the main arena an arena of its own
-(up to eight per core), and each arena keeps the pages it has touched. The bot's threads
-(its two SQLite connections, the worker that draws the digest chart) take turns under the
-GIL anyway, so more arenas buy no speed here, only memory: about 4 MiB of the peak in
-bench.footprint (docs/performance.md). Set MALLOC_ARENA_MAX to choose another number.
+(up to eight per core), and each arena keeps the pages it has touched: the bot's two
+SQLite connections' threads and the worker that draws the digest chart each held one,
+about 4 MiB of the peak in bench.footprint (docs/performance.md). Only SQLite's own work
+runs beside the main thread (Python code waits for the GIL), so sharing one arena can
+contend there; measured, the answer path was no slower. Set MALLOC_ARENA_MAX to choose
+another number.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ never see another coroutine's uncommitted transaction and never wait for it.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -22,7 +23,8 @@ from storage.migrations import MIGRATIONS, migrate
 BUSY_TIMEOUT_MS = 10_000
 WRITER_CACHE_KIB = 512
 """The writer's page cache. A write transaction touches a few B-tree paths, which this
-holds; the reader keeps SQLite's default (2 MiB) for /stats and digests, which scan indexes.
+holds; the reader keeps SQLite's default (2,000 KiB) for /stats and digests, which scan
+indexes.
 Each connection's cache fills up over the process's life, so this is resident memory."""
 
 Params = Sequence[Any] | dict[str, Any]
@@ -79,14 +81,19 @@ class Database:
         """One write transaction; commits on success, rolls back on any exception.
 
         A COMMIT that fails (a deferred constraint, a full disk) can leave the transaction
-        open, and every later BEGIN would fail: it is rolled back too.
+        open, and every later BEGIN would fail: it is rolled back too. A task cancelled
+        while its COMMIT is queued gets CancelledError, and the COMMIT still runs.
         """
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
-                await self._writer.execute("COMMIT")
             except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            try:
+                await self._writer.execute("COMMIT")
+            except sqlite3.Error:
                 if self._writer.in_transaction:
                     await self._writer.execute("ROLLBACK")
                 raise
@@ -114,11 +121,15 @@ class Database:
         and a trip (thread wake-ups, event-loop turns, GIL hand-offs) costs far more than a
         small statement. This takes one trip, for the hottest write: a customer's answer.
         The body is plain sqlite3 and must not touch the event loop; its result is returned,
-        its exception rolls the transaction back and is raised here.
+        its exception rolls the transaction back and is raised here. A caller cancelled
+        while the body runs gets CancelledError, but the body runs to its end and commits
+        (the thread cannot be interrupted), and later writes queue behind it.
 
-        aiosqlite has no public way to run a function on its thread: `_execute` is what its
-        own methods use, hence the pin on aiosqlite's minor version in pyproject.toml.
+        aiosqlite has no public way to run a function on its thread: its own methods use
+        `_execute` and `_conn`, hence the pin to aiosqlite's minor versions known to work.
         """
+        if inspect.iscoroutinefunction(body):
+            raise TypeError("run_transaction runs plain sqlite3 functions, not coroutines")
         writer = self._writer
 
         def in_writer_thread() -> Result:

@@ -3,6 +3,7 @@ and wait for the lock."""
 
 import asyncio
 import sqlite3
+import threading
 
 import pytest
 
@@ -43,7 +44,8 @@ async def test_a_lone_write_waits_for_a_transaction_of_this_process(db: Database
     await asyncio.sleep(0.2)
     assert not lone.done()  # not slipped into the other transaction
     leave.set()
-    assert await asyncio.gather(holder, return_exceptions=True) != [None]
+    (outcome,) = await asyncio.gather(holder, return_exceptions=True)
+    assert isinstance(outcome, RuntimeError)
     assert await lone == 1
     assert await _value(db, "colour") == "blue"  # the rollback did not take it along
 
@@ -109,7 +111,8 @@ async def test_a_transaction_run_in_one_trip_waits_for_a_transaction_of_this_pro
     await asyncio.sleep(0.2)
     assert not one_trip.done()  # not slipped into the other transaction
     leave.set()
-    assert await asyncio.gather(holder, return_exceptions=True) != [None]
+    (outcome,) = await asyncio.gather(holder, return_exceptions=True)
+    assert isinstance(outcome, RuntimeError)
     assert await one_trip == 1
     assert await _value(db, "colour") == "blue"
 
@@ -164,3 +167,68 @@ async def test_a_failed_commit_rolls_back_and_the_writer_goes_on(db: Database) -
     await db.run_transaction(_orphan)
     rows = await fetch_all(db.reader, "SELECT parent_id FROM child")
     assert [row[0] for row in rows] == [404]
+
+
+# Keeps a connection's thread busy for a good part of a second.
+_SLOW_QUERY = """WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 2000000)
+                 SELECT COUNT(*) FROM n"""
+
+
+async def test_a_transaction_cancelled_while_its_commit_waits_is_cancelled_and_committed(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    commit_queued = asyncio.Event()
+    busy: list[asyncio.Future[object]] = []
+
+    async def recolour() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE meta SET value = 'blue' WHERE key = 'colour'")
+            busy.append(asyncio.ensure_future(conn.execute_fetchall(_SLOW_QUERY)))
+            await asyncio.sleep(0)  # the slow query is in the thread's queue: COMMIT waits
+            commit_queued.set()
+
+    task = asyncio.create_task(recolour())
+    await commit_queued.wait()
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await busy[0]
+    assert await _value(db, "colour") == "blue"  # the COMMIT ran; no ROLLBACK after it
+    assert await db.run_transaction(_recolour, "green") == 1
+
+
+async def test_a_caller_cancelled_while_its_body_runs_is_cancelled_and_the_body_commits(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    started, release = threading.Event(), threading.Event()
+
+    def slow_recolour(conn: sqlite3.Connection) -> int:
+        started.set()
+        release.wait(10)
+        return _recolour(conn, "blue")
+
+    caller = asyncio.create_task(db.run_transaction(slow_recolour))
+    assert await asyncio.to_thread(started.wait, 10)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    after = asyncio.create_task(
+        db.write_alone("UPDATE meta SET value = 'green' WHERE key = 'colour'")
+    )
+    await asyncio.sleep(0.1)
+    assert not after.done()  # queued behind the body still running
+    release.set()
+    assert await after == 1
+    assert await _value(db, "colour") == "green"
+    assert await _value(db, "shade") == "blue"  # the cancelled caller's body committed
+
+
+async def test_a_coroutine_is_refused_as_a_transaction_body(db: Database) -> None:
+    async def not_plain(conn: sqlite3.Connection) -> None:
+        raise AssertionError("never run")
+
+    with pytest.raises(TypeError, match="plain sqlite3"):
+        await db.run_transaction(not_plain)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +33,7 @@ def _arenas(mode: str) -> int:
     env = {key: value for key, value in os.environ.items() if key != "MALLOC_ARENA_MAX"}
     done = subprocess.run(
         [sys.executable, "-c", _THREADS_THEN_STATS, mode],
+        cwd=Path(__file__).parents[2],  # where `bot` is
         env=env,
         capture_output=True,
         text=True,

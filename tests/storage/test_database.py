@@ -4,6 +4,7 @@ and wait for the lock."""
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -24,7 +25,31 @@ async def test_a_lone_write_commits_by_itself_and_counts_its_rows(db: Database) 
     assert await db.write_alone("UPDATE meta SET value = 'x' WHERE key = 'absent'") == 0
 
 
-async def test_a_lone_write_waits_for_a_transaction_of_this_process(db: Database) -> None:
+def _recolour(conn: sqlite3.Connection, colour: str, *, fail: bool = False) -> int:
+    first = conn.execute("UPDATE meta SET value = ? WHERE key = 'colour'", (colour,)).rowcount
+    conn.execute("INSERT INTO meta (key, value) VALUES ('shade', ?)", (colour,))
+    if fail:
+        raise ValueError("changed my mind")
+    return first
+
+
+async def _lone_write_of_blue(db: Database) -> int:
+    return await db.write_alone("UPDATE meta SET value = 'blue' WHERE key = 'colour'")
+
+
+async def _one_trip_of_blue(db: Database) -> int:
+    return await db.run_transaction(_recolour, "blue")
+
+
+EACH_WAY_TO_WRITE_BLUE = pytest.mark.parametrize(
+    "write_blue", [_lone_write_of_blue, _one_trip_of_blue], ids=["write_alone", "run_transaction"]
+)
+
+
+@EACH_WAY_TO_WRITE_BLUE
+async def test_a_write_waits_for_a_transaction_of_this_process(
+    db: Database, write_blue: Callable[[Database], Awaitable[int]]
+) -> None:
     await meta.put(db, "colour", "red")
     inside = asyncio.Event()
     leave = asyncio.Event()
@@ -38,36 +63,27 @@ async def test_a_lone_write_waits_for_a_transaction_of_this_process(db: Database
 
     holder = asyncio.create_task(long_transaction())
     await inside.wait()
-    lone = asyncio.create_task(
-        db.write_alone("UPDATE meta SET value = 'blue' WHERE key = 'colour'")
-    )
+    write = asyncio.create_task(write_blue(db))
     await asyncio.sleep(0.2)
-    assert not lone.done()  # not slipped into the other transaction
+    assert not write.done()  # not slipped into the other transaction
     leave.set()
     (outcome,) = await asyncio.gather(holder, return_exceptions=True)
     assert isinstance(outcome, RuntimeError)
-    assert await lone == 1
+    assert await write == 1
     assert await _value(db, "colour") == "blue"  # the rollback did not take it along
 
 
-async def test_a_lone_write_waits_out_another_connections_write_lock(db: Database) -> None:
+@EACH_WAY_TO_WRITE_BLUE
+async def test_a_write_waits_out_another_connections_write_lock(
+    db: Database, write_blue: Callable[[Database], Awaitable[int]]
+) -> None:
     await meta.put(db, "colour", "red")
     async with write_lock_held_elsewhere(db.path):
-        lone = asyncio.create_task(
-            db.write_alone("UPDATE meta SET value = 'blue' WHERE key = 'colour'")
-        )
+        write = asyncio.create_task(write_blue(db))
         await asyncio.sleep(0.5)
-        assert not lone.done()  # waiting, not failed with "database is locked"
-    assert await lone == 1
+        assert not write.done()  # waiting, not failed with "database is locked"
+    assert await write == 1
     assert await _value(db, "colour") == "blue"
-
-
-def _recolour(conn: sqlite3.Connection, colour: str, *, fail: bool = False) -> int:
-    first = conn.execute("UPDATE meta SET value = ? WHERE key = 'colour'", (colour,)).rowcount
-    conn.execute("INSERT INTO meta (key, value) VALUES ('shade', ?)", (colour,))
-    if fail:
-        raise ValueError("changed my mind")
-    return first
 
 
 async def test_a_transaction_run_in_one_trip_commits_and_returns_what_its_body_returns(
@@ -89,44 +105,6 @@ async def test_a_transaction_run_in_one_trip_rolls_back_whole_when_its_body_rais
     assert await _value(db, "shade") is None
     assert await db.run_transaction(_recolour, "green") == 1  # the writer is usable again
     assert await _value(db, "colour") == "green"
-
-
-async def test_a_transaction_run_in_one_trip_waits_for_a_transaction_of_this_process(
-    db: Database,
-) -> None:
-    await meta.put(db, "colour", "red")
-    inside = asyncio.Event()
-    leave = asyncio.Event()
-
-    async def long_transaction() -> None:
-        async with db.transaction() as conn:
-            await conn.execute("UPDATE meta SET value = 'green' WHERE key = 'colour'")
-            inside.set()
-            await leave.wait()
-            raise RuntimeError("rolled back")
-
-    holder = asyncio.create_task(long_transaction())
-    await inside.wait()
-    one_trip = asyncio.create_task(db.run_transaction(_recolour, "blue"))
-    await asyncio.sleep(0.2)
-    assert not one_trip.done()  # not slipped into the other transaction
-    leave.set()
-    (outcome,) = await asyncio.gather(holder, return_exceptions=True)
-    assert isinstance(outcome, RuntimeError)
-    assert await one_trip == 1
-    assert await _value(db, "colour") == "blue"
-
-
-async def test_a_transaction_run_in_one_trip_waits_out_another_connections_write_lock(
-    db: Database,
-) -> None:
-    await meta.put(db, "colour", "red")
-    async with write_lock_held_elsewhere(db.path):
-        one_trip = asyncio.create_task(db.run_transaction(_recolour, "blue"))
-        await asyncio.sleep(0.5)
-        assert not one_trip.done()  # waiting, not failed with "database is locked"
-    assert await one_trip == 1
-    assert await _value(db, "colour") == "blue"
 
 
 async def test_the_writer_keeps_a_small_page_cache_and_the_reader_sqlites_default(

@@ -40,7 +40,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
 from bench.intake import sqlite_single_writer_rate
 from bot.allocator import limit_malloc_arenas
-from bot.session import BotSession
+from bot.session import KeptResponseModelsSession
 from bot.warm_up import warm_up
 from sandbox import BotAPIEmulator, EmulatedUser
 
@@ -133,7 +133,7 @@ def _floor_keyboard(labels: list[str]) -> InlineKeyboardMarkup:
 
 async def _run_floor(conn: Connection, base_url: str, user_ids: list[int]) -> dict[str, Any]:
     """A bare aiogram bot: per press, answerCallbackQuery, editMessageText, sendMessage."""
-    session = BotSession(api=TelegramAPIServer.from_base(base_url))  # aiogram's, GC-proof
+    session = KeptResponseModelsSession(api=TelegramAPIServer.from_base(base_url))
     warm_up()
     bot = Bot(TOKEN, session=session)
     dispatcher = Dispatcher()

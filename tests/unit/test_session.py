@@ -1,16 +1,40 @@
-"""BotSession keeps the `Response[...]` model of each method it parsed a reply for alive."""
+"""BotSession: JSON bodies with the values aiogram's form would carry; reply models kept."""
 
 from __future__ import annotations
 
+import datetime
 import gc
 import json
 import weakref
+from typing import Any
 
+import pytest
 from aiogram import Bot
-from aiogram.methods import EditMessageText, Response
-from aiogram.types import Chat, Message
+from aiogram.client.default import DefaultBotProperties
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    BanChatMember,
+    EditMessageText,
+    Response,
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SetMyCommands,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
+from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 
-from bot.session import BotSession
+from bot.session import BotSession, KeptResponseModelsSession, json_body
 
 MESSAGE = {"message_id": 5, "date": 1_700_000_000, "chat": {"id": 42, "type": "private"}}
 
@@ -28,5 +52,69 @@ async def test_the_response_model_outlives_a_garbage_collection() -> None:
         gc.collect()
         assert used() is not None, "the model would be built again for the next reply"
         assert unused() is None, "pydantic holds generics weakly: this test would prove nothing"
+    finally:
+        await session.close()
+
+
+BOT_DEFAULTS = DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True)
+KEYBOARD = InlineKeyboardMarkup(
+    inline_keyboard=[[InlineKeyboardButton(text="<b>9</b> ✓", callback_data="a:7:9")]]
+)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        SendMessage(chat_id=42, text="Как вам у нас?", reply_markup=KEYBOARD),
+        SendMessage(chat_id=42, text="x", parse_mode=None, link_preview_options=None),
+        EditMessageText(chat_id=42, message_id=5, text="Спасибо", reply_markup=None),
+        AnswerCallbackQuery(callback_query_id="q1", text="", show_alert=False),
+        BanChatMember(chat_id=42, user_id=7, until_date=datetime.timedelta(days=1)),
+        SendMediaGroup(chat_id=42, media=[InputMediaPhoto(media="file-id", caption="c")]),
+        SetMyCommands(commands=[BotCommand(command="stats", description="Статистика")]),
+    ],
+    ids=lambda method: type(method).__name__,
+)
+def test_a_json_body_carries_what_aiogram_s_form_does(method: TelegramMethod[Any]) -> None:
+    bot = Bot("123:abc", default=BOT_DEFAULTS)
+    form = KeptResponseModelsSession().build_form_data(bot, method)
+    form_fields = {options["name"]: value for options, _headers, value in form._fields}
+    body = json_body(bot, method)
+    assert body is not None
+    sent = json.loads(body)
+    assert sent.keys() == form_fields.keys()
+    for key, value in form_fields.items():
+        as_sent = value if isinstance(sent[key], str) else json.loads(value)
+        if key == "until_date":  # a timestamp of now + 1 day, which may tick over
+            assert abs(sent[key] - as_sent) <= 1
+        else:
+            assert sent[key] == as_sent, key
+
+
+def test_bot_defaults_are_filled_in_and_none_left_out() -> None:
+    bot = Bot("123:abc", default=BOT_DEFAULTS)
+    body = json_body(bot, SendMessage(chat_id=42, text="hi"))
+    assert body is not None
+    assert json.loads(body) == {
+        "chat_id": 42,
+        "text": "hi",
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": True},
+        "disable_web_page_preview": True,
+    }
+    no_defaults = json_body(Bot("123:abc"), SendMessage(chat_id=42, text="hi"))
+    assert no_defaults is not None and json.loads(no_defaults) == {"chat_id": 42, "text": "hi"}
+
+
+async def test_a_file_upload_goes_as_aiogram_s_multipart_form() -> None:
+    session = BotSession()
+    bot = Bot("123:abc", session=session)
+    upload = SendDocument(chat_id=42, document=BufferedInputFile(b"backup", "feedback.db"))
+    try:
+        assert json_body(bot, upload) is None
+        form = session.build_form_data(bot, upload)
+        assert isinstance(form, FormData) and form.is_multipart
+        text = session.build_form_data(bot, SendMessage(chat_id=42, text="hi"))
+        assert isinstance(text, BytesPayload) and text.content_type == "application/json"
     finally:
         await session.close()

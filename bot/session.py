@@ -66,7 +66,15 @@ class BotSession(KeptResponseModelsSession):
 
 
 def json_body(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
-    """`method`'s parameters as the JSON the Bot API takes; None if it uploads a file.
+    """`method`'s parameters as the JSON the Bot API takes; None if it uploads a file."""
+    params = api_params(bot, method)
+    if params is None:
+        return None
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def api_params(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
+    """`method`'s parameters as JSON values; None if it uploads a file.
 
     The same values as aiogram's form: bot defaults filled in, absent ones left out (and
     empty ones at the top), times as Unix timestamps.
@@ -75,8 +83,7 @@ def json_body(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         params = _plain(bot, method.model_dump(warnings=False, exclude_none=True))
     except _UploadsAFile:
         return None
-    params = {key: value for key, value in params.items() if value != ""}
-    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+    return {key: value for key, value in params.items() if value != ""}
 
 
 def _plain(bot: Bot, value: Any) -> Any:

@@ -6,21 +6,29 @@ is read. An update is processed *before* the answer: only a handled update gets 
 so one lost to a crash mid-way is not answered and Telegram sends it again, and the
 update-id records make a repeat harmless. Handlers are quick (milliseconds), far inside
 the minute Telegram waits.
+
+The answer may carry one Bot API call, which Telegram then makes itself (its result is
+told to no one): a pressed survey button's `answerCallbackQuery` goes there
+(`WebhookReply`), one request fewer per answer.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.session import api_params
 from intake.api import ApiHTTPError, json_response
 from intake.api_errors import UNAUTHORIZED, ApiError
 from storage import meta
@@ -31,6 +39,34 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_KEY = "webhook_secret"
 MAX_UPDATE_BYTES = 1024 * 1024
+
+
+class WebhookReply:
+    """The one Bot API call the answer to this update's webhook request will carry.
+
+    Handlers get it as `webhook_reply` (None in polling). Only a call whose result nobody
+    reads belongs here, since Telegram reports none.
+    """
+
+    def __init__(self) -> None:
+        self.call: TelegramMethod[Any] | None = None
+
+    def offer(self, call: TelegramMethod[Any]) -> bool:
+        """Take `call` for the answer; False (make it yourself) if one is taken already."""
+        if self.call is not None:
+            return False
+        self.call = call
+        return True
+
+    def body(self, bot: Bot) -> str | None:
+        """The answer's JSON: the call's method and parameters, or None for no call."""
+        if self.call is None:
+            return None
+        params = api_params(bot, self.call)
+        if params is None:  # a reply cannot carry an upload
+            raise ValueError(f"{self.call.__api_method__} uploads a file")
+        call = {"method": self.call.__api_method__, **params}
+        return json.dumps(call, ensure_ascii=False, separators=(",", ":"))
 
 
 def webhook_path(url: str) -> str:
@@ -62,7 +98,9 @@ def add_webhook_route(
             raise ApiHTTPError(
                 ApiError(400, "invalid_update", "The body is not a Telegram update")
             ) from None
-        await dispatcher.feed_update(bot, update)  # handled before Telegram hears back
-        return json_response(200, "{}")
+        reply = WebhookReply()
+        # handled before Telegram hears back
+        await dispatcher.feed_update(bot, update, webhook_reply=reply)
+        return json_response(200, reply.body(bot) or "{}")
 
     http.router.add_post(path, receive)

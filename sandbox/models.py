@@ -73,12 +73,16 @@ class CallbackAnswer:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One Bot API call as the emulator saw it; `time` is time.monotonic() on arrival."""
+    """One Bot API call as the emulator saw it; `time` is time.monotonic() on arrival.
+
+    `in_webhook_reply`: the call came in a bot's answer to a webhook request, not on its own.
+    """
 
     method: str
     params: dict[str, Any]
     time: float
     status: int
+    in_webhook_reply: bool = False
 
 
 @dataclass(frozen=True)

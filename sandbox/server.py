@@ -33,6 +33,7 @@ class ApiServer:
 
     def __init__(self, state: EmulatorState) -> None:
         self._state = state
+        state.webhook.reply_runner = self.run_webhook_reply
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
 
@@ -88,11 +89,7 @@ class ApiServer:
                 raise ApiError(
                     429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
                 )
-            if method_name in methods_messages.RATE_LIMITED:
-                self._state.check_rate_limit()
-            result = handler(self._state, params)
-            if inspect.isawaitable(result):
-                result = await result
+            result = await self._run(method_name, handler, params)
             if fault is not None and fault.kind is FaultKind.SLOW:
                 await asyncio.sleep(fault.seconds)
             status, body = 200, {"ok": True, "result": result}
@@ -105,6 +102,35 @@ class ApiServer:
         self._state.requests.append(RecordedRequest(method_name, params, arrived, status))
         self._state.changed()
         return web.json_response(body, status=status)
+
+    async def _run(self, method_name: str, handler: Handler, params: dict[str, Any]) -> Any:
+        if method_name in methods_messages.RATE_LIMITED:
+            self._state.check_rate_limit()
+        result = handler(self._state, params)
+        return await result if inspect.isawaitable(result) else result
+
+    async def run_webhook_reply(self, reply: dict[str, Any]) -> None:
+        """Run the Bot API call a bot put in its answer to a webhook request, as Telegram
+        does: `method` names it, the other fields are its parameters, and its result (or
+        error) goes nowhere but the emulator's request log."""
+        arrived = time.monotonic()
+        requested = str(reply.get("method", ""))
+        method_name, handler = _HANDLERS.get(requested.lower(), (requested, None))
+        params: dict[str, Any] = {}
+        status = 200
+        try:
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            params = decode_params({k: v for k, v in reply.items() if k != "method"})
+            await self._run(method_name, handler, params)
+        except ApiError as exc:
+            status = exc.status
+        except Exception:
+            _log.exception("emulator failed on %s from a webhook reply", method_name)
+            status = 500
+        call = RecordedRequest(method_name, params, arrived, status, in_webhook_reply=True)
+        self._state.requests.append(call)
+        self._state.changed()
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self._state.bot.token:

@@ -7,7 +7,9 @@ is sent once the previous one was answered 2xx (the emulator's reading of Telegr
 documents no order across chats and keeps each chat's updates in sequence).
 
 Only a 2xx answer confirms an update; a 4xx/5xx answer, a dropped connection or a timeout
-leaves it queued and it is sent again after `retry_delay`. Unlike Telegram, which wants
+leaves it queued and it is sent again after `retry_delay`. A 2xx answer may carry one Bot
+API call as JSON (`{"method": "answerCallbackQuery", ...}`), which is run as Telegram runs
+it, its result told to no one. Unlike Telegram, which wants
 HTTPS, the emulator also accepts plain http:// on loopback addresses (tests run the bot's
 server on 127.0.0.1).
 """
@@ -18,6 +20,8 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -55,6 +59,8 @@ class WebhookDelivery:
         self.failed = 0  # answers that were not 2xx, drops and timeouts
         self.last_error = ""
         self._task: asyncio.Task[None] | None = None
+        # runs the Bot API call a 2xx answer carries; set by the emulator's server
+        self.reply_runner: Callable[[dict[str, Any]], Awaitable[None]] | None = None
 
     @property
     def active(self) -> bool:
@@ -133,14 +139,25 @@ class WebhookDelivery:
             headers[SECRET_HEADER] = self.secret
         try:
             async with session.post(self.url, data=json.dumps(update), headers=headers) as reply:
-                await reply.read()
+                body = await reply.read()
                 if 200 <= reply.status < 300:
+                    await self._run_reply_call(reply.content_type, body)
                     return True
                 self.last_error = f"Wrong response from the webhook: {reply.status}"
         except (aiohttp.ClientError, TimeoutError) as error:
             self.last_error = f"Connection failed: {type(error).__name__}"
         _log.debug("webhook delivery of update %s failed: %s", update["update_id"], self.last_error)
         return False
+
+    async def _run_reply_call(self, content_type: str, body: bytes) -> None:
+        if self.reply_runner is None or content_type != "application/json" or not body:
+            return
+        try:
+            call = json.loads(body)
+        except ValueError:
+            return  # Telegram ignores an answer it cannot read, the update is still delivered
+        if isinstance(call, dict) and isinstance(call.get("method"), str):
+            await self.reply_runner(call)
 
 
 def _chat_of(update: dict[str, object]) -> object:

@@ -32,6 +32,7 @@ from bot.once import UpdateRecord
 from bot.roles import Roles
 from bot.texts import language_for, t
 from bot.together import together
+from bot.webhook import WebhookReply
 from intake.phones import normalize_phone
 from intake.qr import PAYLOAD_PREFIX, read_payload
 from storage import answering, customers, referrals, surveys
@@ -170,10 +171,12 @@ async def button_answer(
     conversation: SurveyConversation,
     clock: Clock,
     alerts: AlertNotifier,
+    webhook_reply: WebhookReply | None = None,
 ) -> None:
     answer = answers.from_button(callback_data)
     if answer is None:
-        await _answer_query(query, t(await language_of(db, query.from_user), "cb_invalid"))
+        text = t(await language_of(db, query.from_user), "cb_invalid")
+        await _answer_query(query, text, webhook_reply)
         return
     result = await answering.record(
         db,
@@ -188,7 +191,7 @@ async def button_answer(
         assert result.customer is not None
         label = answers.button_label(answer, result.customer.language)
         await together(  # independent calls: the customer waits for one round trip
-            _answer_query(query, None),
+            _answer_query(query, None, webhook_reply),
             conversation.after_answer(bot, result, answer.question, label),
         )
         await alerts.on_answer(bot, callback_data.survey_id, answer.question, result.alert_id)
@@ -205,7 +208,8 @@ async def button_answer(
             query.from_user.id,
             callback_data.survey_id,
         )
-    await _answer_query(query, t(await language_of(db, query.from_user), refusal))
+    text = t(await language_of(db, query.from_user), refusal)
+    await _answer_query(query, text, webhook_reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,8 +374,13 @@ async def _idle(message: Message, customer: Customer | None) -> None:
     await message.answer(t(language, "idle"))
 
 
-async def _answer_query(query: CallbackQuery, text: str | None) -> None:
-    """Answer a callback; a repeat of one already answered is refused by Telegram, harmlessly."""
+async def _answer_query(
+    query: CallbackQuery, text: str | None, webhook_reply: WebhookReply | None
+) -> None:
+    """Answer a callback, in the webhook's answer when there is one; a repeat of one
+    already answered is refused by Telegram, harmlessly."""
+    if webhook_reply is not None and webhook_reply.offer(query.answer(text)):
+        return
     try:
         await query.answer(text)
     except TelegramBadRequest as error:

@@ -9,7 +9,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.callbacks import AnswerCallback
+from bot.texts import t
 from bot.webhook import SECRET_HEADER
+from storage.models import Question
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, finish_survey, purchase, rows, started_customer
 from tests.helpers import free_port
@@ -69,6 +72,36 @@ async def test_a_whole_survey_arrives_through_the_webhook(webhook: Harness) -> N
     [registered] = webhook.emulator.calls("setWebhook")
     assert registered.params["secret_token"] == SECRET
     assert webhook.emulator.webhook.failed == 0
+    answers = [r for r in webhook.emulator.requests if r.method == "answerCallbackQuery"]
+    presses = [line for line in webhook.emulator.transcript() if " pressed " in line]
+    assert answers and all(r.in_webhook_reply and r.status == 200 for r in answers)
+    assert len({r.params["callback_query_id"] for r in answers}) == len(presses)
+
+
+async def test_a_stale_button_is_answered_in_the_webhook_reply(webhook: Harness) -> None:
+    customer = await started_customer(webhook)
+    stale = AnswerCallback(survey_id=4242, question=Question.NPS, value="9").pack()
+    sender = {"id": customer.id, "is_bot": False, "first_name": customer.first_name}
+    update = {
+        "update_id": 990010,
+        "callback_query": {
+            "id": "press-1",
+            "from": sender,
+            "chat_instance": "1",
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": customer.chat_id, "type": "private"},
+                "text": "How likely…",
+            },
+            "data": stale,
+        },
+    }
+    status, body = await post(webhook, update, {SECRET_HEADER: SECRET})
+    assert status == 200
+    assert body["method"] == "answerCallbackQuery" and body["callback_query_id"] == "press-1"
+    assert body["text"] == t("en", "cb_gone")
+    assert await rows(webhook, "SELECT COUNT(*) FROM answers") == [(0,)]
 
 
 async def test_a_request_without_the_secret_gets_401_and_changes_nothing(

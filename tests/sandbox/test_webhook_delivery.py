@@ -124,3 +124,47 @@ async def test_max_connections_out_of_range_is_a_bad_request(emulator: BotAPIEmu
     reply = await _set_webhook(emulator, url="https://example.org/hook", max_connections=101)
     assert reply["ok"] is False and reply["error_code"] == 400
     assert "max_connections" in reply["description"]
+
+
+async def test_a_call_in_the_webhook_answer_is_run_and_the_update_is_delivered(
+    emulator: BotAPIEmulator,
+) -> None:
+    anna = emulator.create_user(first_name="Anna")
+    answers = iter(
+        [
+            {"method": "sendMessage", "chat_id": anna.chat_id, "text": "Answered in the reply"},
+            {"method": "noSuchMethod", "chat_id": anna.chat_id},
+            {"method": "sendMessage", "chat_id": anna.chat_id},  # no text: Telegram's 400
+            "not a call",  # plain text, as a webhook that only acknowledges might answer
+        ]
+    )
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        answer = next(answers)
+        if isinstance(answer, str):
+            return web.Response(text=answer)
+        return web.json_response(answer)
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    for text in ("one", "two", "three", "four"):
+        anna.send_text(text)
+    try:
+        await _set_webhook(emulator, url=f"http://127.0.0.1:{port}/hook")
+        await emulator.wait_idle(timeout=10)
+    finally:
+        await runner.cleanup()
+    assert [m.text for m in anna.drain()] == ["Answered in the reply"]
+    calls = [(r.method, r.status, r.in_webhook_reply) for r in emulator.requests]
+    assert calls == [
+        ("setWebhook", 200, False),
+        ("sendMessage", 200, True),
+        ("noSuchMethod", 404, True),
+        ("sendMessage", 400, True),
+    ]
+    assert emulator.webhook.delivered == 4 and emulator.webhook.failed == 0

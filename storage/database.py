@@ -35,7 +35,24 @@ BodyArgs = ParamSpec("BodyArgs")
 async def _connect(path: Path, cache_kib: int | None = None) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves instead of letting the
     # sqlite3 module open transactions implicitly.
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    connecting = aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn = await connecting
+    except BaseException:
+        # aiosqlite stops a connection that failed to open without waiting for its
+        # thread, which then reports to the event loop, closed by then if the bot exits
+        # on the error: wait for the thread to end first.
+        await asyncio.to_thread(connecting._thread.join)
+        raise
+    try:
+        await _configure(conn, cache_kib)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _configure(conn: aiosqlite.Connection, cache_kib: int | None) -> None:
     conn.row_factory = sqlite3.Row
     if cache_kib is not None:
         await conn.execute(f"PRAGMA cache_size = -{cache_kib}")  # negative: in KiB
@@ -46,7 +63,6 @@ async def _connect(path: Path, cache_kib: int | None = None) -> aiosqlite.Connec
     # Deleted and overwritten content is zeroed in the file, so erased personal data
     # does not linger in free space (see storage.erasure).
     await conn.execute("PRAGMA secure_delete = ON")
-    return conn
 
 
 class Database:

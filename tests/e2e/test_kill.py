@@ -151,3 +151,14 @@ async def test_unusable_database_path_is_one_clear_line(tmp_path: Path) -> None:
         tmp_path, BOT_TOKEN=TOKEN, DATABASE_PATH=str(blocker / "feedback.db")
     )
     assert len(lines) == 1 and lines[0].startswith("Database error: cannot open DATABASE_PATH=")
+
+
+async def test_a_database_file_sqlite_cannot_open_is_one_clear_line(tmp_path: Path) -> None:
+    """As when the directory is not the bot's to write in (a volume owned by root):
+    SQLite itself refuses, and no thread is left to report on a closed event loop."""
+    folder = tmp_path / "feedback.db"
+    folder.mkdir()  # a directory where the file should be: SQLite cannot open it
+    lines = await _bot_stderr_lines(tmp_path, BOT_TOKEN=TOKEN, DATABASE_PATH=str(folder))
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Database error: cannot open DATABASE_PATH=")
+    assert "unable to open database file" in lines[0]

@@ -5,6 +5,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +211,17 @@ async def test_a_coroutine_is_refused_as_a_transaction_body(db: Database) -> Non
 
     with pytest.raises(TypeError, match="plain sqlite3"):
         await db.run_transaction(not_plain)  # type: ignore[arg-type]
+
+
+async def test_a_file_sqlite_cannot_open_leaves_no_connection_thread_behind(
+    tmp_path: Path,
+) -> None:
+    """aiosqlite stops a connection that failed to open without waiting for its thread,
+    which then reports to the event loop, closed by then if the bot exits on the error."""
+    folder = tmp_path / "feedback.db"
+    folder.mkdir()  # a directory where the file should be: SQLite cannot open it
+    before = set(threading.enumerate())
+    with pytest.raises(sqlite3.OperationalError, match="unable to open"):
+        await Database.open(folder)
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert [t for t in left if "_connection_worker_thread" in t.name] == []  # aiosqlite's

@@ -72,6 +72,7 @@ async def test_a_whole_survey_arrives_through_the_webhook(webhook: Harness) -> N
     [registered] = webhook.emulator.calls("setWebhook")
     assert registered.params["secret_token"] == SECRET
     assert webhook.emulator.webhook.failed == 0
+    await webhook.emulator.wait_idle()  # the last press's reply is run once it is answered
     answers = [r for r in webhook.emulator.requests if r.method == "answerCallbackQuery"]
     presses = [line for line in webhook.emulator.transcript() if " pressed " in line]
     assert answers and all(r.in_webhook_reply and r.status == 200 for r in answers)

@@ -68,9 +68,11 @@ class BotSession(KeptResponseModelsSession):
 def json_body(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
     """`method`'s parameters as the JSON the Bot API takes; None if it uploads a file."""
     params = api_params(bot, method)
-    if params is None:
-        return None
-    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+    return None if params is None else compact_json(params).encode()
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def api_params(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:

@@ -15,7 +15,6 @@ told to no one): a pressed survey button's `answerCallbackQuery` goes there
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 from typing import Any
@@ -28,7 +27,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.session import api_params
+from bot.session import api_params, compact_json
 from intake.api import ApiHTTPError, json_response
 from intake.api_errors import UNAUTHORIZED, ApiError
 from storage import meta
@@ -48,25 +47,23 @@ class WebhookReply:
     reads belongs here, since Telegram reports none.
     """
 
-    def __init__(self) -> None:
-        self.call: TelegramMethod[Any] | None = None
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        self._body: str | None = None
 
     def offer(self, call: TelegramMethod[Any]) -> bool:
-        """Take `call` for the answer; False (make it yourself) if one is taken already."""
-        if self.call is not None:
+        """Take `call` for the answer; False (make it yourself) if one is taken already or
+        it uploads a file, which an answer cannot carry."""
+        params = None if self._body is not None else api_params(self._bot, call)
+        if params is None:
             return False
-        self.call = call
+        self._body = compact_json({"method": call.__api_method__, **params})
         return True
 
-    def body(self, bot: Bot) -> str | None:
-        """The answer's JSON: the call's method and parameters, or None for no call."""
-        if self.call is None:
-            return None
-        params = api_params(bot, self.call)
-        if params is None:  # a reply cannot carry an upload
-            raise ValueError(f"{self.call.__api_method__} uploads a file")
-        call = {"method": self.call.__api_method__, **params}
-        return json.dumps(call, ensure_ascii=False, separators=(",", ":"))
+    @property
+    def body(self) -> str:
+        """The answer's JSON: the call's method and parameters, or `{}` for no call."""
+        return self._body or "{}"
 
 
 def webhook_path(url: str) -> str:
@@ -98,9 +95,9 @@ def add_webhook_route(
             raise ApiHTTPError(
                 ApiError(400, "invalid_update", "The body is not a Telegram update")
             ) from None
-        reply = WebhookReply()
+        reply = WebhookReply(bot)
         # handled before Telegram hears back
         await dispatcher.feed_update(bot, update, webhook_reply=reply)
-        return json_response(200, reply.body(bot) or "{}")
+        return json_response(200, reply.body)
 
     http.router.add_post(path, receive)

@@ -24,6 +24,13 @@ _HANDLERS: dict[str, tuple[str, Handler]] = {
     for name, handler in module.METHODS.items()
 }
 _log = logging.getLogger(__name__)
+
+
+def _handler_for(requested: str) -> tuple[str, Handler | None]:
+    """The method's canonical name and handler; the name as given and None if unknown."""
+    return _HANDLERS.get(requested.lower(), (requested, None))
+
+
 _MAX_BODY = 64 * 1024 * 1024
 _SHUTDOWN_TIMEOUT = 1.0
 
@@ -66,8 +73,7 @@ class ApiServer:
 
     async def _handle_method(self, request: web.Request) -> web.Response:
         arrived = time.monotonic()
-        requested = request.match_info["method"]
-        method_name, handler = _HANDLERS.get(requested.lower(), (requested, None))
+        method_name, handler = _handler_for(request.match_info["method"])
         params: dict[str, Any] = {}
         try:
             if request.match_info["token"] != self._state.bot.token:
@@ -114,8 +120,7 @@ class ApiServer:
         does: `method` names it, the other fields are its parameters, and its result (or
         error) goes nowhere but the emulator's request log."""
         arrived = time.monotonic()
-        requested = str(reply.get("method", ""))
-        method_name, handler = _HANDLERS.get(requested.lower(), (requested, None))
+        method_name, handler = _handler_for(str(reply.get("method", "")))
         params: dict[str, Any] = {}
         status = 200
         try:

@@ -379,10 +379,11 @@ async def _answer_query(
 ) -> None:
     """Answer a callback, in the webhook's answer when there is one; a repeat of one
     already answered is refused by Telegram, harmlessly."""
-    if webhook_reply is not None and webhook_reply.offer(query.answer(text)):
+    call = query.answer(text)
+    if webhook_reply is not None and webhook_reply.offer(call):
         return
     try:
-        await query.answer(text)
+        await call
     except TelegramBadRequest as error:
         log.debug("callback %s not answered: %s", query.id, error)
 

@@ -90,7 +90,9 @@ def _serve(db_path: str, port: int) -> None:
     async def main() -> None:
         settings = Settings(_env_file=None, **_settings_values(Path(db_path)))  # type: ignore[call-arg]
         db = await Database.open(settings.database_path)
-        app = create_api(db=db, settings=LiveSettings(settings), clock=utc_now)
+        live = LiveSettings(settings)
+        # No bot here: the surveys these purchases schedule are not sent.
+        app = create_api(db=db, settings=live, clock=utc_now, dispatch_soon=lambda: None)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -207,6 +207,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         qr_secret=qr_secret,
         alerts=alerts,
         digests=digests,
+        dispatch_soon=jobs.dispatch_soon,
     )
     live.on_change(lambda changed: sender.set_rate(changed.send_rate))
     dispatcher.update.outer_middleware(await OncePerUpdate.open(db, clock))
@@ -260,6 +261,7 @@ async def _start_http(app: FeedbackApp) -> None:
         db=app.db,
         settings=app.live_settings,
         clock=app.conversation.clock,
+        dispatch_soon=app.jobs.dispatch_soon,
         components={"scheduler": lambda: app.scheduler.state == STATE_RUNNING},
     )
     if app.settings.webhook_mode:

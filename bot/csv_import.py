@@ -35,7 +35,7 @@ from intake.csv_import import (
 from storage import customers
 from storage.clock import Clock
 from storage.database import Database
-from storage.intake import IntakeStatus, record_purchase_in
+from storage.intake import DispatchSoon, IntakeStatus, record_purchase_in
 from storage.models import Customer
 from storage.purchases import NewPurchase
 
@@ -49,11 +49,17 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     surveys: int = 0
+    due_now: bool = False  # a survey is due at once (no SURVEY_DELAY)
     rejected: list[CsvRejection] = field(default_factory=list)
 
 
 async def import_csv(
-    message: Message, bot: Bot, db: Database, live_settings: LiveSettings, clock: Clock
+    message: Message,
+    bot: Bot,
+    db: Database,
+    live_settings: LiveSettings,
+    clock: Clock,
+    dispatch_soon: DispatchSoon,
 ) -> None:
     settings = live_settings.current
     assert message.from_user is not None and message.document is not None
@@ -80,6 +86,8 @@ async def import_csv(
     async with db.transaction() as conn:
         for row in parsed.rows:
             await _import_row(conn, row, settings, clock, report)
+    if report.due_now:
+        dispatch_soon()
     log.info(
         "CSV import by staff %s: %s imported, %s duplicates, %s rejected",
         message.from_user.id,
@@ -119,6 +127,7 @@ async def _import_row(
     if result.status is IntakeStatus.CREATED:
         report.imported += 1
         report.surveys += result.survey is not None
+        report.due_now = report.due_now or result.survey_due(now)
     else:
         report.duplicates += 1
 

@@ -36,6 +36,7 @@ from intake.api_service import PurchaseIntake, dump
 from intake.api_validation import order_id_of, validate_batch
 from storage.clock import Clock
 from storage.database import Database, fetch_one
+from storage.intake import DispatchSoon
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,16 @@ def create_api(
     db: Database,
     settings: LiveSettings,
     clock: Clock,
+    dispatch_soon: DispatchSoon,
     components: Mapping[str, Callable[[], bool]] | None = None,
 ) -> web.Application:
     """The intake API as an aiohttp application, sharing the bot's database and clock.
 
-    `/healthz` reports the database and each of `components` (name → is it working?).
+    A purchase whose survey is due at once calls `dispatch_soon`. `/healthz` reports the
+    database and each of `components` (name → is it working?).
     """
-    handlers = _Handlers(db, PurchaseIntake(db, settings, clock), components or {})
+    intake = PurchaseIntake(db, settings, clock, dispatch_soon)
+    handlers = _Handlers(db, intake, components or {})
     app = web.Application(
         middlewares=[_errors_and_access_log, _auth(settings.base)],
         # The per-endpoint limits are enforced while reading; this is the outer bound.

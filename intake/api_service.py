@@ -25,7 +25,7 @@ from intake.money import minor_digits
 from storage import customers, purchases, surveys
 from storage.clock import Clock
 from storage.database import Database
-from storage.intake import IntakeResult, IntakeStatus, record_purchase
+from storage.intake import DispatchSoon, IntakeResult, IntakeStatus, record_purchase
 from storage.models import Customer, Purchase, Survey
 from storage.purchases import NewPurchase
 
@@ -125,10 +125,13 @@ async def find_customer(conn: aiosqlite.Connection, identity: Identity) -> Custo
 class PurchaseIntake:
     """Turns decoded JSON purchase bodies into stored purchases and their answers."""
 
-    def __init__(self, db: Database, settings: LiveSettings, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, settings: LiveSettings, clock: Clock, dispatch_soon: DispatchSoon
+    ) -> None:
         self._db = db
         self._live = settings
         self._clock = clock
+        self._dispatch_soon = dispatch_soon
 
     @property
     def _settings(self) -> Settings:
@@ -154,6 +157,8 @@ class PurchaseIntake:
             now=now,
             respond=_created_text,  # stored with the purchase, in the same transaction
         )
+        if result.survey_due(now):
+            self._dispatch_soon()
         return await self._reply(request, result)
 
     async def _existing(

@@ -51,6 +51,8 @@ class Jobs:
         self._live = settings
         self._busy = asyncio.Lock()
         self._stopping = False
+        self._dispatch_asked = False  # by dispatch_soon, and not started yet
+        self._woken: set[asyncio.Task[None]] = set()  # the dispatches it started
 
     @property
     def _settings(self) -> Settings:
@@ -58,14 +60,44 @@ class Jobs:
         return self._live.current
 
     async def dispatch_surveys(self) -> None:
-        """Expire old surveys; outside quiet hours send due ones and reminders; resume."""
+        """Expire old surveys; outside quiet hours send due ones and reminders; resume;
+        then the owners' alerts and digests."""
         async with self._busy:
-            try:
-                await self._tick()
-            except Exception:
-                # A failed tick must not stop the next; the database still knows what is due.
-                log.exception("survey dispatch failed")
-            await self._owners_tick()
+            await self._dispatch()
+
+    async def scheduled_dispatch(self) -> None:
+        """`dispatch_surveys` at a tick, skipped while a dispatch (or housekeeping) runs:
+        that one or the next tick sends what is due, and a tick left waiting for it would
+        have APScheduler skip the tick after with a warning."""
+        if not self._busy.locked():
+            await self.dispatch_surveys()
+
+    def dispatch_soon(self) -> None:
+        """A survey is due now (SURVEY_DELAY=0): dispatch without waiting for the next tick.
+
+        Calls made while one such dispatch waits for its turn share it; it runs after the
+        dispatch in progress, if any, so it sees every purchase committed before it started.
+        """
+        if self._stopping or self._dispatch_asked:
+            return
+        self._dispatch_asked = True
+        task = asyncio.get_running_loop().create_task(self._dispatch_woken())
+        self._woken.add(task)
+        task.add_done_callback(self._woken.discard)
+
+    async def _dispatch_woken(self) -> None:
+        async with self._busy:
+            self._dispatch_asked = False  # from here on, a new purchase asks for another
+            if not self._stopping:
+                await self._dispatch()
+
+    async def _dispatch(self) -> None:
+        try:
+            await self._tick()
+        except Exception:
+            # A failed tick must not stop the next; the database still knows what is due.
+            log.exception("survey dispatch failed")
+        await self._owners_tick()
 
     async def _tick(self) -> None:
         settings, bot, conversation = self._settings, self._bot, self._conversation
@@ -132,5 +164,6 @@ class Jobs:
     async def drain(self) -> None:
         """Let the running tick finish its batch, then wait for it (pause the scheduler first)."""
         self._stopping = True
+        await asyncio.gather(*self._woken)
         async with self._busy:
             pass

@@ -23,7 +23,7 @@ def create_scheduler(timezone: tzinfo) -> AsyncIOScheduler:
 
 def add_jobs(scheduler: AsyncIOScheduler, jobs: Jobs, dispatch_interval: timedelta) -> None:
     scheduler.add_job(
-        jobs.dispatch_surveys,
+        jobs.scheduled_dispatch,
         IntervalTrigger(seconds=dispatch_interval.total_seconds()),
         id="dispatch_surveys",
         replace_existing=True,

@@ -47,9 +47,21 @@ class IntakeResult:
     # got a `respond`; for a replay, whatever the first request stored (None if none did).
     response: str | None = None
 
+    def survey_due(self, now: datetime) -> bool:
+        """Whether this purchase scheduled a survey that is already due (no SURVEY_DELAY)."""
+        return (
+            self.status is IntakeStatus.CREATED
+            and self.survey is not None
+            and self.survey.due_at <= now
+        )
+
 
 # Builds the answer to store with a newly created purchase (see `record_purchase`).
 Respond = Callable[[IntakeResult], str]
+
+# Asks for due surveys to be sent now rather than at the next dispatch tick; an intake path
+# calls it once its purchase is committed, when `IntakeResult.survey_due` (Jobs.dispatch_soon).
+DispatchSoon = Callable[[], None]
 
 
 async def record_purchase(

@@ -39,7 +39,7 @@ from storage import answering, customers, referrals, surveys
 from storage.answering import Outcome
 from storage.clock import Clock
 from storage.database import Database
-from storage.intake import IntakeStatus, record_purchase
+from storage.intake import DispatchSoon, IntakeStatus, record_purchase
 from storage.models import Answer, Choice, Contact, Customer, Question, Survey
 from storage.purchases import NewPurchase
 
@@ -58,6 +58,7 @@ async def start(
     roles: Roles,
     live_settings: LiveSettings,
     qr_secret: bytes,
+    dispatch_soon: DispatchSoon,
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -82,7 +83,8 @@ async def start(
         text += "\n\n" + t(customer.language, "phone_offer")
     await message.answer(text, reply_markup=_phone_keyboard(customer))
     if payload.startswith(QR_PREFIX):
-        await _scanned(message, customer, payload, db, live_settings.current, qr_secret, clock)
+        settings = live_settings.current
+        await _scanned(message, customer, payload, db, settings, qr_secret, clock, dispatch_soon)
     if roles.is_admin(user.id):
         await publish_staff_menu(bot, roles, user.id, customer.language)
     survey = await surveys.in_progress(db.reader, customer.id)
@@ -118,6 +120,7 @@ async def _scanned(
     settings: Settings,
     qr_secret: bytes,
     clock: Clock,
+    dispatch_soon: DispatchSoon,
 ) -> None:
     """A QR code from the counter or a receipt: record the visit or purchase it names."""
     target = read_payload(qr_secret, payload)
@@ -140,6 +143,8 @@ async def _scanned(
         settings.survey_rules,
         now=now,
     )
+    if result.survey_due(now):
+        dispatch_soon()
     if result.status is IntakeStatus.CREATED:
         log.info("purchase %s recorded from a QR code", result.purchase.id)
         await message.answer(t(customer.language, "qr_thanks"))
@@ -246,7 +251,9 @@ async def text_answer(
         await _take(message, update_record, bot, db, conversation, clock, alerts, waiting, answer)
 
 
-async def own_phone(message: Message, db: Database, clock: Clock) -> None:
+async def own_phone(
+    message: Message, db: Database, clock: Clock, dispatch_soon: DispatchSoon
+) -> None:
     """The customer shared their own number ("Share my phone")."""
     shared, user = message.contact, message.from_user
     assert shared is not None and user is not None
@@ -261,6 +268,8 @@ async def own_phone(message: Message, db: Database, clock: Clock) -> None:
     async with db.transaction() as conn:
         moved = await customers.link_phone(conn, customer, phone, clock())
     log.info("customer %s shared their phone; %s earlier purchases linked", customer.id, moved)
+    if moved:  # their surveys came too, and may be due already
+        dispatch_soon()
     await message.answer(t(customer.language, "phone_saved"), reply_markup=ReplyKeyboardRemove())
 
 

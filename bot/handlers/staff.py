@@ -24,7 +24,7 @@ from intake.qr import STORE_CODE, QrTarget, make_payload, qr_png
 from storage import customers
 from storage.clock import Clock
 from storage.database import Database
-from storage.intake import IntakeStatus, record_purchase
+from storage.intake import DispatchSoon, IntakeStatus, record_purchase
 from storage.models import MAX_ROW_ID, Customer, Survey
 from storage.purchases import NewPurchase
 
@@ -41,6 +41,7 @@ async def purchase(
     db: Database,
     live_settings: LiveSettings,
     clock: Clock,
+    dispatch_soon: DispatchSoon,
 ) -> None:
     """`/purchase <telegram_user_id> <amount> [order_id]`: store a purchase, schedule a survey."""
     settings = live_settings.current
@@ -81,6 +82,8 @@ async def purchase(
         settings.survey_rules,
         now=now,
     )
+    if result.survey_due(now):
+        dispatch_soon()
     stored = result.purchase
     if result.status is IntakeStatus.CONFLICT:
         text = t(language, "purchase_conflict", order_id=order_id, purchase_id=stored.id)

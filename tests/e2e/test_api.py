@@ -62,7 +62,9 @@ class Api:
 
 
 async def serve(db: Database, settings: Settings) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(create_api(db=db, settings=LiveSettings(settings), clock=utc_now))
+    live = LiveSettings(settings)
+    api = create_api(db=db, settings=live, clock=utc_now, dispatch_soon=lambda: None)
+    runner = web.AppRunner(api)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -74,7 +76,13 @@ async def serve(db: Database, settings: Settings) -> tuple[web.AppRunner, str]:
 async def api(harness: Harness) -> AsyncIterator[Api]:
     harness.overrides["api_token"] = API_TOKEN
     app = await harness.start()
-    runner = web.AppRunner(create_api(db=app.db, settings=app.live_settings, clock=harness.clock))
+    served = create_api(
+        db=app.db,
+        settings=app.live_settings,
+        clock=harness.clock,
+        dispatch_soon=app.jobs.dispatch_soon,
+    )
+    runner = web.AppRunner(served)
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

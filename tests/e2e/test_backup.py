@@ -137,6 +137,7 @@ async def test_owners_get_a_backup_in_the_chat_and_no_one_else_does(
 ) -> None:
     customer = await started_customer(running)
     await purchase(running, customer, "1200 B-1")
+    assert "recommend us" in ((await customer.next_message()).text or "")
     running.owner.send_text("/backup")
     sent = await running.owner.next_message()
     assert sent.document is not None and (sent.document_name or "").endswith(".db")

@@ -72,8 +72,10 @@ async def test_expired_survey_withdraws_its_buttons_and_frees_the_next(harness: 
     nps = await customer.next_message()
     clock.now += timedelta(days=3)
     await purchase(harness, customer, "200 NEW-1")  # waits: one survey at a time
+    reminder = await customer.next_message()  # the first survey, unanswered for three days
+    assert (reminder.text or "").startswith("A gentle reminder")
     clock.now += timedelta(days=4, minutes=1)
-    assert (await customer.wait_edited(nps)).buttons == []
+    assert (await customer.wait_edited(reminder)).buttons == []
     next_survey = await customer.next_message()
     assert "recommend" in (next_survey.text or "")
     assert await rows(harness, "SELECT status FROM surveys ORDER BY id") == [

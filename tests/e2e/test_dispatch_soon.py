@@ -1,0 +1,105 @@
+"""With no SURVEY_DELAY, every intake path sends its survey at once, not at the next tick.
+
+The ticks here are an hour apart (DISPATCH_INTERVAL=1h) and the one at start-up is over
+before each test begins, so a survey that arrives within seconds was sent by the wake-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from bot.app import FeedbackApp
+from storage import customers
+from storage.intake import record_purchase_in
+from storage.purchases import NewPurchase
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import admin_says, purchase, rows, started_customer
+
+API_TOKEN = "soon-token"
+WITHIN = 3.0  # seconds; the next tick is an hour away
+
+
+@pytest.fixture
+async def hourly(harness: Harness) -> Harness:
+    harness.overrides.update(dispatch_interval="1h", api_token=API_TOKEN, api_port="0")
+    app = await harness.start()
+    await app.jobs.dispatch_surveys()  # waits for the start-up tick to finish
+    return harness
+
+
+def _api_url(app: FeedbackApp) -> str:
+    assert app.api_runner is not None
+    host, port = app.api_runner.addresses[0][:2]
+    return f"http://{host}:{port}"
+
+
+async def _post(app: FeedbackApp, path: str, body: object) -> int:
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(_api_url(app) + path, json=body, headers=headers) as response,
+    ):
+        return response.status
+
+
+async def test_purchase_command_sends_the_survey_at_once(hourly: Harness) -> None:
+    customer = await started_customer(hourly)
+    await purchase(hourly, customer, "1500 SOON-1")
+    assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
+
+
+async def test_api_purchases_send_their_surveys_at_once_and_once(hourly: Harness) -> None:
+    assert hourly.app is not None
+    first, second, third = [await started_customer(hourly, name) for name in ("A", "B", "C")]
+    assert await _post(hourly.app, "/api/purchases", _item("API-1", first.id)) == 201
+    assert "recommend" in ((await first.next_message(timeout=WITHIN)).text or "")
+    batch = {"purchases": [_item("API-2", second.id), _item("API-3", third.id)]}
+    assert await _post(hourly.app, "/api/purchases/batch", batch) == 200
+    for customer in (second, third):
+        assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
+    await asyncio.sleep(0.5)
+    assert [c.pending_messages() for c in (first, second, third)] == [[], [], []]
+    assert await rows(hourly, "SELECT COUNT(*) FROM surveys WHERE status = 'active'") == [(3,)]
+
+
+def _item(order_id: str, telegram_user_id: int) -> dict[str, object]:
+    return {"order_id": order_id, "amount": 990, "telegram_user_id": telegram_user_id}
+
+
+async def test_a_qr_code_sends_the_survey_at_once(hourly: Harness) -> None:
+    card = await admin_says(hourly, "/qr shop1")
+    payload = next(w for w in (card.caption or "").split() if "start=" in w).split("start=")[1]
+    customer = hourly.emulator.create_user(first_name="Vera", language_code="en")
+    customer.send_text(f"/start {payload}")
+    _welcome, thanks, nps = await customer.next_messages(3, timeout=WITHIN)
+    assert "Thank you for your purchase" in (thanks.text or "")
+    assert "recommend" in (nps.text or "")
+
+
+async def test_a_csv_file_sends_its_surveys_at_once(hourly: Harness) -> None:
+    anna, boris = await started_customer(hourly, "Anna"), await started_customer(hourly, "Boris")
+    content = f"order_id;amount;telegram_user_id\nF-1;100;{anna.id}\nF-2;200;{boris.id}\n"
+    hourly.admin.send_document(filename="purchases.csv", content=content.encode())
+    assert "2 purchases imported" in ((await hourly.admin.next_message()).text or "")
+    for customer in (anna, boris):
+        assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
+
+
+async def test_sharing_a_phone_sends_the_survey_of_a_purchase_made_by_it(hourly: Harness) -> None:
+    assert hourly.app is not None
+    customer = await started_customer(hourly, "Pavel")
+    async with hourly.app.db.transaction() as conn:  # the till knew only the phone
+        phone_only = await customers.get_or_create_by_phone(conn, "+79005556677", hourly.clock())
+        await record_purchase_in(
+            conn,
+            NewPurchase(phone_only.id, 5000, "RUB", hourly.clock(), "api", order_id="TILL-9"),
+            hourly.app.settings.survey_rules,
+            now=hourly.clock(),
+        )
+    customer.send_contact(phone_number="+7 900 555-66-77", first_name="Pavel", user_id=customer.id)
+    saved, nps = await customer.next_messages(2, timeout=WITHIN)
+    assert saved.text == "Thank you! Your number is saved."
+    assert "recommend" in (nps.text or "")

@@ -52,7 +52,7 @@ class Jobs:
         self._busy = asyncio.Lock()
         self._stopping = False
         self._dispatch_asked = False  # by dispatch_soon, and not started yet
-        self._woken: set[asyncio.Task[None]] = set()  # the dispatches it started
+        self._dispatches: set[asyncio.Task[None]] = set()  # started by dispatch_soon, until done
 
     @property
     def _settings(self) -> Settings:
@@ -66,26 +66,26 @@ class Jobs:
             await self._dispatch()
 
     async def scheduled_dispatch(self) -> None:
-        """`dispatch_surveys` at a tick, skipped while a dispatch (or housekeeping) runs:
-        that one or the next tick sends what is due, and a tick left waiting for it would
-        have APScheduler skip the tick after with a warning."""
-        if not self._busy.locked():
-            await self.dispatch_surveys()
+        """At each tick: `dispatch_soon`, so the job returns at once. A dispatch outlasting
+        the interval (a thousand surveys at 30 a second) then never has APScheduler skip the
+        next tick with a warning; the ticks meanwhile share one dispatch after it."""
+        self.dispatch_soon()
 
     def dispatch_soon(self) -> None:
-        """A survey is due now (SURVEY_DELAY=0): dispatch without waiting for the next tick.
+        """Dispatch as soon as the one in progress, if any, is done: a tick, or a survey
+        due now (SURVEY_DELAY=0) that should not wait for the next tick.
 
-        Calls made while one such dispatch waits for its turn share it; it runs after the
-        dispatch in progress, if any, so it sees every purchase committed before it started.
+        Calls made while that dispatch waits for its turn share it; it sees every purchase
+        committed before it started.
         """
         if self._stopping or self._dispatch_asked:
             return
         self._dispatch_asked = True
-        task = asyncio.get_running_loop().create_task(self._dispatch_woken())
-        self._woken.add(task)
-        task.add_done_callback(self._woken.discard)
+        task = asyncio.get_running_loop().create_task(self._dispatch_in_turn())
+        self._dispatches.add(task)
+        task.add_done_callback(self._dispatches.discard)
 
-    async def _dispatch_woken(self) -> None:
+    async def _dispatch_in_turn(self) -> None:
         async with self._busy:
             self._dispatch_asked = False  # from here on, a new purchase asks for another
             if not self._stopping:
@@ -164,6 +164,6 @@ class Jobs:
     async def drain(self) -> None:
         """Let the running tick finish its batch, then wait for it (pause the scheduler first)."""
         self._stopping = True
-        await asyncio.gather(*self._woken)
+        await asyncio.gather(*self._dispatches)
         async with self._busy:
             pass

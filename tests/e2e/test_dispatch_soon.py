@@ -2,11 +2,13 @@
 
 The ticks here are an hour apart (DISPATCH_INTERVAL=1h) and the one at start-up is over
 before each test begins, so a survey that arrives within seconds was sent by the wake-up.
+The ticks themselves start the same dispatch, and return at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import aiohttp
 import pytest
@@ -103,3 +105,21 @@ async def test_sharing_a_phone_sends_the_survey_of_a_purchase_made_by_it(hourly:
     saved, nps = await customer.next_messages(2, timeout=WITHIN)
     assert saved.text == "Thank you! Your number is saved."
     assert "recommend" in (nps.text or "")
+
+
+async def test_a_dispatch_longer_than_the_interval_warns_of_nothing_and_sends_once(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Six surveys at SEND_RATE=2 take three seconds of sending at DISPATCH_INTERVAL=1s; due
+    a second after the purchase, they are sent by a tick."""
+    harness.overrides.update(send_rate="2", survey_delay="1", api_token=API_TOKEN, api_port="0")
+    app = await harness.start()
+    shoppers = [await started_customer(harness, f"C{n}") for n in range(6)]
+    batch = {"purchases": [_item(f"LONG-{n}", c.id) for n, c in enumerate(shoppers)]}
+    with caplog.at_level(logging.WARNING):
+        assert await _post(app, "/api/purchases/batch", batch) == 200
+        for customer in shoppers:
+            assert "recommend" in ((await customer.next_message(timeout=8)).text or "")
+        await asyncio.sleep(1.5)  # a tick or two after the last send
+    assert [c.pending_messages() for c in shoppers] == [[]] * 6
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

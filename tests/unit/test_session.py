@@ -1,4 +1,5 @@
-"""BotSession: JSON bodies with the values aiogram's form would carry; reply models kept."""
+"""BotSession: JSON bodies with the values aiogram's form would carry; reply models kept;
+no SSL pause on closing over plain HTTP."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session import aiohttp as aiogram_aiohttp
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import (
     AnswerCallbackQuery,
     BanChatMember,
@@ -118,3 +121,22 @@ async def test_a_file_upload_goes_as_aiogram_s_multipart_form() -> None:
         assert isinstance(text, BytesPayload) and text.content_type == "application/json"
     finally:
         await session.close()
+
+
+@pytest.mark.parametrize(
+    ("base", "pauses"), [("http://127.0.0.1:8081", []), ("https://api.telegram.org", [0.25])]
+)
+async def test_closing_pauses_for_ssl_only(
+    base: str, pauses: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram waits 250 ms after closing for SSL transports; over plain HTTP there are none."""
+    slept: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        slept.append(delay)
+
+    monkeypatch.setattr(aiogram_aiohttp.asyncio, "sleep", sleep)
+    session = BotSession(api=TelegramAPIServer.from_base(base))
+    client = await session.create_session()
+    await session.close()
+    assert client.closed and slept == pauses

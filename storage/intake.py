@@ -60,7 +60,8 @@ class IntakeResult:
 Respond = Callable[[IntakeResult], str]
 
 # Asks for due surveys to be sent now rather than at the next dispatch tick; an intake path
-# calls it once its purchase is committed, when `IntakeResult.survey_due` (Jobs.dispatch_soon).
+# calls it when `IntakeResult.survey_due`, after its commit and after answering the person
+# (their "thank you" or confirmation comes before the survey). Jobs.dispatch_soon.
 DispatchSoon = Callable[[], None]
 
 

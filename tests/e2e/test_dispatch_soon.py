@@ -123,3 +123,14 @@ async def test_a_dispatch_longer_than_the_interval_warns_of_nothing_and_sends_on
         await asyncio.sleep(1.5)  # a tick or two after the last send
     assert [c.pending_messages() for c in shoppers] == [[]] * 6
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_staff_buying_for_themselves_get_the_confirmation_then_the_survey(
+    hourly: Harness,
+) -> None:
+    hourly.admin.send_text("/start")
+    await hourly.admin.next_message()  # the welcome
+    hourly.admin.send_text(f"/purchase {hourly.admin.id} 100 SELF-1")
+    confirmation, survey = await hourly.admin.next_messages(2, timeout=WITHIN)
+    assert "registered" in (confirmation.text or "")
+    assert "recommend" in (survey.text or "")

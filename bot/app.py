@@ -28,6 +28,7 @@ from bot.commands import publish_customer_menu, publish_staff_menu
 from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
+from bot.dispatch_after import DispatchAfterHandler
 from bot.handlers import routers
 from bot.inflight import HoldOffsetUntilHandled, InFlightDispatcher
 from bot.languages import staff_language
@@ -207,10 +208,10 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         qr_secret=qr_secret,
         alerts=alerts,
         digests=digests,
-        dispatch_soon=jobs.dispatch_soon,
     )
     live.on_change(lambda changed: sender.set_rate(changed.send_rate))
     dispatcher.update.outer_middleware(await OncePerUpdate.open(db, clock))
+    dispatcher.message.outer_middleware(DispatchAfterHandler(jobs.intake_dispatch))
     bot.session.middleware(HoldOffsetUntilHandled(dispatcher))
     dispatcher.include_routers(*routers())
     app = FeedbackApp(
@@ -261,7 +262,7 @@ async def _start_http(app: FeedbackApp) -> None:
         db=app.db,
         settings=app.live_settings,
         clock=app.conversation.clock,
-        dispatch_soon=app.jobs.dispatch_soon,
+        dispatch_soon=app.jobs.intake_dispatch,
         components={"scheduler": lambda: app.scheduler.state == STATE_RUNNING},
     )
     if app.settings.webhook_mode:

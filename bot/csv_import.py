@@ -86,6 +86,8 @@ async def import_csv(
     async with db.transaction() as conn:
         for row in parsed.rows:
             await _import_row(conn, row, settings, clock, report)
+    if report.due_now:
+        dispatch_soon()
     log.info(
         "CSV import by staff %s: %s imported, %s duplicates, %s rejected",
         message.from_user.id,
@@ -94,8 +96,6 @@ async def import_csv(
         len(report.rejected),
     )
     await message.answer(_report_text(language, filename, report))
-    if report.due_now:
-        dispatch_soon()
 
 
 async def _import_row(

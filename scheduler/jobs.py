@@ -51,8 +51,9 @@ class Jobs:
         self._live = settings
         self._busy = asyncio.Lock()
         self._stopping = False
-        self._dispatch_asked = False  # by dispatch_soon, and not started yet
-        self._dispatches: set[asyncio.Task[None]] = set()  # started by dispatch_soon, until done
+        self._dispatch_asked = False  # a dispatch waits for its turn
+        self._full_asked = False  # and is to be a whole tick, not only the due surveys
+        self._dispatches: set[asyncio.Task[None]] = set()  # started by `_ask`, until done
 
     @property
     def _settings(self) -> Settings:
@@ -66,57 +67,90 @@ class Jobs:
             await self._dispatch()
 
     async def scheduled_dispatch(self) -> None:
-        """At each tick: `dispatch_soon`, so the job returns at once. A dispatch outlasting
-        the interval (a thousand surveys at 30 a second) then never has APScheduler skip the
-        next tick with a warning; the ticks meanwhile share one dispatch after it."""
-        self.dispatch_soon()
+        """At each tick: `dispatch_surveys` in turn, and the job returns at once. A dispatch
+        outlasting the interval (a thousand surveys at 30 a second) then never has
+        APScheduler skip the next tick with a warning; the ticks meanwhile share one
+        dispatch after it."""
+        self._ask(full=True)
 
-    def dispatch_soon(self) -> None:
-        """Dispatch as soon as the one in progress, if any, is done: a tick, or a survey
-        due now (SURVEY_DELAY=0) that should not wait for the next tick.
+    def intake_dispatch(self) -> None:
+        """A purchase made a survey due now (SURVEY_DELAY=0): send due surveys as soon as
+        the dispatch in progress, if any, is done, without waiting for the next tick.
 
-        Calls made while that dispatch waits for its turn share it; it sees every purchase
-        committed before it started.
+        Only the due surveys, under the tick's quiet hours and /pause: expiry, reminders,
+        alerts and digests keep their DISPATCH_INTERVAL. Calls made while one such dispatch
+        waits for its turn share it; it sees every purchase committed before it started.
         """
-        if self._stopping or self._dispatch_asked:
+        self._ask(full=False)
+
+    def _ask(self, *, full: bool) -> None:
+        if self._stopping:
             return
-        self._dispatch_asked = True
+        if self._dispatch_asked:  # one is waiting for its turn: it will do this too
+            self._full_asked = self._full_asked or full
+            return
+        self._dispatch_asked, self._full_asked = True, full
         task = asyncio.get_running_loop().create_task(self._dispatch_in_turn())
         self._dispatches.add(task)
-        task.add_done_callback(self._dispatches.discard)
+        task.add_done_callback(self._finished)
 
     async def _dispatch_in_turn(self) -> None:
         async with self._busy:
-            self._dispatch_asked = False  # from here on, a new purchase asks for another
-            if not self._stopping:
+            full = self._full_asked
+            self._dispatch_asked = self._full_asked = False  # a new ask now makes another
+            if self._stopping:
+                return
+            if full:
                 await self._dispatch()
+            else:
+                await self._guarded(self._send_due)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._dispatches.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("survey dispatch stopped", exc_info=error)
 
     async def _dispatch(self) -> None:
+        await self._guarded(self._tick)
+        await self._owners_tick()
+
+    @staticmethod
+    async def _guarded(run: Callable[[], Awaitable[object]]) -> None:
         try:
-            await self._tick()
+            await run()
         except Exception:
             # A failed tick must not stop the next; the database still knows what is due.
             log.exception("survey dispatch failed")
-        await self._owners_tick()
 
     async def _tick(self) -> None:
         settings, bot, conversation = self._settings, self._bot, self._conversation
         now = self._clock()
         await conversation.expire_overdue(bot, now - settings.survey_expires_after)
-        window = settings.quiet_window
-        paused = await meta.get(self._db, meta.SURVEYS_PAUSED) is not None  # staff's /pause
-        if not paused and (window is None or not window.covers(now, settings.tz)):
-            # A quarter of a second of sending per batch: preparing a batch is a burst of
-            # work that delays the sender's next slot, so bursts are kept small, and a stop
-            # never waits long for the tick.
-            batch = max(1, math.ceil(settings.send_rate / BATCHES_PER_SECOND))
-            await self._in_pipeline(lambda: conversation.dispatch_due(bot, batch), batch)
+        if await self._send_due():
+            batch = self._batch()
             reminded_before = now - settings.reminder_after
             await self._in_pipeline(
                 lambda: conversation.send_reminders(bot, reminded_before, batch), batch
             )
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
         await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
+
+    async def _send_due(self) -> bool:
+        """Send the due surveys unless it is quiet hours or staff paused them (False then)."""
+        settings, bot, conversation = self._settings, self._bot, self._conversation
+        window = settings.quiet_window
+        paused = await meta.get(self._db, meta.SURVEYS_PAUSED) is not None  # staff's /pause
+        if paused or (window is not None and window.covers(self._clock(), settings.tz)):
+            return False
+        batch = self._batch()
+        await self._in_pipeline(lambda: conversation.dispatch_due(bot, batch), batch)
+        return True
+
+    def _batch(self) -> int:
+        """A quarter of a second of sending per batch: preparing a batch is a burst of work
+        that delays the sender's next slot, so bursts are kept small, and a stop never
+        waits long for the tick."""
+        return max(1, math.ceil(self._settings.send_rate / BATCHES_PER_SECOND))
 
     async def _owners_tick(self) -> None:
         """Alerts and digests go out at any hour (quiet hours protect customers)."""

@@ -59,9 +59,10 @@ class IntakeResult:
 # Builds the answer to store with a newly created purchase (see `record_purchase`).
 Respond = Callable[[IntakeResult], str]
 
-# Asks for due surveys to be sent now rather than at the next dispatch tick; an intake path
-# calls it when `IntakeResult.survey_due`, after its commit and after answering the person
-# (their "thank you" or confirmation comes before the survey). Jobs.dispatch_soon.
+# Asks for due surveys to be sent now rather than at the next dispatch tick
+# (Jobs.intake_dispatch); an intake path calls it once its purchase is committed, when
+# `IntakeResult.survey_due`. A chat handler's call takes effect when the handler is done
+# (bot/dispatch_after.py), so the survey follows what the handler sends.
 DispatchSoon = Callable[[], None]
 
 

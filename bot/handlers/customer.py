@@ -143,6 +143,8 @@ async def _scanned(
         settings.survey_rules,
         now=now,
     )
+    if result.survey_due(now):
+        dispatch_soon()
     if result.status is IntakeStatus.CREATED:
         log.info("purchase %s recorded from a QR code", result.purchase.id)
         await message.answer(t(customer.language, "qr_thanks"))
@@ -150,8 +152,6 @@ async def _scanned(
         await message.answer(t(customer.language, "qr_thanks"))
     else:
         await message.answer(t(customer.language, "qr_used"))
-    if result.survey_due(now):  # after the thanks, which the survey follows
-        dispatch_soon()
 
 
 async def help_(message: Message, db: Database, roles: Roles, live_settings: LiveSettings) -> None:
@@ -268,9 +268,9 @@ async def own_phone(
     async with db.transaction() as conn:
         moved = await customers.link_phone(conn, customer, phone, clock())
     log.info("customer %s shared their phone; %s earlier purchases linked", customer.id, moved)
-    await message.answer(t(customer.language, "phone_saved"), reply_markup=ReplyKeyboardRemove())
     if moved:  # their surveys came too, and may be due already
         dispatch_soon()
+    await message.answer(t(customer.language, "phone_saved"), reply_markup=ReplyKeyboardRemove())
 
 
 def _is_own_contact(message: Message) -> bool:

@@ -82,6 +82,8 @@ async def purchase(
         settings.survey_rules,
         now=now,
     )
+    if result.survey_due(now):
+        dispatch_soon()
     stored = result.purchase
     if result.status is IntakeStatus.CONFLICT:
         text = t(language, "purchase_conflict", order_id=order_id, purchase_id=stored.id)
@@ -107,8 +109,6 @@ async def purchase(
             result.survey.id if result.survey else "none",
         )
     await message.answer(text)
-    if result.survey_due(now):  # after the reply: staff buying for themselves see it first
-        dispatch_soon()
 
 
 async def qr(

@@ -80,7 +80,7 @@ async def api(harness: Harness) -> AsyncIterator[Api]:
         db=app.db,
         settings=app.live_settings,
         clock=harness.clock,
-        dispatch_soon=app.jobs.dispatch_soon,
+        dispatch_soon=app.jobs.intake_dispatch,
     )
     runner = web.AppRunner(served)
     await runner.setup()

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot.app import FeedbackApp
+from sandbox.faults import Fault
 from storage import customers
 from storage.intake import record_purchase_in
 from storage.purchases import NewPurchase
@@ -79,6 +80,24 @@ async def test_a_qr_code_sends_the_survey_at_once(hourly: Harness) -> None:
     _welcome, thanks, nps = await customer.next_messages(3, timeout=WITHIN)
     assert "Thank you for your purchase" in (thanks.text or "")
     assert "recommend" in (nps.text or "")
+    await asyncio.sleep(0.5)
+    assert customer.pending_messages() == []
+
+
+async def test_an_admin_scanning_a_qr_code_is_asked_the_first_question_once(
+    hourly: Harness,
+) -> None:
+    """/start does more for an admin (the staff menu, a round trip to Telegram) before it
+    checks for a survey to continue; the survey the code made due must not exist yet."""
+    card = await admin_says(hourly, "/qr shop1")
+    payload = next(w for w in (card.caption or "").split() if "start=" in w).split("start=")[1]
+    hourly.emulator.inject("setMyCommands", Fault.slow(0.3))
+    hourly.admin.send_text(f"/start {payload}")
+    _welcome, thanks, nps = await hourly.admin.next_messages(3, timeout=WITHIN)
+    assert "Thank you for your purchase" in (thanks.text or "")
+    assert "recommend" in (nps.text or "")
+    await asyncio.sleep(0.5)
+    assert hourly.admin.pending_messages() == []
 
 
 async def test_a_csv_file_sends_its_surveys_at_once(hourly: Harness) -> None:
@@ -134,3 +153,26 @@ async def test_staff_buying_for_themselves_get_the_confirmation_then_the_survey(
     confirmation, survey = await hourly.admin.next_messages(2, timeout=WITHIN)
     assert "registered" in (confirmation.text or "")
     assert "recommend" in (survey.text or "")
+
+
+async def test_a_failed_confirmation_still_sends_the_survey_at_once(hourly: Harness) -> None:
+    """A redelivered /purchase would find its order stored and make nothing due."""
+    customer = await started_customer(hourly)
+    hourly.emulator.inject("sendMessage", Fault.server_error(502))  # the confirmation
+    hourly.admin.send_text(f"/purchase {customer.id} 700 FAIL-1")
+    assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
+    assert await rows(hourly, "SELECT order_id FROM purchases") == [("FAIL-1",)]
+
+
+async def test_stopping_right_after_a_batch_loses_and_repeats_no_survey(hourly: Harness) -> None:
+    assert hourly.app is not None
+    shoppers = [await started_customer(hourly, f"S{n}") for n in range(20)]
+    batch = {"purchases": [_item(f"STOP-{n}", c.id) for n, c in enumerate(shoppers)]}
+    assert await _post(hourly.app, "/api/purchases/batch", batch) == 200
+    await hourly.stop()  # the wake-up's dispatch may be half done
+    await hourly.start()  # the start-up tick sends what it left
+    for customer in shoppers:
+        assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
+    await asyncio.sleep(0.5)
+    assert [c.pending_messages() for c in shoppers] == [[]] * 20
+    assert await rows(hourly, "SELECT COUNT(*) FROM surveys WHERE status = 'active'") == [(20,)]

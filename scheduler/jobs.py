@@ -77,9 +77,10 @@ class Jobs:
         """A purchase made a survey due now (SURVEY_DELAY=0): send due surveys as soon as
         the dispatch in progress, if any, is done, without waiting for the next tick.
 
-        Only the due surveys, under the tick's quiet hours and /pause: expiry, reminders,
-        alerts and digests keep their DISPATCH_INTERVAL. Calls made while one such dispatch
-        waits for its turn share it; it sees every purchase committed before it started.
+        Only the due surveys (overdue ones expired first), under the tick's quiet hours and
+        /pause: reminders, alerts and digests keep their DISPATCH_INTERVAL. Calls made while
+        one such dispatch waits for its turn share it; it sees every purchase committed
+        before it started.
         """
         self._ask(full=False)
 
@@ -103,7 +104,7 @@ class Jobs:
             if full:
                 await self._dispatch()
             else:
-                await self._guarded(self._send_due)
+                await self._guarded(self._expire_and_send_due)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._dispatches.discard(task)
@@ -134,6 +135,13 @@ class Jobs:
             )
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
         await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
+
+    async def _expire_and_send_due(self) -> None:
+        """What a wake-up does. Expiring first matters: sending starts every due survey,
+        and one held back by a long pause or quiet hours may be past SURVEY_EXPIRES_AFTER."""
+        expired_before = self._clock() - self._settings.survey_expires_after
+        await self._conversation.expire_overdue(self._bot, expired_before)
+        await self._send_due()
 
     async def _send_due(self) -> bool:
         """Send the due surveys unless it is quiet hours or staff paused them (False then)."""

@@ -19,6 +19,7 @@ from bot.texts import t
 from storage import meta
 from storage.clock import Clock, to_db
 from storage.database import Database
+from storage.intake import DispatchSoon
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,13 @@ async def pause(message: Message, db: Database, clock: Clock) -> None:
     await message.answer(t(language, "paused"))
 
 
-async def resume(message: Message, db: Database) -> None:
+async def resume(message: Message, db: Database, dispatch_soon: DispatchSoon) -> None:
     assert message.from_user is not None
     language = await language_of(db, message.from_user)
     was_paused = await meta.remove(db, meta.SURVEYS_PAUSED)
     log.info("surveys resumed by staff %s", message.from_user.id)
+    if was_paused:  # what the pause held back goes out now, not at the next tick
+        dispatch_soon()
     await message.answer(t(language, "resumed" if was_paused else "not_paused"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -20,6 +21,7 @@ from storage.intake import record_purchase_in
 from storage.purchases import NewPurchase
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, purchase, rows, started_customer
+from tests.helpers import FakeClock
 
 API_TOKEN = "soon-token"
 WITHIN = 3.0  # seconds; the next tick is an hour away
@@ -164,15 +166,71 @@ async def test_a_failed_confirmation_still_sends_the_survey_at_once(hourly: Harn
     assert await rows(hourly, "SELECT order_id FROM purchases") == [("FAIL-1",)]
 
 
-async def test_stopping_right_after_a_batch_loses_and_repeats_no_survey(hourly: Harness) -> None:
+async def test_stopping_right_after_a_batch_loses_and_repeats_no_survey(
+    hourly: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The stop waits for the wake-up's dispatch (it writes and sends) before closing."""
     assert hourly.app is not None
     shoppers = [await started_customer(hourly, f"S{n}") for n in range(20)]
     batch = {"purchases": [_item(f"STOP-{n}", c.id) for n, c in enumerate(shoppers)]}
-    assert await _post(hourly.app, "/api/purchases/batch", batch) == 200
-    await hourly.stop()  # the wake-up's dispatch may be half done
+    with caplog.at_level(logging.WARNING):
+        assert await _post(hourly.app, "/api/purchases/batch", batch) == 200
+        await hourly.stop()  # the wake-up's dispatch may be half done
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     await hourly.start()  # the start-up tick sends what it left
     for customer in shoppers:
         assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
     await asyncio.sleep(0.5)
     assert [c.pending_messages() for c in shoppers] == [[]] * 20
     assert await rows(hourly, "SELECT COUNT(*) FROM surveys WHERE status = 'active'") == [(20,)]
+
+
+async def _hourly_at(harness: Harness, moment: datetime, **overrides: str) -> FakeClock:
+    clock = FakeClock(moment)
+    harness.clock = clock
+    harness.overrides.update(dispatch_interval="1h", **overrides)
+    app = await harness.start()
+    await app.jobs.dispatch_surveys()
+    return clock
+
+
+async def test_a_wake_up_keeps_the_pause_and_expires_what_it_held_too_long(
+    harness: Harness,
+) -> None:
+    clock = await _hourly_at(harness, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert "paused" in ((await admin_says(harness, "/pause")).text or "")
+    held = await started_customer(harness, "Held")
+    await purchase(harness, held, "100 HELD-1")
+    await asyncio.sleep(0.5)
+    assert held.pending_messages() == []  # the wake-up kept the pause
+    clock.now += timedelta(days=8)  # past SURVEY_EXPIRES_AFTER (7 days)
+    assert "running again" in ((await admin_says(harness, "/resume")).text or "")
+    fresh = await started_customer(harness, "Fresh")
+    await purchase(harness, fresh, "100 FRESH-1")
+    assert "recommend" in ((await fresh.next_message(timeout=WITHIN)).text or "")
+    await asyncio.sleep(0.5)
+    assert held.pending_messages() == []  # eight days late: expired, never sent
+    assert await rows(harness, "SELECT status FROM surveys ORDER BY id") == [
+        ("expired",),
+        ("active",),
+    ]
+
+
+async def test_resume_sends_what_the_pause_held_at_once(hourly: Harness) -> None:
+    await admin_says(hourly, "/pause")
+    customer = await started_customer(hourly)
+    await purchase(hourly, customer, "100 RESUME-1")
+    await asyncio.sleep(0.5)
+    assert customer.pending_messages() == []
+    await admin_says(hourly, "/resume")
+    assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
+
+
+async def test_a_wake_up_keeps_quiet_hours(harness: Harness) -> None:
+    # 23:00 in Moscow (UTC+3), inside 21:00-09:00
+    await _hourly_at(harness, datetime(2026, 11, 23, 20, 0, tzinfo=UTC), quiet_hours="21:00-09:00")
+    customer = await started_customer(harness)
+    await purchase(harness, customer, "100 NIGHT-1")
+    await asyncio.sleep(1)
+    assert customer.pending_messages() == []
+    assert await rows(harness, "SELECT status FROM surveys") == [("scheduled",)]

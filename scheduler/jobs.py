@@ -125,23 +125,22 @@ class Jobs:
 
     async def _tick(self) -> None:
         settings, bot, conversation = self._settings, self._bot, self._conversation
-        now = self._clock()
-        await conversation.expire_overdue(bot, now - settings.survey_expires_after)
-        if await self._send_due():
+        if await self._expire_and_send_due():
             batch = self._batch()
-            reminded_before = now - settings.reminder_after
+            reminded_before = self._clock() - settings.reminder_after
             await self._in_pipeline(
                 lambda: conversation.send_reminders(bot, reminded_before, batch), batch
             )
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
         await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
 
-    async def _expire_and_send_due(self) -> None:
-        """What a wake-up does. Expiring first matters: sending starts every due survey,
-        and one held back by a long pause or quiet hours may be past SURVEY_EXPIRES_AFTER."""
+    async def _expire_and_send_due(self) -> bool:
+        """All a wake-up does, and a tick's start. Expiring first matters: sending starts
+        every due survey, and one held back by a long pause or quiet hours may be past
+        SURVEY_EXPIRES_AFTER. False if quiet hours or /pause held the sending."""
         expired_before = self._clock() - self._settings.survey_expires_after
         await self._conversation.expire_overdue(self._bot, expired_before)
-        await self._send_due()
+        return await self._send_due()
 
     async def _send_due(self) -> bool:
         """Send the due surveys unless it is quiet hours or staff paused them (False then)."""

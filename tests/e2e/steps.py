@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
+from storage import customers
+from storage.intake import record_purchase_in
 from storage.models import Question
+from storage.purchases import NewPurchase
 from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
 
 
@@ -37,6 +40,20 @@ async def purchase(harness: Harness, customer: EmulatedUser, args: str = "1500")
     reply = await admin_says(harness, f"/purchase {customer.id} {args}")
     assert "registered" in (reply.text or ""), reply.text
     return reply
+
+
+async def purchase_by_phone_only(harness: Harness, phone: str, order_id: str) -> None:
+    """A purchase the till knew only by phone, before anyone in Telegram shared that number."""
+    assert harness.app is not None
+    now = harness.clock()
+    async with harness.app.db.transaction() as conn:
+        phone_only = await customers.get_or_create_by_phone(conn, phone, now)
+        await record_purchase_in(
+            conn,
+            NewPurchase(phone_only.id, 5000, "RUB", now, "api", order_id=order_id),
+            harness.app.settings.survey_rules,
+            now=now,
+        )
 
 
 async def press_and_next(customer: EmulatedUser, message: BotMessage, label: str) -> BotMessage:

@@ -16,11 +16,14 @@ import pytest
 
 from bot.app import FeedbackApp
 from sandbox.faults import Fault
-from storage import customers
-from storage.intake import record_purchase_in
-from storage.purchases import NewPurchase
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, purchase, rows, started_customer
+from tests.e2e.steps import (
+    admin_says,
+    purchase,
+    purchase_by_phone_only,
+    rows,
+    started_customer,
+)
 from tests.helpers import FakeClock
 
 API_TOKEN = "soon-token"
@@ -112,16 +115,8 @@ async def test_a_csv_file_sends_its_surveys_at_once(hourly: Harness) -> None:
 
 
 async def test_sharing_a_phone_sends_the_survey_of_a_purchase_made_by_it(hourly: Harness) -> None:
-    assert hourly.app is not None
     customer = await started_customer(hourly, "Pavel")
-    async with hourly.app.db.transaction() as conn:  # the till knew only the phone
-        phone_only = await customers.get_or_create_by_phone(conn, "+79005556677", hourly.clock())
-        await record_purchase_in(
-            conn,
-            NewPurchase(phone_only.id, 5000, "RUB", hourly.clock(), "api", order_id="TILL-9"),
-            hourly.app.settings.survey_rules,
-            now=hourly.clock(),
-        )
+    await purchase_by_phone_only(hourly, "+79005556677", "TILL-9")
     customer.send_contact(phone_number="+7 900 555-66-77", first_name="Pavel", user_id=customer.id)
     saved, nps = await customer.next_messages(2, timeout=WITHIN)
     assert saved.text == "Thank you! Your number is saved."

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from sandbox import BotMessage
-from storage import customers
-from storage.intake import record_purchase_in
-from storage.purchases import NewPurchase
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import rows, started_customer
+from tests.e2e.steps import purchase_by_phone_only, rows, started_customer
 
 
 def _link_in(message: BotMessage) -> str:
@@ -24,15 +21,7 @@ async def test_start_offers_share_my_phone_and_links_purchases_made_by_phone(
     assert welcome.reply_keyboard[0][0].get("request_contact") is True
 
     # The till registers a purchase by phone before the customer shares it.
-    assert running.app is not None
-    async with running.app.db.transaction() as conn:
-        phone_only = await customers.get_or_create_by_phone(conn, "+79005556677", running.clock())
-        await record_purchase_in(
-            conn,
-            NewPurchase(phone_only.id, 5000, "RUB", running.clock(), "api", order_id="TILL-1"),
-            running.app.settings.survey_rules,
-            now=running.clock(),
-        )
+    await purchase_by_phone_only(running, "+79005556677", "TILL-1")
     customer.send_contact(phone_number="8 900 555-66-77", first_name="Pavel", user_id=customer.id)
     saved = await customer.next_message()
     assert saved.text == "Thank you! Your number is saved." and saved.removes_reply_keyboard

@@ -7,6 +7,11 @@
   method that uploads a file is sent as aiogram sends it (multipart).
 * Closing skips aiogram's 250 ms pause when the Bot API is reached over plain HTTP (a
   local Bot API server): the pause lets SSL transports finish closing, and there are none.
+* Replies are parsed without the inline keyboards Telegram echoes back: a sent or edited
+  message returns with its keyboard, and a pressed button's update carries the message it
+  sits under with its own. As models, a question's keyboard is a dozen nested objects,
+  about half the cost of parsing the update of an answer or the reply to the next
+  question; the bot never reads them back (it knows what it sent).
 * The response models are kept. aiogram parses every reply with
   ``Response[method.__returning__]``, a pydantic generic that pydantic caches only weakly:
   once the garbage collector has run, the next reply builds the model again, 50-140 ms of
@@ -56,7 +61,10 @@ class KeptResponseModelsSession(AiohttpSession):
 
 
 class BotSession(KeptResponseModelsSession):
-    """The bot's session: JSON request bodies, reply models kept."""
+    """The bot's session: JSON request bodies, echoed keyboards dropped, reply models kept."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(json_loads=loads_without_echoed_keyboards, **kwargs)
 
     async def close(self) -> None:
         if self.api.base.startswith("https:"):
@@ -71,6 +79,29 @@ class BotSession(KeptResponseModelsSession):
         if body is None:
             return super().build_form_data(bot, method)
         return BytesPayload(body, content_type="application/json")
+
+
+def loads_without_echoed_keyboards(content: str | bytes) -> Any:
+    """A Bot API reply, decoded, less the keyboards of the messages and updates it holds."""
+    reply = json.loads(content)
+    if isinstance(reply, dict):
+        result = reply.get("result")
+        if isinstance(result, dict):  # a message: the only result with a reply_markup
+            result.pop("reply_markup", None)
+        elif isinstance(result, list):  # getUpdates; a media group has no keyboards
+            for update in result:
+                drop_echoed_keyboard(update)
+    return reply
+
+
+def drop_echoed_keyboard(update: Any) -> Any:
+    """`update` (decoded JSON) without the keyboard of the message a button was pressed
+    under; returned for chaining."""
+    if isinstance(update, dict):
+        query = update.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("message"), dict):
+            query["message"].pop("reply_markup", None)
+    return update
 
 
 def json_body(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:

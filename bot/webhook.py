@@ -15,6 +15,7 @@ told to no one): a pressed survey button's `answerCallbackQuery` goes there
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import secrets
 from typing import Any
@@ -27,7 +28,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.session import api_params, compact_json
+from bot.session import api_params, compact_json, drop_echoed_keyboard
 from intake.api import ApiHTTPError, json_response
 from intake.api_errors import UNAUTHORIZED, ApiError
 from storage import meta
@@ -90,8 +91,9 @@ def add_webhook_route(
         try:
             if len(body) > MAX_UPDATE_BYTES:
                 raise ValueError("too large")
-            update = Update.model_validate_json(body, context={"bot": bot})
-        except (ValueError, ValidationError):
+            decoded = drop_echoed_keyboard(json.loads(body))
+            update = Update.model_validate(decoded, context={"bot": bot})
+        except (ValueError, RecursionError, ValidationError):  # RecursionError: deep nesting
             raise ApiHTTPError(
                 ApiError(400, "invalid_update", "The body is not a Telegram update")
             ) from None

@@ -128,6 +128,9 @@ async def test_a_body_that_is_no_update_gets_400_and_changes_nothing(webhook: Ha
         json.dumps({**update, "update_id": "nine"}).encode(),
         json.dumps(update).encode()[:-5],  # cut off
         json.dumps({**update, "padding": "x" * (1024 * 1024)}).encode(),  # over 1 MiB
+        b"[" * 100_000 + b"]" * 100_000,  # nested past the JSON decoder's recursion limit
+        json.dumps({"update_id": 5, "callback_query": "pressed"}).encode(),
+        json.dumps({"update_id": 6, "callback_query": {"id": "1", "message": []}}).encode(),
     ]
     for data in bodies:
         status, body = await post_raw(webhook, data, {SECRET_HEADER: SECRET})

@@ -1,5 +1,5 @@
-"""BotSession: JSON bodies with the values aiogram's form would carry; reply models kept;
-no SSL pause on closing over plain HTTP."""
+"""BotSession: JSON bodies with the values aiogram's form would carry; replies parsed
+without echoed keyboards; reply models kept; no SSL pause on closing over plain HTTP."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session import aiohttp as aiogram_aiohttp
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
     BanChatMember,
     EditMessageText,
+    GetUpdates,
     Response,
     SendDocument,
     SendMediaGroup,
@@ -33,6 +35,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
+    Update,
 )
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
@@ -140,3 +143,64 @@ async def test_closing_pauses_for_ssl_only(
     client = await session.create_session()
     await session.close()
     assert client.closed and slept == pauses
+
+
+ECHOED = {"inline_keyboard": [[{"text": "9", "callback_data": "a:7:nps:9"}]]}
+
+
+async def test_a_sent_message_comes_back_without_its_keyboard() -> None:
+    session = BotSession()
+    bot = Bot("123:abc", session=session)
+    method = SendMessage(chat_id=42, text="Как вам у нас?", reply_markup=KEYBOARD)
+    reply = {"ok": True, "result": {**MESSAGE, "text": "Как вам у нас?", "reply_markup": ECHOED}}
+    try:
+        message = session.check_response(bot, method, 200, json.dumps(reply)).result
+        assert isinstance(message, Message)
+        assert (message.message_id, message.text) == (5, "Как вам у нас?")
+        assert message.reply_markup is None
+        kept = KeptResponseModelsSession().check_response(bot, method, 200, json.dumps(reply))
+        assert kept.result.reply_markup is not None, "aiogram's own parse keeps it"
+    finally:
+        await session.close()
+
+
+async def test_a_pressed_button_s_update_comes_without_the_keyboard_and_keeps_the_rest() -> None:
+    session = BotSession()
+    bot = Bot("123:abc", session=session)
+    pressed = {
+        "update_id": 9,
+        "callback_query": {
+            "id": "q1",
+            "from": {"id": 42, "is_bot": False, "first_name": "Ann"},
+            "chat_instance": "c",
+            "data": "a:7:nps:9",
+            "message": {**MESSAGE, "text": "Как вам у нас?", "reply_markup": ECHOED},
+        },
+    }
+    typed = {"update_id": 10, "message": {**MESSAGE, "text": "Всё отлично"}}
+    reply = json.dumps({"ok": True, "result": [pressed, typed]})
+    try:
+        updates = session.check_response(bot, GetUpdates(), 200, reply).result
+        assert [type(update) for update in updates] == [Update, Update]
+        query = updates[0].callback_query
+        assert query is not None and isinstance(query.message, Message)
+        assert (query.data, query.message.message_id, query.message.text) == (
+            "a:7:nps:9",
+            5,
+            "Как вам у нас?",
+        )
+        assert query.message.reply_markup is None
+        assert updates[1].message is not None and updates[1].message.text == "Всё отлично"
+    finally:
+        await session.close()
+
+
+async def test_an_error_reply_still_raises_aiogram_s_error() -> None:
+    session = BotSession()
+    bot = Bot("123:abc", session=session)
+    refused = {"ok": False, "error_code": 400, "description": "Bad Request: message not found"}
+    try:
+        with pytest.raises(TelegramBadRequest, match="message not found"):
+            session.check_response(bot, GetUpdates(), 400, json.dumps(refused))
+    finally:
+        await session.close()

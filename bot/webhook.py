@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.session import api_params, compact_json, drop_echoed_keyboard
-from intake.api import ApiHTTPError, json_response
+from intake.api import ROUTINE, ApiHTTPError, json_response
 from intake.api_errors import UNAUTHORIZED, ApiError
 from storage import meta
 from storage.database import Database
@@ -83,6 +83,7 @@ def add_webhook_route(
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
+        request[ROUTINE] = True
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
         if not hmac.compare_digest(given, expected):
             log.warning("webhook request refused: wrong or missing secret token")

@@ -48,6 +48,9 @@ API_PREFIX = "/api/"
 
 # What the access log line says about a request beyond its route and status.
 LOG_DETAIL = web.RequestKey("intake_log_detail", str)
+# A request that comes once per customer action (a webhook update): logged at DEBUG when it
+# succeeds, so an owner's log is not a line per button press.
+ROUTINE = web.RequestKey("intake_routine_request", bool)
 
 _STATUS_CODES = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED, 413: TOO_LARGE}
 
@@ -119,7 +122,8 @@ async def _errors_and_access_log(request: web.Request, handler: Handler) -> web.
         response = error_response(
             ApiError(500, INTERNAL_ERROR, "Something went wrong on our side; please retry")
         )
-    level = logging.DEBUG if request.path == "/healthz" else logging.INFO
+    routine = request.path == "/healthz" or (request.get(ROUTINE, False) and response.status == 200)
+    level = logging.DEBUG if routine else logging.INFO
     log.log(
         level,
         "%s %s %s %s",

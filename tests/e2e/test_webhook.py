@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from typing import Any
 
 import aiohttp
@@ -174,3 +175,18 @@ async def test_the_secret_is_generated_and_kept_when_none_is_set(harness: Harnes
     assert harness.emulator.calls("setWebhook")[-1].params["secret_token"] == first
     reply = await admin_says(harness, "/help")
     assert "/purchase" in (reply.text or "")
+
+
+async def test_a_delivered_update_is_logged_at_debug_and_a_refused_one_at_info(
+    webhook: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="intake.api")
+    customer = await started_customer(webhook)
+    status, _ = await post(webhook, {"not": "an update"}, {SECRET_HEADER: SECRET})
+    assert status == 400
+    await webhook.emulator.wait_idle()  # /start's delivery has been answered
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "intake.api"]
+    delivered = [level for level, text in lines if text.startswith("POST /telegram/hook 200")]
+    assert delivered and set(delivered) == {logging.DEBUG}, "one line per customer tap at INFO"
+    assert (logging.INFO, "POST /telegram/hook 400 -") in lines
+    assert customer.first_name not in caplog.text

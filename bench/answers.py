@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode polling
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode webhook
+    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode webhook-floor
 
 Setup (not measured): every customer has a survey whose first question the bot sends
 through its scheduler. Then, in the emulator's own process (standing in for Telegram):
@@ -17,7 +18,8 @@ at once across chats); --mode webhook has the emulator POST each update to the b
 WEBHOOK_URL with Telegram's default of 40 connections at once. --mode floor is the same
 presses answered by a bare aiogram bot (polling, no database) making the same three Bot
 API calls per answer as the real one: what aiogram itself costs on this machine, the
-ceiling any bot on this stack meets.
+ceiling any bot on this stack meets. --mode webhook-floor is that bot served as a webhook
+by aiogram's own handler (each update answered once handled).
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
 from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
 from bench.intake import sqlite_single_writer_rate
 from bot.allocator import limit_malloc_arenas
 from bot.session import KeptResponseModelsSession
 from bot.warm_up import warm_up
+from bot.webhook import webhook_path
 from sandbox import BotAPIEmulator, EmulatedUser
 
 
@@ -131,8 +136,16 @@ def _floor_keyboard(labels: list[str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[row[:6], row[6:]] if len(row) > 6 else [row])
 
 
-async def _run_floor(conn: Connection, base_url: str, user_ids: list[int]) -> dict[str, Any]:
-    """A bare aiogram bot: per press, answerCallbackQuery, editMessageText, sendMessage."""
+async def _run_floor(
+    conn: Connection, base_url: str, user_ids: list[int], mode: str
+) -> dict[str, Any]:
+    """A bare aiogram bot: per press, answerCallbackQuery, editMessageText, sendMessage.
+
+    `floor` polls; `webhook-floor` is served the updates by aiogram's own webhook handler,
+    which answers each once handled. Either way the three calls are made by the bot (the
+    real bot puts answerCallbackQuery in the webhook's answer: the emulator's work is the
+    same, the real bot's one request less).
+    """
     session = KeptResponseModelsSession(api=TelegramAPIServer.from_base(base_url))
     warm_up()
     bot = Bot(TOKEN, session=session)
@@ -157,14 +170,34 @@ async def _run_floor(conn: Connection, base_url: str, user_ids: list[int]) -> di
                 for chat in user_ids[start : start + 25]
             )
         )
-    polling = asyncio.create_task(
-        dispatcher.start_polling(bot, polling_timeout=1, handle_signals=False)
-    )
-    report = await _measured(conn)
-    await dispatcher.stop_polling()
-    await polling
+    if mode == "webhook-floor":
+        report = await _floor_webhook(conn, bot, dispatcher)
+    else:
+        polling = asyncio.create_task(
+            dispatcher.start_polling(bot, polling_timeout=1, handle_signals=False)
+        )
+        report = await _measured(conn)
+        await dispatcher.stop_polling()
+        await polling
     conn.send("bye")
     return report
+
+
+async def _floor_webhook(conn: Connection, bot: Bot, dispatcher: Dispatcher) -> dict[str, Any]:
+    settings = _webhook_settings()
+    http = web.Application()
+    SimpleRequestHandler(dispatcher, bot, handle_in_background=False).register(
+        http, path=webhook_path(settings["webhook_url"])
+    )
+    runner = web.AppRunner(http)
+    await runner.setup()
+    await web.TCPSite(runner, settings["api_host"], settings["api_port"]).start()
+    try:
+        await bot.set_webhook(settings["webhook_url"])
+        return await _measured(conn)
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
 
 
 def _webhook_settings() -> dict[str, Any]:
@@ -211,8 +244,8 @@ def run(customers: int, paced_rate: float, mode: str) -> dict[str, Any]:
     emulator.start()
     try:
         base_url, user_ids = parent.recv()
-        if mode == "floor":
-            report = asyncio.run(_run_floor(parent, base_url, user_ids))
+        if mode in ("floor", "webhook-floor"):
+            report = asyncio.run(_run_floor(parent, base_url, user_ids, mode))
         else:
             report = asyncio.run(_run_bot(parent, base_url, user_ids, mode))
     finally:
@@ -226,7 +259,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1200)
     parser.add_argument("--paced-rate", type=float, default=200.0)
-    parser.add_argument("--mode", choices=("polling", "webhook", "floor"), default="polling")
+    modes = ("polling", "webhook", "floor", "webhook-floor")
+    parser.add_argument("--mode", choices=modes, default="polling")
     args = parser.parse_args()
     for key, value in run(args.customers, args.paced_rate, args.mode).items():
         print(f"{key}: {value}")

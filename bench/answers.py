@@ -179,6 +179,7 @@ async def _run_floor(
         report = await _measured(conn)
         await dispatcher.stop_polling()
         await polling
+    await session.close()
     conn.send("bye")
     return report
 
@@ -197,7 +198,6 @@ async def _floor_webhook(conn: Connection, bot: Bot, dispatcher: Dispatcher) -> 
         return await _measured(conn)
     finally:
         await runner.cleanup()
-        await bot.session.close()
 
 
 def _webhook_settings() -> dict[str, Any]:

@@ -1,9 +1,18 @@
 """The SQLite file: two connections, one writer at a time, migrations on open.
 
-Writes go through `transaction()`, which serialises writers with a lock and starts
-with `BEGIN IMMEDIATE` (a deferred transaction that turns into a write fails with
-SQLITE_BUSY under WAL without waiting). Reads use a second connection, so they
-never see another coroutine's uncommitted transaction and never wait for it.
+Writes go through `transaction()`, which starts with `BEGIN IMMEDIATE` (a deferred
+transaction that turns into a write fails with SQLITE_BUSY under WAL without waiting).
+Reads use a second connection, so they never see another coroutine's uncommitted
+transaction and never wait for it.
+
+The writer's connection runs what it is given on its own thread, one call after another
+in the order given. A write that is a transaction of its own in one call (`write_alone`,
+`run_transaction`) can therefore be queued while others are still in that queue: they
+share the writer. A `transaction()` spans several calls, with the event loop in between,
+so it takes the writer alone: nothing else may be queued inside it. Waiting for each
+one-call write to come back before queueing the next would cost every write a return
+to the event loop, which under load is a turn of a busy loop, and cap the writes at
+what those turns allow.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
+from aiorwlock import RWLock
 
 from storage.migrations import MIGRATIONS, migrate
 
@@ -72,7 +82,11 @@ class Database:
         self.path = path
         self._writer = writer
         self._reader = reader
-        self._write_lock = asyncio.Lock()
+        # "reader" and "writer" are aiorwlock's names for shared and exclusive holders;
+        # writers wait for no one to share it, and new sharers queue behind a writer.
+        access = RWLock(fast=True)
+        self._shared_writer = access.reader
+        self._writer_alone = access.writer
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Sequence[str] = MIGRATIONS) -> Database:
@@ -88,7 +102,7 @@ class Database:
         return cls(path, writer, reader)
 
     async def close(self) -> None:
-        async with self._write_lock:
+        async with self._writer_alone:
             await self._reader.close()
             await self._writer.close()
 
@@ -100,7 +114,7 @@ class Database:
         open, and every later BEGIN would fail: it is rolled back too. A task cancelled
         while its COMMIT is queued gets CancelledError, and the COMMIT still runs.
         """
-        async with self._write_lock:
+        async with self._writer_alone:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
@@ -121,7 +135,7 @@ class Database:
         writer's thread where `transaction()` takes three. Such a statement takes the write
         lock before it reads, waiting out `busy_timeout` like BEGIN IMMEDIATE does.
         """
-        async with self._write_lock:
+        async with self._shared_writer:
             cursor = await self._writer.execute(sql, params)
             return cursor.rowcount
 
@@ -160,12 +174,12 @@ class Database:
                 raise
             return result
 
-        async with self._write_lock:
+        async with self._shared_writer:
             return await writer._execute(in_writer_thread)  # type: ignore[no-any-return]
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the file and truncate it, so old page versions are gone."""
-        async with self._write_lock:
+        async with self._writer_alone:
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property

@@ -1,9 +1,10 @@
-"""The writer's rules: `write_alone` and `run_transaction` are transactions of their own
-and wait for the lock."""
+"""The writer's rules: `write_alone` and `run_transaction` are transactions of their own,
+queued on the writer's thread one after another, and wait for the lock."""
 
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -32,6 +33,10 @@ def _recolour(conn: sqlite3.Connection, colour: str, *, fail: bool = False) -> i
     if fail:
         raise ValueError("changed my mind")
     return first
+
+
+def _repaint(conn: sqlite3.Connection, colour: str) -> int:
+    return conn.execute("UPDATE meta SET value = ? WHERE key = 'colour'", (colour,)).rowcount
 
 
 async def _lone_write_of_blue(db: Database) -> int:
@@ -203,6 +208,70 @@ async def test_a_caller_cancelled_while_its_body_runs_is_cancelled_and_the_body_
     assert await after == 1
     assert await _value(db, "colour") == "green"
     assert await _value(db, "shade") == "blue"  # the cancelled caller's body committed
+
+
+async def test_one_call_writes_queue_on_the_writer_without_waiting_for_the_event_loop(
+    db: Database,
+) -> None:
+    """Under load the loop is busy: a write that waited for the one before it to come back
+    through the loop would wait for the loop's turn, one write per turn."""
+    await meta.put(db, "colour", "red")
+    first_running, release = threading.Event(), threading.Event()
+
+    def held_then_recolour(conn: sqlite3.Connection) -> int:
+        first_running.set()
+        release.wait(10)
+        return _repaint(conn, "blue")
+
+    first = asyncio.create_task(db.run_transaction(held_then_recolour))
+    assert await asyncio.to_thread(first_running.wait, 10)
+    second = asyncio.create_task(
+        db.write_alone("UPDATE meta SET value = 'green' WHERE key = 'colour'")
+    )
+    third = asyncio.create_task(db.run_transaction(_repaint, "violet"))
+    await asyncio.sleep(0.05)  # both reach the writer's queue
+    release.set()
+    # The loop is blocked here: only writes already queued on the writer's thread can run.
+    deadline = time.monotonic() + 5
+    while _colour_on_disk(db.path) != "violet" and time.monotonic() < deadline:
+        time.sleep(0.01)  # noqa: ASYNC251
+    assert _colour_on_disk(db.path) == "violet"  # all three ran, in order, loop or not
+    assert await first == 1 and await second == 1 and await third == 1
+
+
+def _colour_on_disk(path: Path) -> str | None:
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'colour'").fetchone()
+    return None if row is None else str(row[0])
+
+
+async def test_a_transaction_waits_for_one_call_writes_queued_before_it(db: Database) -> None:
+    await meta.put(db, "colour", "red")
+    first_running, release = threading.Event(), threading.Event()
+
+    def held_then_recolour(conn: sqlite3.Connection) -> int:
+        first_running.set()
+        release.wait(10)
+        return _repaint(conn, "blue")
+
+    queued = asyncio.create_task(db.run_transaction(held_then_recolour))
+    assert await asyncio.to_thread(first_running.wait, 10)
+
+    async def read_then_write() -> str:
+        async with db.transaction() as conn:
+            row = await fetch_one(conn, "SELECT value FROM meta WHERE key = 'colour'")
+            await conn.execute("UPDATE meta SET value = 'grey' WHERE key = 'colour'")
+            return str(row[0])
+
+    transaction = asyncio.create_task(read_then_write())
+    later = asyncio.create_task(db.run_transaction(_repaint, "violet"))
+    await asyncio.sleep(0.1)
+    assert not transaction.done() and not later.done()
+    release.set()
+    assert await queued == 1
+    assert await transaction == "blue"  # began after the queued write committed
+    assert await later == 1  # and this one, asked for later, waited for the transaction
+    assert await _value(db, "colour") == "violet"
 
 
 async def test_a_coroutine_is_refused_as_a_transaction_body(db: Database) -> None:

@@ -1,24 +1,31 @@
-"""The SQLite file: two connections, one writer at a time, migrations on open.
+"""The SQLite file: one writer at a time, migrations on open.
 
 Writes go through `transaction()`, which starts with `BEGIN IMMEDIATE` (a deferred
 transaction that turns into a write fails with SQLITE_BUSY under WAL without waiting).
-Reads use a second connection, so they never see another coroutine's uncommitted
+Reads use a connection of their own, so they never see another coroutine's uncommitted
 transaction and never wait for it.
 
-The writer's connection runs what it is given on its own thread, one call after another
-in the order given. A write that is a transaction of its own in one call (`write_alone`,
-`run_transaction`) can therefore be queued while others are still in that queue: they
-share the writer. A `transaction()` spans several calls, with the event loop in between,
-so it takes the writer alone: nothing else may be queued inside it. Waiting for each
-one-call write to come back before queueing the next would cost every write a return
-to the event loop, which under load is a turn of a busy loop, and cap the writes at
-what those turns allow.
+A short write that is a transaction of its own in one call (`write_alone`,
+`run_transaction`: a customer's answer, the record of the next question) runs on the
+event loop's own thread, on a third connection that never waits for SQLite's lock: its
+statements take a fraction of a millisecond, less than handing them to another thread
+and back costs the loop (a thread wake-up, GIL hand-offs, a turn of a busy loop). When
+another connection holds the lock (a backup script, a migration, an owner's sqlite3
+shell), the write goes to the writer's thread instead and waits there, so the loop never
+waits for a lock. The loop's connection never checkpoints the WAL itself: every
+`CHECKPOINT_EVERY` of its commits, the writer's thread does.
+
+The writer's thread runs what it is given one call after another, in order. One-call
+writes can therefore be queued while others are still in that queue: they share the
+writer. A `transaction()` spans several calls, with the event loop in between, so it takes
+the writer alone: nothing else may run inside it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -30,12 +37,18 @@ from aiorwlock import RWLock
 
 from storage.migrations import MIGRATIONS, migrate
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
 WRITER_CACHE_KIB = 512
 """The writer's page cache. A write transaction touches a few B-tree paths, which this
 holds; the reader keeps SQLite's default (2,000 KiB) for /stats and digests, which scan
 indexes.
 Each connection's cache fills up over the process's life, so this is resident memory."""
+
+CHECKPOINT_EVERY = 100
+"""Commits on the event loop's connection between two checkpoints of the WAL. An answer
+writes a handful of pages; SQLite's own default is a checkpoint every 1,000 pages."""
 
 Params = Sequence[Any] | dict[str, Any]
 Result = TypeVar("Result")
@@ -62,26 +75,81 @@ async def _connect(path: Path, cache_kib: int | None = None) -> aiosqlite.Connec
     return conn
 
 
+_PRAGMAS = (
+    "journal_mode = WAL",
+    "synchronous = NORMAL",
+    "foreign_keys = ON",
+    # Deleted and overwritten content is zeroed in the file, so erased personal data
+    # does not linger in free space (see storage.erasure).
+    "secure_delete = ON",
+)
+
+
 async def _configure(conn: aiosqlite.Connection, cache_kib: int | None) -> None:
     conn.row_factory = sqlite3.Row
     if cache_kib is not None:
         await conn.execute(f"PRAGMA cache_size = -{cache_kib}")  # negative: in KiB
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    # Deleted and overwritten content is zeroed in the file, so erased personal data
-    # does not linger in free space (see storage.erasure).
-    await conn.execute("PRAGMA secure_delete = ON")
+    for pragma in _PRAGMAS:
+        await conn.execute(f"PRAGMA {pragma}")
+
+
+def _connect_on_loop(path: Path) -> sqlite3.Connection:
+    """The loop's own connection: it never waits for the lock, nor checkpoints."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        for pragma in (
+            f"cache_size = -{WRITER_CACHE_KIB}",
+            "busy_timeout = 0",
+            "wal_autocheckpoint = 0",
+            *_PRAGMAS,
+        ):
+            conn.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY, in any of its extended forms: another connection holds the lock."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
+
+
+def _in_one_transaction(
+    conn: sqlite3.Connection,
+    body: Callable[..., Result],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Result:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = body(conn, *args, **kwargs)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # a failed COMMIT can leave it open (see transaction())
+            conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 class Database:
     """Owns the connections; build it with `await Database.open(path)` and close it."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        on_loop: sqlite3.Connection,
+    ):
         self.path = path
         self._writer = writer
         self._reader = reader
+        self._on_loop = on_loop
+        self._commits_since_checkpoint = 0
+        self._checkpointing: asyncio.Task[None] | None = None
         # "reader" and "writer" are aiorwlock's names for shared and exclusive holders;
         # writers wait for no one to share it, and new sharers queue behind a writer.
         access = RWLock(fast=True)
@@ -99,10 +167,19 @@ class Database:
         except BaseException:
             await writer.close()
             raise
-        return cls(path, writer, reader)
+        try:
+            on_loop = _connect_on_loop(path)
+        except BaseException:
+            await reader.close()
+            await writer.close()
+            raise
+        return cls(path, writer, reader, on_loop)
 
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
         async with self._writer_alone:
+            self._on_loop.close()
             await self._reader.close()
             await self._writer.close()
 
@@ -129,15 +206,13 @@ class Database:
                 raise
 
     async def write_alone(self, sql: str, params: Params = ()) -> int:
-        """One write statement as a transaction of its own; the number of rows it changed.
+        """One short write statement as a transaction of its own; the rows it changed.
 
-        SQLite commits a statement run outside BEGIN by itself, so this is one trip to the
-        writer's thread where `transaction()` takes three. Such a statement takes the write
-        lock before it reads, waiting out `busy_timeout` like BEGIN IMMEDIATE does.
+        SQLite commits a statement run outside BEGIN by itself. Such a statement takes the
+        write lock before it reads, as BEGIN IMMEDIATE does. It runs on the event loop's
+        thread, or on the writer's while another connection holds the lock (see above).
         """
-        async with self._shared_writer:
-            cursor = await self._writer.execute(sql, params)
-            return cursor.rowcount
+        return await self._one_call(lambda conn: conn.execute(sql, params).rowcount)
 
     async def run_transaction(
         self,
@@ -145,37 +220,59 @@ class Database:
         *args: BodyArgs.args,
         **kwargs: BodyArgs.kwargs,
     ) -> Result:
-        """`body(connection, ...)` as one write transaction, run on the writer's own thread.
+        """`body(connection, ...)` as one write transaction, in a single call.
 
-        `transaction()` costs a trip to that thread per statement, plus BEGIN and COMMIT,
-        and a trip (thread wake-ups, event-loop turns, GIL hand-offs) costs far more than a
-        small statement. This takes one trip, for the hottest write: a customer's answer.
-        The body is plain sqlite3 and must not touch the event loop; its result is returned,
-        its exception rolls the transaction back and is raised here. A caller cancelled
-        while the body runs gets CancelledError, but the body runs to its end and commits
-        (the thread cannot be interrupted), and later writes queue behind it.
+        For short transactions of a few indexed statements, the hottest write first: a
+        customer's answer. `transaction()` costs a trip to the writer's thread per statement,
+        plus BEGIN and COMMIT. The body is plain sqlite3 and runs on the event loop's thread
+        (see above), so it must be quick and must not touch the loop. Its result is
+        returned, its exception rolls the transaction back and is raised here.
+
+        While another connection holds the lock, the body runs on the writer's thread once
+        the lock is free. A body that met the lock was rolled back and runs again there, so
+        it must do nothing but its statements. A caller cancelled while it runs there gets
+        CancelledError, but the body runs to its end and commits (the thread cannot be
+        interrupted), and later writes queue behind it.
+        """
+        if inspect.iscoroutinefunction(body):
+            raise TypeError("run_transaction runs plain sqlite3 functions, not coroutines")
+        return await self._one_call(lambda conn: _in_one_transaction(conn, body, args, kwargs))
+
+    async def _one_call(self, call: Callable[[sqlite3.Connection], Result]) -> Result:
+        """`call(connection)` on the loop's connection, or, if another connection holds the
+        lock, on the writer's thread.
 
         aiosqlite has no public way to run a function on its thread: its own methods use
         `_execute` and `_conn`, hence the pin to aiosqlite's minor versions known to work.
         """
-        if inspect.iscoroutinefunction(body):
-            raise TypeError("run_transaction runs plain sqlite3 functions, not coroutines")
-        writer = self._writer
-
-        def in_writer_thread() -> Result:
-            conn = writer._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = body(conn, *args, **kwargs)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:  # a failed COMMIT can leave it open, as above
-                    conn.execute("ROLLBACK")
-                raise
-            return result
-
         async with self._shared_writer:
-            return await writer._execute(in_writer_thread)  # type: ignore[no-any-return]
+            try:
+                result = call(self._on_loop)
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+            else:
+                self._committed_on_loop()
+                return result
+            writer = self._writer
+            return await writer._execute(call, writer._conn)  # type: ignore[no-any-return]
+
+    def _committed_on_loop(self) -> None:
+        self._commits_since_checkpoint += 1
+        if self._commits_since_checkpoint >= CHECKPOINT_EVERY and self._checkpointing is None:
+            self._commits_since_checkpoint = 0
+            self._checkpointing = asyncio.create_task(self._checkpoint_passively())
+
+    async def _checkpoint_passively(self) -> None:
+        """Copy what the WAL holds into the file, on the writer's thread, without waiting
+        for anyone: SQLite lets writers go on meanwhile. The WAL then starts over."""
+        try:
+            async with self._shared_writer:
+                await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:  # the next one will try again
+            log.warning("WAL checkpoint failed: %s", error)
+        finally:
+            self._checkpointing = None
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the file and truncate it, so old page versions are gone."""

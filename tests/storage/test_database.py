@@ -7,12 +7,15 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from storage import meta
-from storage.database import WRITER_CACHE_KIB, Database, fetch_all, fetch_one
+from storage.database import CHECKPOINT_EVERY, WRITER_CACHE_KIB, Database, fetch_all, fetch_one
 from tests.helpers import write_lock_held_elsewhere
+
+T = TypeVar("T")
 
 
 async def _value(db: Database, key: str) -> str | None:
@@ -153,6 +156,79 @@ async def test_a_failed_commit_rolls_back_and_the_writer_goes_on(db: Database) -
     assert [row[0] for row in rows] == [404]
 
 
+async def _on_the_writers_thread(db: Database, write: Awaitable[T]) -> asyncio.Task[T]:
+    """`write` started while another connection holds the lock, so that it waits on the
+    writer's thread, and the lock let go: a body that blocks must not block the loop."""
+    async with write_lock_held_elsewhere(db.path):
+        task = asyncio.ensure_future(write)
+        await asyncio.sleep(0.1)
+        assert not task.done()
+    return task
+
+
+def _thread_of_body(conn: sqlite3.Connection, seen: list[int]) -> int:
+    seen.append(threading.get_ident())
+    return _repaint(conn, "blue")
+
+
+async def test_a_short_write_runs_on_the_event_loops_thread_when_the_lock_is_free(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    seen: list[int] = []
+    assert await db.run_transaction(_thread_of_body, seen) == 1
+    assert seen == [threading.get_ident()]  # no hand-off to the writer's thread
+
+
+async def test_while_another_connection_holds_the_lock_a_write_waits_off_the_loop(
+    db: Database,
+) -> None:
+    await meta.put(db, "colour", "red")
+    seen: list[int] = []
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(ticking())
+    try:
+        async with write_lock_held_elsewhere(db.path):
+            write = asyncio.create_task(db.run_transaction(_thread_of_body, seen))
+            lone = asyncio.create_task(
+                db.write_alone("UPDATE meta SET value = 'green' WHERE key = 'colour'")
+            )
+            await asyncio.sleep(0.1)
+            ticks_while_locked = ticks
+            await asyncio.sleep(0.3)
+            assert ticks > ticks_while_locked  # the loop turns while the writes wait
+            assert not write.done() and not lone.done()
+        assert await write == 1 and await lone == 1
+    finally:
+        ticker.cancel()
+    (thread,) = seen  # one run: the attempt on the loop met the lock before the body
+    assert thread != threading.get_ident()
+    assert await _value(db, "colour") == "green"  # in the order asked
+
+
+async def test_the_wal_is_checkpointed_while_short_writes_go_on(db: Database) -> None:
+    wal = db.path.with_name(db.path.name + "-wal")
+    page = 4096
+    blob = "x" * (2 * page)  # every commit appends a few pages to the WAL
+    for round_ in range(10 * CHECKPOINT_EVERY):
+        await db.write_alone(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('blob', ?)", (blob + str(round_),)
+        )
+        if round_ % 10 == 0:
+            await asyncio.sleep(0.01)  # room for the checkpoint on the writer's thread
+    # Without checkpoints the WAL would hold every commit: 3,000 pages and more. After one
+    # it starts over from its beginning, so it stays near one interval's worth.
+    assert wal.stat().st_size < 3 * CHECKPOINT_EVERY * 4 * page
+    assert await _value(db, "blob") == blob + str(10 * CHECKPOINT_EVERY - 1)
+
+
 # Keeps a connection's thread busy for a good part of a second.
 _SLOW_QUERY = """WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 2000000)
                  SELECT COUNT(*) FROM n"""
@@ -194,7 +270,7 @@ async def test_a_caller_cancelled_while_its_body_runs_is_cancelled_and_the_body_
         release.wait(10)
         return _recolour(conn, "blue")
 
-    caller = asyncio.create_task(db.run_transaction(slow_recolour))
+    caller = await _on_the_writers_thread(db, db.run_transaction(slow_recolour))
     assert await asyncio.to_thread(started.wait, 10)
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -223,7 +299,7 @@ async def test_one_call_writes_queue_on_the_writer_without_waiting_for_the_event
         release.wait(10)
         return _repaint(conn, "blue")
 
-    first = asyncio.create_task(db.run_transaction(held_then_recolour))
+    first = await _on_the_writers_thread(db, db.run_transaction(held_then_recolour))
     assert await asyncio.to_thread(first_running.wait, 10)
     second = asyncio.create_task(
         db.write_alone("UPDATE meta SET value = 'green' WHERE key = 'colour'")
@@ -254,7 +330,7 @@ async def test_a_transaction_waits_for_one_call_writes_queued_before_it(db: Data
         release.wait(10)
         return _repaint(conn, "blue")
 
-    queued = asyncio.create_task(db.run_transaction(held_then_recolour))
+    queued = await _on_the_writers_thread(db, db.run_transaction(held_then_recolour))
     assert await asyncio.to_thread(first_running.wait, 10)
 
     async def read_then_write() -> str:

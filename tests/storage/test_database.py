@@ -166,6 +166,26 @@ async def _on_the_writers_thread(db: Database, write: Awaitable[T]) -> asyncio.T
     return task
 
 
+class _BodyThatWaits:
+    """A transaction body that, once running, waits for `release`, then does `then`."""
+
+    def __init__(self, then: Callable[[sqlite3.Connection], int]) -> None:
+        self.running, self.release = threading.Event(), threading.Event()
+        self._then = then
+
+    def __call__(self, conn: sqlite3.Connection) -> int:
+        self.running.set()
+        self.release.wait(10)
+        return self._then(conn)
+
+
+async def _running_on_the_writers_thread(db: Database, body: _BodyThatWaits) -> asyncio.Task[int]:
+    """`body` as a transaction, running (and waiting) on the writer's thread."""
+    task = await _on_the_writers_thread(db, db.run_transaction(body))
+    assert await asyncio.to_thread(body.running.wait, 10)
+    return task
+
+
 def _thread_of_body(conn: sqlite3.Connection, seen: list[int]) -> int:
     seen.append(threading.get_ident())
     return _repaint(conn, "blue")
@@ -263,15 +283,8 @@ async def test_a_caller_cancelled_while_its_body_runs_is_cancelled_and_the_body_
     db: Database,
 ) -> None:
     await meta.put(db, "colour", "red")
-    started, release = threading.Event(), threading.Event()
-
-    def slow_recolour(conn: sqlite3.Connection) -> int:
-        started.set()
-        release.wait(10)
-        return _recolour(conn, "blue")
-
-    caller = await _on_the_writers_thread(db, db.run_transaction(slow_recolour))
-    assert await asyncio.to_thread(started.wait, 10)
+    body = _BodyThatWaits(lambda conn: _recolour(conn, "blue"))
+    caller = await _running_on_the_writers_thread(db, body)
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await caller
@@ -280,7 +293,7 @@ async def test_a_caller_cancelled_while_its_body_runs_is_cancelled_and_the_body_
     )
     await asyncio.sleep(0.1)
     assert not after.done()  # queued behind the body still running
-    release.set()
+    body.release.set()
     assert await after == 1
     assert await _value(db, "colour") == "green"
     assert await _value(db, "shade") == "blue"  # the cancelled caller's body committed
@@ -292,21 +305,14 @@ async def test_one_call_writes_queue_on_the_writer_without_waiting_for_the_event
     """Under load the loop is busy: a write that waited for the one before it to come back
     through the loop would wait for the loop's turn, one write per turn."""
     await meta.put(db, "colour", "red")
-    first_running, release = threading.Event(), threading.Event()
-
-    def held_then_recolour(conn: sqlite3.Connection) -> int:
-        first_running.set()
-        release.wait(10)
-        return _repaint(conn, "blue")
-
-    first = await _on_the_writers_thread(db, db.run_transaction(held_then_recolour))
-    assert await asyncio.to_thread(first_running.wait, 10)
+    body = _BodyThatWaits(lambda conn: _repaint(conn, "blue"))
+    first = await _running_on_the_writers_thread(db, body)
     second = asyncio.create_task(
         db.write_alone("UPDATE meta SET value = 'green' WHERE key = 'colour'")
     )
     third = asyncio.create_task(db.run_transaction(_repaint, "violet"))
     await asyncio.sleep(0.05)  # both reach the writer's queue
-    release.set()
+    body.release.set()
     # The loop is blocked here: only writes already queued on the writer's thread can run.
     deadline = time.monotonic() + 5
     while _colour_on_disk(db.path) != "violet" and time.monotonic() < deadline:
@@ -323,15 +329,8 @@ def _colour_on_disk(path: Path) -> str | None:
 
 async def test_a_transaction_waits_for_one_call_writes_queued_before_it(db: Database) -> None:
     await meta.put(db, "colour", "red")
-    first_running, release = threading.Event(), threading.Event()
-
-    def held_then_recolour(conn: sqlite3.Connection) -> int:
-        first_running.set()
-        release.wait(10)
-        return _repaint(conn, "blue")
-
-    queued = await _on_the_writers_thread(db, db.run_transaction(held_then_recolour))
-    assert await asyncio.to_thread(first_running.wait, 10)
+    body = _BodyThatWaits(lambda conn: _repaint(conn, "blue"))
+    queued = await _running_on_the_writers_thread(db, body)
 
     async def read_then_write() -> str:
         async with db.transaction() as conn:
@@ -343,7 +342,7 @@ async def test_a_transaction_waits_for_one_call_writes_queued_before_it(db: Data
     later = asyncio.create_task(db.run_transaction(_repaint, "violet"))
     await asyncio.sleep(0.1)
     assert not transaction.done() and not later.done()
-    release.set()
+    body.release.set()
     assert await queued == 1
     assert await transaction == "blue"  # began after the queued write committed
     assert await later == 1  # and this one, asked for later, waited for the transaction

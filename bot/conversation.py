@@ -38,6 +38,9 @@ REFERRAL_PREFIX = "ref_"
 UNREACHABLE = ("chat not found", "user is deactivated", "bot was blocked", "can't initiate")
 """Telegram's words for a chat the bot can no longer write to."""
 
+SEND_AGAIN_AFTER = timedelta(minutes=5)
+"""How long a first question the sender gave up on waits before it is tried again."""
+
 
 def unreachable(description: str, *, forbidden: bool = False) -> bool:
     return forbidden or any(words in description for words in UNREACHABLE)
@@ -157,10 +160,15 @@ class SurveyConversation:
     async def dispatch_due(self, bot: Bot, limit: int = 100) -> int:
         """Start up to `limit` surveys whose time has come; return how many were due.
 
-        Each is marked active before it is sent: a survey goes out at most once.
+        Each is marked active (sent) before it is sent: a survey goes out at most once,
+        unless Telegram failed it every time; then it is tried again (`_send_again_later`).
         """
+        now = self.clock()
         async with self._db.transaction() as conn:
-            due = await surveys.activate_due(conn, self.clock(), limit)
+            due = await surveys.activate_due(conn, now, limit)
+            if len(due) < limit:
+                failed_before = now - SEND_AGAIN_AFTER
+                due += await surveys.claim_unsent(conn, failed_before, now, limit - len(due))
         await asyncio.gather(*(self._start(bot, survey) for survey in due))
         return len(due)
 
@@ -267,7 +275,16 @@ class SurveyConversation:
             log.warning(
                 "survey %s: message not sent (%s): %s", survey.id, result.outcome.value, description
             )
+            if survey.question is Question.NPS and survey.prompt_message_id is None:
+                await self._send_again_later(survey)
         return None
+
+    async def _send_again_later(self, survey: Survey) -> None:
+        """A first question the sender gave up on is offered to the dispatch again after
+        SEND_AGAIN_AFTER (within quiet hours and /pause, like any first question),
+        instead of waiting a day for the reminder."""
+        if await surveys.mark_unsent(self._db, survey.id, self.clock()):
+            log.info("survey %s: first question due again in %s", survey.id, SEND_AGAIN_AFTER)
 
     @asynccontextmanager
     async def _survey_lock(self, survey_id: int) -> AsyncIterator[None]:

@@ -107,6 +107,48 @@ async def activate_due(conn: aiosqlite.Connection, now: datetime, limit: int) ->
     return sorted((Survey.from_row(row) for row in rows), key=lambda survey: survey.due_at)
 
 
+async def mark_unsent(db: Database, survey_id: int, now: datetime) -> bool:
+    """Record that a started survey's first question was never delivered (`sent_at` NULL),
+    so `claim_unsent` offers it again.
+
+    For a send the sender gave up on (Telegram kept failing), not for one a crash cut
+    off: that one may have reached the customer. False if the question was delivered or
+    answered meanwhile, or the survey closed (then nothing changes).
+    """
+    changed = await db.write_alone(
+        """UPDATE surveys SET sent_at = NULL, updated_at = ?
+           WHERE id = ? AND status = ? AND step = ? AND prompt_message_id IS NULL""",
+        (to_db(now), survey_id, SurveyStatus.ACTIVE, Question.NPS),
+    )
+    return changed > 0
+
+
+async def claim_unsent(
+    conn: aiosqlite.Connection, failed_before: datetime, now: datetime, limit: int
+) -> list[Survey]:
+    """Surveys whose first question failed to go out before `failed_before`: marked sent
+    (as `activate_due` does, before the send) and returned; call inside a transaction."""
+    stamp = to_db(now)
+    rows = await fetch_all(
+        conn,
+        """UPDATE surveys SET sent_at = :now, updated_at = :now
+           WHERE id IN (
+               SELECT id FROM surveys
+               WHERE sent_at IS NULL AND status = :active AND step = :first
+                 AND prompt_message_id IS NULL AND updated_at <= :failed_before
+               ORDER BY id LIMIT :limit)
+           RETURNING *""",
+        {
+            "now": stamp,
+            "active": SurveyStatus.ACTIVE,
+            "first": Question.NPS,
+            "failed_before": to_db(failed_before),
+            "limit": limit,
+        },
+    )
+    return [Survey.from_row(row) for row in rows]
+
+
 async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> list[Survey]:
     """Surveys owing a follow-up question or a thank-you (a crash or a failed send).
 
@@ -205,11 +247,12 @@ async def claim_reminders(
 
 
 async def expire(conn: aiosqlite.Connection, cutoff: datetime, now: datetime) -> list[Survey]:
-    """Expire surveys sent (or due, if never sent) before `cutoff`; return them."""
+    """Expire surveys sent (or due, if never delivered) before `cutoff`; return them."""
     rows = await fetch_all(
         conn,
         """UPDATE surveys SET status = :expired, expired_at = :now, updated_at = :now
            WHERE (status = :active AND sent_at <= :cutoff)
+              OR (status = :active AND sent_at IS NULL AND due_at <= :cutoff)
               OR (status = :scheduled AND due_at <= :cutoff)
            RETURNING *""",
         {

@@ -4,12 +4,16 @@ customer who blocks the bot. No crash, no lost survey, no survey twice."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from bot.conversation import SEND_AGAIN_AFTER
 from sandbox import BotAPIEmulator, EmulatedUser
 from sandbox.faults import Fault, FaultKind
+from storage.clock import to_db, utc_now
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, rows
 from tests.e2e.test_dispatch_faults import _seed_due_surveys
+from tests.helpers import FakeClock, eventually
 
 
 def _questions(user: EmulatedUser) -> int:
@@ -43,3 +47,35 @@ async def test_faults_mid_dispatch_delay_but_lose_and_repeat_nothing(harness: Ha
     assert dict(statuses) == {"active": 9, "failed": 1}
     reply = await admin_says(harness, "/help")  # and the bot goes on answering
     assert "/purchase" in (reply.text or "")
+
+
+async def test_a_first_question_telegram_kept_failing_is_sent_again_later(
+    harness: Harness,
+) -> None:
+    """A 5xx run longer than the sender's retries: the survey waits SEND_AGAIN_AFTER, then
+    goes out once (not a day later as a reminder)."""
+    customer = _customers(harness.emulator, 1)[0]
+    await _seed_due_surveys(harness.database_path, [customer])
+    clock = FakeClock(utc_now())
+    harness.clock = clock
+    harness.emulator.inject("sendMessage", Fault.server_error(503), 4)  # every attempt
+    await harness.start()
+    await harness.emulator.wait_for(lambda: harness.emulator.faults.pending == 0, timeout=20)
+
+    async def sent_at() -> list[tuple]:
+        return await rows(harness, "SELECT status, sent_at FROM surveys")
+
+    async def recorded_unsent() -> bool:  # the give-up: still active, never delivered
+        return await sent_at() == [("active", None)]
+
+    await eventually(recorded_unsent)
+    clock.now += SEND_AGAIN_AFTER - timedelta(seconds=30)
+    await asyncio.sleep(2.5)  # two ticks: too early yet
+    assert _questions(customer) == 0
+    clock.now += timedelta(seconds=31)
+    await harness.emulator.wait_for(lambda: _questions(customer) == 1, timeout=10)
+    await asyncio.sleep(2.5)
+    assert _questions(customer) == 1
+    assert await sent_at() == [("active", to_db(clock.now))]
+    clock.now += timedelta(hours=25)  # the reminder still comes once, a day after the send
+    await harness.emulator.wait_for(lambda: _questions(customer) == 2, timeout=10)

@@ -80,6 +80,41 @@ async def test_due_surveys_start_one_per_customer_and_only_when_due(db: Database
         assert await surveys.activate_due(conn, clock(), 100) == []
 
 
+async def test_an_unsent_first_question_is_offered_again_then_expires(db: Database) -> None:
+    clock = FakeClock()
+    anna = await _customer(db, 100, clock)
+    await record_purchase(db, _purchase(anna, clock, "a1"), SurveyRules(timedelta(0)), now=clock())
+    async with db.transaction() as conn:
+        (survey,) = await surveys.activate_due(conn, clock(), 100)
+    assert await surveys.mark_unsent(db, survey.id, clock())
+    async with db.transaction() as conn:  # not before its wait is over
+        assert await surveys.claim_unsent(conn, clock() - timedelta(minutes=5), clock(), 9) == []
+    clock.now += timedelta(minutes=5)
+    async with db.transaction() as conn:
+        (again,) = await surveys.claim_unsent(conn, clock() - timedelta(minutes=5), clock(), 9)
+        assert await surveys.claim_unsent(conn, clock(), clock(), 9) == []  # claimed once
+    assert again.id == survey.id and again.sent_at == clock()
+    assert again.status is SurveyStatus.ACTIVE
+    # Delivered (a prompt recorded): no longer "unsent", whatever a late give-up says.
+    assert await surveys.set_prompt(db, survey.id, Question.NPS, 77, clock())
+    assert not await surveys.mark_unsent(db, survey.id, clock())
+    # One never delivered still expires, counted from when it was due.
+    boris = await _customer(db, 200, clock)
+    await record_purchase(db, _purchase(boris, clock, "b1"), SurveyRules(timedelta(0)), now=clock())
+    async with db.transaction() as conn:
+        (second,) = await surveys.activate_due(conn, clock(), 100)
+    assert await surveys.mark_unsent(db, second.id, clock())
+    clock.now += timedelta(days=1)
+    async with db.transaction() as conn:
+        cutoff = second.due_at - timedelta(seconds=1)
+        assert await surveys.expire(conn, cutoff, clock()) == []
+        expired = await surveys.expire(conn, second.due_at, clock())
+    assert {s.id: s.status for s in expired} == {
+        survey.id: SurveyStatus.EXPIRED,  # sent at that moment
+        second.id: SurveyStatus.EXPIRED,  # due then, never delivered
+    }
+
+
 async def test_answers_count_once_and_only_for_their_owner(db: Database) -> None:
     clock = FakeClock()
     anna = await _customer(db, 100, clock)

@@ -2,8 +2,9 @@
 
 A test queues faults for a method (`emulator.inject("sendMessage", Fault.server_error(), 3)`);
 each of the next calls of that method gets the next fault instead of its normal answer:
-a 5xx, a 429 with `retry_after`, a connection dropped before anything was done, or an answer
-held back for a while (done, but late). Calls beyond the queue are served normally.
+a 5xx, a 429 with `retry_after`, a connection dropped before anything was done, a request
+left hanging with nothing done (Telegram overloaded: the bot's own timeout ends it), or an
+answer held back for a while (done, but late). Calls beyond the queue are served normally.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class FaultKind(Enum):
     SERVER_ERROR = "server_error"  # 5xx, nothing done
     RETRY_AFTER = "retry_after"  # 429 with parameters.retry_after, nothing done
     DROP = "drop"  # the connection closes with no answer, nothing done
+    HANG = "hang"  # no answer for `seconds`, nothing done, then the connection closes
     SLOW = "slow"  # done, answered after `seconds`
 
 
@@ -37,6 +39,10 @@ class Fault:
     @classmethod
     def drop(cls) -> Fault:
         return cls(FaultKind.DROP)
+
+    @classmethod
+    def hang(cls, seconds: float) -> Fault:
+        return cls(FaultKind.HANG, seconds=seconds)
 
     @classmethod
     def slow(cls, seconds: float) -> Fault:

@@ -82,11 +82,13 @@ class ApiServer:
                 raise ApiError(404, "Not Found: method not found")
             params = await read_params(request)
             fault = self._state.faults.next_for(method_name)
-            if fault is not None and fault.kind is FaultKind.DROP:
+            if fault is not None and fault.kind in (FaultKind.DROP, FaultKind.HANG):
                 self._state.requests.append(RecordedRequest(method_name, params, arrived, 0))
                 self._state.changed()
-                assert request.transport is not None
-                request.transport.close()  # no answer at all, as when a connection breaks
+                if fault.kind is FaultKind.HANG:
+                    await _until_hung_up(request, fault.seconds)
+                if request.transport is not None:
+                    request.transport.close()  # no answer at all, as when a connection breaks
                 return web.Response(status=500)  # never reaches the bot
             if fault is not None and fault.kind is FaultKind.SERVER_ERROR:
                 raise ApiError(fault.status, "Bad Gateway")
@@ -177,3 +179,12 @@ async def read_params(request: web.Request) -> dict[str, Any]:
             raw[key] = uploads.pop(value.removeprefix("attach://"), value)
     raw.update(uploads)
     return decode_params(raw)
+
+
+async def _until_hung_up(request: web.Request, seconds: float) -> None:
+    """Hold a request unanswered for `seconds`, or until the bot gives up on it first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if request.transport is None or request.transport.is_closing():
+            return
+        await asyncio.sleep(0.05)

@@ -29,6 +29,7 @@ class Harness:
     admin: EmulatedUser
     overrides: dict[str, Any] = field(default_factory=dict)
     clock: Clock = utc_now
+    request_timeout: float | None = None  # aiogram's 60 s per Bot API call, if not set
     app: FeedbackApp | None = None
     task: asyncio.Task[None] | None = None
 
@@ -50,6 +51,8 @@ class Harness:
     async def start(self) -> FeedbackApp:
         assert self.task is None, "already running"
         self.app = await create_app(self.settings(), clock=self.clock)
+        if self.request_timeout is not None:
+            self.app.bot.session.timeout = self.request_timeout
         self.task = asyncio.create_task(self.app.run(handle_signals=False, polling_timeout=1))
         # Polling has begun once a getUpdates is parked (or answered, if updates were waiting);
         # webhook mode, once the webhook is set.

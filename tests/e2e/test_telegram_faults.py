@@ -1,5 +1,5 @@
-"""Telegram's bad days during a dispatch: 5xx, dropped connections, slow answers, a 429 and a
-customer who blocks the bot. No crash, no lost survey, no survey twice."""
+"""Telegram's bad days during a dispatch: 5xx, dropped connections, requests that time out,
+slow answers, a 429 and a customer who blocks the bot. No crash, no lost survey, no survey twice."""
 
 from __future__ import annotations
 
@@ -31,10 +31,12 @@ async def test_faults_mid_dispatch_delay_but_lose_and_repeat_nothing(harness: Ha
     emulator.inject("sendMessage", Fault.server_error(502), 2)
     emulator.inject("sendMessage", Fault.server_error(500), 1)
     emulator.inject("sendMessage", Fault.drop(), 2)
+    emulator.inject("sendMessage", Fault.hang(60), 1)  # only the bot's timeout ends it
     emulator.inject("sendMessage", Fault.retry_after(2), 1)
-    emulator.inject("sendMessage", Fault.slow(1.5), 1)
+    emulator.inject("sendMessage", Fault.slow(1.5), 1)  # within the timeout: done, late
     blocker, reachable = users[4], [u for u in users if u is not users[4]]
     blocker.block_bot()  # 403 for this one, in the middle of the others
+    harness.request_timeout = 2.5  # shorter than aiogram's 60 s, to keep the test short
     await harness.start()
 
     await emulator.wait_for(lambda: all(_questions(u) >= 1 for u in reachable), timeout=40)

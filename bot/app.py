@@ -278,13 +278,19 @@ async def _start_http(app: FeedbackApp) -> None:
 
 
 async def _on_shutdown(app: FeedbackApp) -> None:
-    """Let running handlers and jobs finish their sends and writes before everything closes."""
+    """Let running handlers and jobs finish their sends and writes before everything closes.
+
+    Paced sends not begun yet are not waited for (a 429 can ask for 35 s): they give up
+    and stay owed in the database, sent after the restart.
+    """
     if app.api_runner is not None:
         await app.api_runner.cleanup()
         app.api_runner = None
-    await app.dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
     if app.scheduler.running:
         app.scheduler.pause()
+    app.sender.stop()
+    await app.dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
+    if app.scheduler.running:
         await app.jobs.drain()
         app.stop_scheduler()
     log.info("bot stopped")

@@ -276,14 +276,19 @@ class SurveyConversation:
                 "survey %s: message not sent (%s): %s", survey.id, result.outcome.value, description
             )
             if survey.question is Question.NPS and survey.prompt_message_id is None:
-                await self._send_again_later(survey)
+                await self._send_again_later(survey, tried=result.attempts > 0)
         return None
 
-    async def _send_again_later(self, survey: Survey) -> None:
-        """A first question the sender gave up on is offered to the dispatch again after
-        SEND_AGAIN_AFTER (within quiet hours and /pause, like any first question),
-        instead of waiting a day for the reminder."""
-        if await surveys.mark_unsent(self._db, survey.id, self.clock()):
+    async def _send_again_later(self, survey: Survey, *, tried: bool) -> None:
+        """A first question the sender gave up on goes to the dispatch again, instead of
+        waiting a day for the reminder (within quiet hours and /pause, like any first
+        question): after SEND_AGAIN_AFTER if Telegram failed it, at once if the bot
+        stopped before trying."""
+        now = self.clock()
+        if not tried:
+            if await surveys.unstart(self._db, survey.id, now):
+                log.info("survey %s: first question not tried, scheduled again", survey.id)
+        elif await surveys.mark_unsent(self._db, survey.id, now):
             log.info("survey %s: first question due again in %s", survey.id, SEND_AGAIN_AFTER)
 
     @asynccontextmanager

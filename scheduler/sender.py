@@ -13,7 +13,7 @@ One RateLimitedSender is shared by everything that sends. Every attempt passes t
   catching up on time nobody used).
 
 Nothing polls: every wait is one sleep for a known duration, re-checked on waking because the
-rate or the pause may have changed meanwhile.
+rate or the pause may have changed meanwhile. `stop()` cuts every wait short.
 """
 
 from __future__ import annotations
@@ -114,6 +114,8 @@ class RateLimitedSender:
         self._paused_until = -math.inf
         self._chats: dict[int, _Chat] = {}
         self._prune_at = _PRUNE_FLOOR
+        self._stopping = False
+        self._naps: set[asyncio.Future[None]] = set()
         self.stats = SenderStats()
 
     @property
@@ -123,6 +125,14 @@ class RateLimitedSender:
     def set_rate(self, rate_per_second: float) -> None:
         """Applies from the next start on (a holder already asleep re-checks when it wakes)."""
         self._interval = _interval(rate_per_second)
+
+    def stop(self) -> None:
+        """From now on nothing new starts: every send still waiting for its slot, a 429
+        pause or a backoff returns GAVE_UP at once ("the bot is stopping"); calls already
+        made finish. For a shutdown that must not wait out a 35 s `retry_after`."""
+        self._stopping = True
+        for nap in self._naps:
+            nap.cancel()
 
     async def pause_until_clear(self) -> None:
         """Return once no 429 pause is in force."""
@@ -137,6 +147,8 @@ class RateLimitedSender:
         attempts = transient = limited = 0
         while True:
             await self._acquire_start(chat_id)
+            if self._stopping:
+                return self._finish(SendOutcome.GAVE_UP, "the bot is stopping", attempts)
             attempts += 1
             try:
                 value = await call()
@@ -158,7 +170,7 @@ class RateLimitedSender:
                 if transient >= self._max_attempts:
                     return self._finish(SendOutcome.GAVE_UP, _describe(exc), attempts)
                 self.stats.retried += 1
-                await self._sleep(self._backoff(transient - 1))
+                await self._nap(self._backoff(transient - 1))
             else:
                 self.stats.sent += 1
                 return SendResult(SendOutcome.SENT, value, None, attempts)
@@ -217,8 +229,23 @@ class RateLimitedSender:
 
     async def _sleep_until(self, deadline: Callable[[], float]) -> None:
         """Sleep until deadline(), re-read after every wake since it may have moved."""
-        while (delay := deadline() - self._monotonic()) > 0:
-            await self._sleep(delay)
+        while not self._stopping and (delay := deadline() - self._monotonic()) > 0:
+            await self._nap(delay)
+
+    async def _nap(self, delay: float) -> None:
+        """Sleep `delay` seconds, or until `stop()`."""
+        if self._stopping:
+            return
+        nap = asyncio.ensure_future(self._sleep(delay))
+        self._naps.add(nap)
+        try:
+            await nap
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._stopping or (task is not None and task.cancelling()):
+                raise  # our caller was cancelled, not our nap
+        finally:
+            self._naps.discard(nap)
 
     def _prune(self) -> None:
         """Forget chats nobody is sending to whose interval has passed."""

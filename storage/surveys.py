@@ -123,6 +123,17 @@ async def mark_unsent(db: Database, survey_id: int, now: datetime) -> bool:
     return changed > 0
 
 
+async def unstart(db: Database, survey_id: int, now: datetime) -> bool:
+    """Put a started survey whose first question was never even tried (the bot stopped
+    first) back among the scheduled ones, as it was; False if it moved on meanwhile."""
+    changed = await db.write_alone(
+        """UPDATE surveys SET status = ?, sent_at = NULL, updated_at = ?
+           WHERE id = ? AND status = ? AND step = ? AND prompt_message_id IS NULL""",
+        (SurveyStatus.SCHEDULED, to_db(now), survey_id, SurveyStatus.ACTIVE, Question.NPS),
+    )
+    return changed > 0
+
+
 async def claim_unsent(
     conn: aiosqlite.Connection, failed_before: datetime, now: datetime, limit: int
 ) -> list[Survey]:

@@ -6,12 +6,15 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from bot.conversation import SEND_AGAIN_AFTER
 from sandbox import BotAPIEmulator, EmulatedUser
+from sandbox.faults import Fault
 from storage.clock import to_db, utc_now
 from storage.customers import new_referral_code
 from storage.database import Database
 from tests.e2e.conftest import Harness
 from tests.e2e.process import BotProcess
+from tests.helpers import FakeClock
 
 
 async def _seed_due_surveys(database: Path, users: list[EmulatedUser]) -> None:
@@ -51,6 +54,53 @@ async def test_429_storm_delays_but_delivers_every_survey_once(harness: Harness)
     assert harness.emulator.served_429 > 0
     await asyncio.sleep(1.5)  # a tick more: nothing is sent again
     assert [_questions(u) for u in users] == [1] * len(users)
+
+
+async def test_a_35_s_retry_after_holds_every_send_then_delivers_each_once(
+    harness: Harness,
+) -> None:
+    users = _customers(harness.emulator, 3)
+    await _seed_due_surveys(harness.database_path, users)
+    harness.emulator.inject("sendMessage", Fault.retry_after(35), 1)  # Telegram's longest
+    await harness.start()
+    await harness.emulator.wait_for(lambda: all(_questions(u) >= 1 for u in users), timeout=50)
+    calls = harness.emulator.calls("sendMessage")
+    (limited,) = [call for call in calls if call.status == 429]
+    delivered = [call for call in calls if call.status == 200]
+    assert len(delivered) == len(users)
+    assert all(call.time - limited.time >= 35 for call in delivered)  # nobody jumped the pause
+    await asyncio.sleep(1.5)  # a tick more: nothing is sent again
+    assert [_questions(u) for u in users] == [1] * len(users)
+
+
+async def test_a_graceful_stop_in_a_429_pause_is_quick_and_owes_the_surveys(
+    harness: Harness,
+) -> None:
+    """A stop does not wait out the pause: the surveys not tried go back to the queue and
+    the next start sends each once."""
+    users = _customers(harness.emulator, 3)
+    await _seed_due_surveys(harness.database_path, users)
+    harness.emulator.inject("sendMessage", Fault.retry_after(35), 1)
+    await harness.start()
+    await harness.emulator.wait_for(lambda: harness.emulator.faults.pending == 0, timeout=10)
+    async with asyncio.timeout(5):
+        await harness.stop()
+    statuses = await _statuses(harness.database_path)
+    assert statuses.count(("active", None)) == 1  # Telegram refused it (429): due in 5 min
+    assert statuses.count(("scheduled", None)) == 2  # never tried: as before the dispatch
+    assert all(_questions(u) == 0 for u in users)
+    harness.clock = FakeClock(utc_now() + SEND_AGAIN_AFTER)
+    await harness.start()
+    await harness.emulator.wait_for(lambda: all(_questions(u) >= 1 for u in users), timeout=10)
+    await asyncio.sleep(1.5)
+    assert [_questions(u) for u in users] == [1] * len(users)
+
+
+async def _statuses(database: Path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        found = conn.execute("SELECT status, sent_at FROM surveys ORDER BY id").fetchall()
+    conn.close()
+    return found
 
 
 async def test_graceful_stop_mid_dispatch_loses_and_repeats_nothing(harness: Harness) -> None:

@@ -13,6 +13,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from bot.app import SHUTDOWN_GRACE_SECONDS
+
 ROOT = Path(__file__).parents[2]
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
@@ -105,3 +107,5 @@ def test_the_systemd_unit_runs_the_installed_bot_and_may_write_its_database() ->
     writable |= {Path("/var/lib") / name for name in settings["StateDirectory"]}
     assert database.parent in writable
     assert settings["KillSignal"] == ["SIGTERM"]  # the graceful stop (tests/e2e/test_signals)
+    # systemd's SIGKILL comes after the handlers' grace, not in the middle of it
+    assert float(settings["TimeoutStopSec"][0]) > SHUTDOWN_GRACE_SECONDS

@@ -394,6 +394,32 @@ async def test_pause_until_clear_waits_for_the_pause(clock: VirtualTime, rec: Re
     assert cleared == pytest.approx(10.0)
 
 
+async def test_stop_ends_every_wait_and_lets_nothing_new_start(
+    clock: VirtualTime, rec: Recorder
+) -> None:
+    """A stop in a 35 s pause: the limited send, a queued one and one in its backoff give
+    up at once, untried beyond what they had tried; a send after the stop is not tried."""
+    sender = make_sender(clock, rate_per_second=10)
+
+    async def scenario() -> tuple[list[SendResult[str]], float]:
+        backing_off = asyncio.ensure_future(sender.send(1, rec.call(1, server_error())))
+        limited = asyncio.ensure_future(sender.send(2, rec.call(2, retry_after(35))))
+        queued = asyncio.ensure_future(sender.send(3, rec.call(3)))
+        await clock.sleep(1.0)
+        sender.stop()
+        results = await asyncio.gather(backing_off, limited, queued)
+        stopped_at = clock.now
+        results.append(await sender.send(4, rec.call(4)))
+        return results, stopped_at
+
+    results, stopped_at = await clock.run(scenario())
+    assert stopped_at == pytest.approx(1.0)  # nobody waited out the pause
+    assert [r.outcome for r in results] == [SendOutcome.GAVE_UP] * 4
+    assert {r.error for r in results} == {"the bot is stopping"}
+    assert [r.attempts for r in results] == [1, 1, 0, 0]
+    assert [len(rec.times(chat)) for chat in (1, 2, 3, 4)] == [1, 1, 0, 0]
+
+
 async def test_too_many_429s_give_up(clock: VirtualTime, rec: Recorder) -> None:
     sender = make_sender(clock, rate_per_second=10, max_rate_limited=3)
     call = rec.call(1, *(retry_after(2) for _ in range(10)))

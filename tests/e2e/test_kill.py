@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import BotAPIEmulator
+from sandbox.faults import Fault
 from tests.e2e.conftest import TOKEN
 from tests.e2e.process import BotProcess
 from tests.e2e.steps import answer_step
@@ -100,6 +101,54 @@ async def test_sigkill_between_every_step(
         ]
         assert conn.execute("SELECT status FROM surveys").fetchall() == [("completed",)]
     conn.close()
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_sigkill_while_an_answer_is_being_handled(
+    emulator: BotAPIEmulator, tmp_path: Path, mode: str
+) -> None:
+    """The kill lands after the answer is stored, with the next question's send hanging:
+    the update was not confirmed (polling) or answered (webhook), so Telegram brings it
+    again. The answer counts once and the next question is asked once."""
+    owner = emulator.create_user(first_name="Olga", language_code="en")
+    customer = emulator.create_user(first_name="Anna", language_code="en")
+    extra_env = _webhook_env() if mode == "webhook" else None
+    bot = BotProcess(emulator, tmp_path, owner.id, extra_env=extra_env)
+    database = tmp_path / "feedback.db"
+    await bot.start()
+    try:
+        customer.send_text("/start")
+        await customer.next_message(timeout=10)
+        owner.send_text(f"/purchase {customer.id} 990 K-1")
+        await owner.next_message(timeout=10)
+        question = await customer.next_message(timeout=10)
+        await _prompt_recorded(database, question.message_id)
+        asked = len(emulator.calls("sendMessage"))
+        emulator.inject("sendMessage", Fault.hang(60), 1)  # nothing done, no answer
+        customer.press(question, "6")
+        await emulator.wait_for(lambda: len(emulator.calls("sendMessage")) > asked, timeout=10)
+        assert _answers(database) == [("nps", 6)]  # stored before the next question went
+        assert emulator.faults.pending == 0
+        await bot.kill()
+        await bot.start()
+        follow_up = await customer.next_message(timeout=15)
+        assert "satisfied" in (follow_up.text or "")
+        await emulator.wait_idle(timeout=10)
+        await asyncio.sleep(1.5)  # a dispatch tick more
+        assert customer.pending_messages() == []  # asked once
+        customer.press(follow_up, "4")
+        assert "100%" in ((await customer.next_message(timeout=10)).text or "")
+    finally:
+        stderr = await bot.terminate()
+    assert b"Traceback" not in stderr, stderr.decode()
+    assert _answers(database) == [("nps", 6), ("csat", 4)]
+
+
+def _answers(database: Path) -> list[tuple[str, int | None]]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        found = conn.execute("SELECT question, score FROM answers ORDER BY id").fetchall()
+    conn.close()
+    return found
 
 
 async def _bot_stderr_lines(workdir: Path, *args: str, **env_changes: str | None) -> list[str]:

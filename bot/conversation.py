@@ -272,8 +272,13 @@ class SurveyConversation:
                 customer, survey, description, blocked=result.outcome is SendOutcome.FORBIDDEN
             )
         else:
-            log.warning(
-                "survey %s: message not sent (%s): %s", survey.id, result.outcome.value, description
+            level = logging.INFO if result.outcome is SendOutcome.STOPPED else logging.WARNING
+            log.log(
+                level,
+                "survey %s: message not sent (%s): %s",
+                survey.id,
+                result.outcome.value,
+                description,
             )
             if survey.question is Question.NPS and survey.prompt_message_id is None:
                 await self._send_again_later(survey, tried=result.attempts > 0)

@@ -53,6 +53,7 @@ class SendOutcome(Enum):
     FORBIDDEN = "forbidden"  # 403: blocked, deactivated, never started; mark unreachable
     BAD_REQUEST = "bad_request"  # 400 (e.g. chat not found); do not retry
     GAVE_UP = "gave_up"  # 5xx / network errors beyond the retry bound, or too many 429s
+    STOPPED = "stopped"  # stop() came first: not tried (again); what it was for stays owed
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +129,8 @@ class RateLimitedSender:
 
     def stop(self) -> None:
         """From now on nothing new starts: every send still waiting for its slot, a 429
-        pause or a backoff returns GAVE_UP at once ("the bot is stopping"); calls already
-        made finish. For a shutdown that must not wait out a 35 s `retry_after`."""
+        pause or a backoff returns STOPPED at once; calls already made finish. For a
+        shutdown that must not wait out a 35 s `retry_after`."""
         self._stopping = True
         for nap in self._naps:
             nap.cancel()
@@ -148,7 +149,7 @@ class RateLimitedSender:
         while True:
             await self._acquire_start(chat_id)
             if self._stopping:
-                return self._finish(SendOutcome.GAVE_UP, "the bot is stopping", attempts)
+                return self._finish(SendOutcome.STOPPED, "the bot is stopping", attempts)
             attempts += 1
             try:
                 value = await call()

@@ -14,6 +14,7 @@ from bot.app import FeedbackApp, create_app
 from bot.config import Settings
 from sandbox import BotAPIEmulator, EmulatedUser
 from storage.clock import Clock, utc_now
+from tests.consistency import check_consistency
 
 TOKEN = "123456:TEST-token"
 BOT_USERNAME = "feedback_test_bot"
@@ -95,6 +96,8 @@ async def harness(emulator: BotAPIEmulator, tmp_path: Path) -> AsyncIterator[Har
         yield harness
     finally:
         await harness.stop()
+    if harness.database_path.exists():  # whatever the test did, nothing is half-recorded
+        check_consistency(harness.database_path)
 
 
 @pytest.fixture

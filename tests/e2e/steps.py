@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,8 +9,8 @@ from pathlib import Path
 from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
 from storage import customers
 from storage.intake import record_purchase_in
-from storage.models import Question
 from storage.purchases import NewPurchase
+from tests.consistency import check_consistency
 from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
 
 
@@ -84,30 +83,6 @@ async def finish_survey(customer: EmulatedUser) -> BotMessage:
     for label in ("10", "5", "Yes", "No, thanks", "No"):
         message = await press_and_next(customer, message, label)
     return message
-
-
-def check_consistency(database: Path) -> int:
-    """Every survey holds one answer for each question before its step, and nothing else.
-
-    Returns how many surveys there are. Answers go in the order questions are asked when
-    "100% satisfied?" gets a No (the path with every question).
-    """
-    path = list(Question)
-    with sqlite3.connect(database) as conn:
-        surveys = conn.execute("SELECT id, step FROM surveys").fetchall()
-        for survey_id, step in surveys:
-            answered = [
-                question
-                for (question,) in conn.execute(
-                    "SELECT question FROM answers WHERE survey_id = ? ORDER BY id", (survey_id,)
-                )
-            ]
-            assert answered == [q.value for q in path[: path.index(Question(step))]], (
-                step,
-                answered,
-            )
-    conn.close()
-    return len(surveys)
 
 
 async def in_fresh_bot(scenario: Callable[[Harness], Awaitable[None]]) -> int:

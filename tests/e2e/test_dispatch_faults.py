@@ -12,6 +12,7 @@ from sandbox.faults import Fault
 from storage.clock import to_db, utc_now
 from storage.customers import new_referral_code
 from storage.database import Database
+from tests.consistency import check_consistency
 from tests.e2e.conftest import Harness
 from tests.e2e.process import BotProcess
 from tests.helpers import FakeClock
@@ -154,6 +155,7 @@ async def test_sigkill_mid_dispatch_never_sends_a_survey_twice(
     # customer); it waits for its reminder instead. Every other survey arrived once.
     assert all(count == 1 or user.id in owed for user, count in zip(users, counts, strict=True))
     assert len(owed) <= 10  # at most the batch in flight at the kill (SEND_RATE=10)
+    check_consistency(database)
 
 
 def _settled(database: Path, total: int) -> bool:

@@ -16,6 +16,7 @@ import pytest
 
 from sandbox import BotAPIEmulator
 from sandbox.faults import Fault
+from tests.consistency import check_consistency
 from tests.e2e.conftest import TOKEN
 from tests.e2e.process import BotProcess
 from tests.e2e.steps import answer_step
@@ -101,6 +102,7 @@ async def test_sigkill_between_every_step(
         ]
         assert conn.execute("SELECT status FROM surveys").fetchall() == [("completed",)]
     conn.close()
+    check_consistency(tmp_path / "feedback.db")
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
@@ -142,6 +144,7 @@ async def test_sigkill_while_an_answer_is_being_handled(
         stderr = await bot.terminate()
     assert b"Traceback" not in stderr, stderr.decode()
     assert _answers(database) == [("nps", 6), ("csat", 4)]
+    check_consistency(database)
 
 
 def _answers(database: Path) -> list[tuple[str, int | None]]:

@@ -414,7 +414,7 @@ async def test_stop_ends_every_wait_and_lets_nothing_new_start(
 
     results, stopped_at = await clock.run(scenario())
     assert stopped_at == pytest.approx(1.0)  # nobody waited out the pause
-    assert [r.outcome for r in results] == [SendOutcome.GAVE_UP] * 4
+    assert [r.outcome for r in results] == [SendOutcome.STOPPED] * 4
     assert {r.error for r in results} == {"the bot is stopping"}
     assert [r.attempts for r in results] == [1, 1, 0, 0]
     assert [len(rec.times(chat)) for chat in (1, 2, 3, 4)] == [1, 1, 0, 0]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import BotAPIEmulator
+from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
 from sandbox.faults import Fault
 from tests.consistency import check_consistency
 from tests.e2e.conftest import TOKEN
@@ -49,6 +49,15 @@ async def _prompt_recorded(database: Path, message_id: int) -> None:
             await asyncio.sleep(0.05)
 
 
+async def _first_question(owner: EmulatedUser, customer: EmulatedUser) -> BotMessage:
+    """The customer starts the bot, the owner registers a purchase: the survey's NPS."""
+    customer.send_text("/start")
+    await customer.next_message(timeout=10)
+    owner.send_text(f"/purchase {customer.id} 990 K-1")
+    await owner.next_message(timeout=10)
+    return await customer.next_message(timeout=10)
+
+
 def _webhook_env() -> dict[str, str]:
     port = str(free_port())
     return {
@@ -69,11 +78,7 @@ async def test_sigkill_between_every_step(
     bot = BotProcess(emulator, tmp_path, owner.id, extra_env=extra_env)
     await bot.start()
     try:
-        customer.send_text("/start")
-        await customer.next_message(timeout=10)
-        owner.send_text(f"/purchase {customer.id} 990 K-1")
-        await owner.next_message(timeout=10)
-        message = await customer.next_message(timeout=10)
+        message = await _first_question(owner, customer)
         for step in STEPS:
             # Kill only once the bot is done with this step: the update confirmed and the
             # question recorded as asked (a kill inside that millisecond may ask it twice).
@@ -119,11 +124,7 @@ async def test_sigkill_while_an_answer_is_being_handled(
     database = tmp_path / "feedback.db"
     await bot.start()
     try:
-        customer.send_text("/start")
-        await customer.next_message(timeout=10)
-        owner.send_text(f"/purchase {customer.id} 990 K-1")
-        await owner.next_message(timeout=10)
-        question = await customer.next_message(timeout=10)
+        question = await _first_question(owner, customer)
         await _prompt_recorded(database, question.message_id)
         asked = len(emulator.calls("sendMessage"))
         emulator.inject("sendMessage", Fault.hang(60), 1)  # nothing done, no answer

@@ -33,6 +33,7 @@ from bot.handlers import routers
 from bot.inflight import HoldOffsetUntilHandled, InFlightDispatcher
 from bot.languages import staff_language
 from bot.live_settings import LiveSettings
+from bot.long_texts import LongTexts
 from bot.once import OncePerUpdate
 from bot.reward_notice import RewardNotice
 from bot.roles import Roles
@@ -208,6 +209,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         qr_secret=qr_secret,
         alerts=alerts,
         digests=digests,
+        long_texts=LongTexts(),
     )
     live.on_change(lambda changed: sender.set_rate(changed.send_rate))
     dispatcher.update.outer_middleware(await OncePerUpdate.open(db, clock))

@@ -13,9 +13,11 @@ from typing import Any
 from sandbox.chats import PrivateChat
 from sandbox.errors import EmulatorError
 from sandbox.files import document_object, photo_sizes
+from sandbox.html_entities import utf16_len
 from sandbox.messages import StoredMessage
 from sandbox.models import BotMessage, CallbackAnswer
 from sandbox.state import EmulatorState
+from sandbox.validation import MAX_TEXT
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
 # Placeholder media: bots only pass these bytes around, nobody decodes them.
@@ -23,6 +25,19 @@ _FAKE_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00emulated-photo\xff\xd9"
 _FAKE_WEBP = b"RIFF\x1c\x00\x00\x00WEBPVP8 emulated-sticker"
 _FAKE_OGG = b"OggS\x00\x02emulated-voice"
 _TRANSCRIPT_TAIL = 12
+
+
+def split_like_clients(text: str) -> list[str]:
+    """Parts of at most MAX_TEXT UTF-16 units each, never splitting a character."""
+    parts, start, units = [], 0, 0
+    for index, char in enumerate(text):
+        width = utf16_len(char)
+        if units + width > MAX_TEXT:
+            parts.append(text[start:index])
+            start, units = index, 0
+        units += width
+    parts.append(text[start:])
+    return parts
 
 
 class EmulatedUser:
@@ -61,12 +76,20 @@ class EmulatedUser:
     # --- user -> bot ---------------------------------------------------------------------
 
     def send_text(self, text: str) -> int:
-        """A text message; a leading /command gets a bot_command entity."""
-        fields: dict[str, Any] = {"text": text}
-        command = _COMMAND.match(text)
-        if command:
-            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
-        return self._state.user_message(self._chat, "text", **fields)
+        """A text message; a leading /command gets a bot_command entity.
+
+        A text over Telegram's 4,096 characters goes as several messages, as the apps send
+        it; the last one's update id is returned.
+        """
+        update_id = 0
+        for part in split_like_clients(text):
+            fields: dict[str, Any] = {"text": part}
+            command = _COMMAND.match(part)
+            if command:
+                length = command.end()
+                fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+            update_id = self._state.user_message(self._chat, "text", **fields)
+        return update_id
 
     def send_contact(
         self,

@@ -28,6 +28,7 @@ from bot.config import Settings, format_duration
 from bot.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
+from bot.long_texts import LongTexts
 from bot.once import UpdateRecord
 from bot.roles import Roles
 from bot.texts import language_for, t
@@ -234,7 +235,11 @@ async def text_answer(
     conversation: SurveyConversation,
     clock: Clock,
     alerts: AlertNotifier,
+    long_texts: LongTexts,
 ) -> None:
+    if long_texts.is_tail(message.chat.id, message.message_id, message.date):
+        log.debug("update %s is the tail of a refused long text", update_record.update_id)
+        return
     waiting = await _waiting(message, bot, db, conversation)
     if waiting is None:
         return
@@ -245,6 +250,7 @@ async def text_answer(
     elif len(text) > answers.MAX_TEXT_ANSWER:
         limit = answers.MAX_TEXT_ANSWER
         refusal = t(language, "too_long", length=len(text), limit=limit)
+        long_texts.refused(message.chat.id, message.message_id, message.date)
         await conversation.ask(bot, waiting.customer, waiting.survey, lead=refusal)
     else:
         answer = answers.from_text(question, text)

@@ -59,6 +59,24 @@ async def test_too_long_text_is_refused_with_the_limit(running: Harness) -> None
     ]
 
 
+async def test_a_text_over_telegrams_limit_is_refused_once_and_its_tail_is_not_an_answer(
+    running: Harness,
+) -> None:
+    customer, _ = await _at_question(running, ("5", "3", "No"))
+    customer.send_text("z" * 9000)  # the app sends 4096 + 4096 + 808 characters
+    refusal = await customer.next_message()
+    assert "4096" in (refusal.text or "") and FIX_TEXT in (refusal.text or "")
+    await running.emulator.wait_idle()
+    assert customer.pending_messages() == []  # the other two parts got no reply of their own
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(3,)]
+    # the customer, having read the refusal, writes again
+    customer.send_text("Shorter: colder drinks")
+    assert "product or service" in ((await customer.next_message()).text or "")
+    assert await rows(running, "SELECT text FROM answers WHERE question = 'fix'") == [
+        ("Shorter: colder drinks",)
+    ]
+
+
 async def test_sticker_photo_voice_contact_get_a_hint_with_the_question(running: Harness) -> None:
     customer, _ = await _at_question(running, ("5", "3", "No"))  # a text answer is expected
     for send in (customer.send_sticker, customer.send_photo, customer.send_voice):

@@ -224,6 +224,12 @@ async def test_get_updates_confirmation_and_idle(emu: BotAPIEmulator, bot: Bot) 
     assert emu.updates_confirmed == 2
 
 
+async def test_a_text_over_4096_characters_arrives_as_parts(emu: BotAPIEmulator, bot: Bot) -> None:
+    emu.create_user().send_text("😀" * 2048 + "tail")  # an emoji is two UTF-16 units
+    texts = [update.message.text for update in await bot.get_updates() if update.message]
+    assert texts == ["😀" * 2048, "tail"]
+
+
 async def test_long_poll_wakes_up_when_user_writes(emu: BotAPIEmulator, bot: Bot) -> None:
     poll = asyncio.create_task(bot.get_updates(timeout=30))
     await emu.wait_for(lambda: emu.waiting_polls == 1, timeout=WAIT)

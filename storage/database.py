@@ -12,8 +12,10 @@ statements take a fraction of a millisecond, less than handing them to another t
 and back costs the loop (a thread wake-up, GIL hand-offs, a turn of a busy loop). When
 another connection holds the lock (a backup script, a migration, an owner's sqlite3
 shell), the write goes to the writer's thread instead and waits there, so the loop never
-waits for a lock. The loop's connection never checkpoints the WAL itself: every
-`CHECKPOINT_EVERY` of its commits, the writer's thread does.
+waits for a lock. A write waits up to `LOCK_PATIENCE_SECONDS` for such a lock, logging
+each `BUSY_TIMEOUT_MS` it has waited, before it fails. The loop's connection never
+checkpoints the WAL itself: every `CHECKPOINT_EVERY` of its commits, the writer's thread
+does.
 
 The writer's thread runs what it is given one call after another, in order. One-call
 writes can therefore be queued while others are still in that queue: they share the
@@ -27,7 +29,8 @@ import asyncio
 import inspect
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -40,6 +43,9 @@ from storage.migrations import MIGRATIONS, migrate
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+LOCK_PATIENCE_SECONDS = 120.0
+"""How long a write waits for a lock another connection holds. A backup or a migration
+takes seconds; longer, a customer's answer still lands late rather than being refused."""
 WRITER_CACHE_KIB = 512
 """The writer's page cache. A write transaction touches a few B-tree paths, which this
 holds; the reader keeps SQLite's default (2,000 KiB) for /stats and digests, which scan
@@ -117,6 +123,20 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
 
 
+async def _patiently(attempt: Callable[[], Awaitable[Result]]) -> Result:
+    """`attempt()` again while it fails because another connection holds the lock (each
+    try waits SQLite's busy timeout), until LOCK_PATIENCE_SECONDS have passed."""
+    started = time.monotonic()
+    while True:
+        try:
+            return await attempt()
+        except sqlite3.OperationalError as error:
+            waited = time.monotonic() - started
+            if not _is_busy(error) or waited >= LOCK_PATIENCE_SECONDS:
+                raise
+            log.warning("another connection has held the write lock for %.0f s; waiting", waited)
+
+
 def _in_one_transaction(
     conn: sqlite3.Connection,
     body: Callable[..., Result],
@@ -192,7 +212,7 @@ class Database:
         while its COMMIT is queued gets CancelledError, and the COMMIT still runs.
         """
         async with self._writer_alone:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await _patiently(lambda: self._writer.execute("BEGIN IMMEDIATE"))
             try:
                 yield self._writer
             except BaseException:
@@ -255,7 +275,7 @@ class Database:
                 self._committed_on_loop()
                 return result
             writer = self._writer
-            return await writer._execute(call, writer._conn)  # type: ignore[no-any-return]
+            return await _patiently(lambda: writer._execute(call, writer._conn))
 
     def _committed_on_loop(self) -> None:
         self._commits_since_checkpoint += 1

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from storage.database import BUSY_TIMEOUT_MS
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import press_and_next, purchase, rows, started_customer
 from tests.helpers import write_lock_held_elsewhere
@@ -96,15 +97,42 @@ async def test_customer_who_blocked_the_bot_is_marked_and_nothing_breaks(
         assert (await cursor.fetchone())[0] == 1
 
 
-async def test_answers_wait_for_a_long_write_held_by_another_connection(running: Harness) -> None:
-    customer = await started_customer(running)
-    await purchase(running, customer)
-    nps = await customer.next_message()
+async def test_answers_wait_for_a_write_lock_held_longer_than_sqlites_busy_timeout(
+    running: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    anna, boris, vera = [
+        await started_customer(running, name) for name in ("Anna", "Boris", "Vera")
+    ]
+    await purchase(running, anna)
+    nps = await anna.next_message()
+    await purchase(running, boris)
+    question = await boris.next_message()
+    for label in ("5", "3", "No"):
+        question = await press_and_next(boris, question, label)  # now "what should we fix?"
+    gleb = running.emulator.create_user(first_name="Gleb", language_code="en")
+    answers_before = await rows(running, "SELECT COUNT(*) FROM answers")
+    await running.emulator.wait_idle()
+    running.admin.drain()
+
     async with write_lock_held_elsewhere(running.database_path):
-        customer.press(nps, "9")
-        await asyncio.sleep(1.5)  # the answer is waiting for the lock, not refused
-        assert await rows(running, "SELECT COUNT(*) FROM answers") == [(0,)]
-    csat = await customer.next_message(timeout=10)
-    assert "How satisfied" in (csat.text or "")
-    assert await rows(running, "SELECT question, score FROM answers") == [("nps", 9)]
-    assert customer.pending_messages() == []  # no "something went wrong"
+        anna.press(nps, "9")
+        boris.send_text("Colder drinks")
+        running.admin.send_text(f"/purchase {vera.id} 700")
+        gleb.send_text("/start")
+        await asyncio.sleep(BUSY_TIMEOUT_MS / 1000 + 1.5)  # longer than one busy timeout
+        assert await rows(running, "SELECT COUNT(*) FROM answers") == answers_before
+        for person in (anna, boris, gleb, running.admin):
+            assert person.pending_messages() == [], "waiting, not refused"
+
+    assert "How satisfied" in ((await anna.next_message(timeout=10)).text or "")
+    assert "product or service" in ((await boris.next_message(timeout=10)).text or "")
+    assert "registered" in ((await running.admin.next_message(timeout=10)).text or "")
+    assert (await gleb.next_message(timeout=10)).text
+    assert "How likely" in ((await vera.next_message(timeout=10)).text or "")
+    await running.emulator.wait_idle()
+    for person in (anna, boris, gleb, vera, running.admin):
+        assert person.pending_messages() == []  # no "something went wrong"
+    landed = await rows(running, "SELECT question, COALESCE(score, text) FROM answers")
+    assert {("nps", 9), ("fix", "Colder drinks")} <= set(landed)
+    assert len(landed) == answers_before[0][0] + 2
+    assert any("held the write lock" in r.getMessage() for r in caplog.records)

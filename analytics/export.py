@@ -6,18 +6,23 @@ XLSX alike (the same text in both files, and never evaluated by Excel, LibreOffi
 XLSX text also loses the control characters XML 1.0 forbids, and its line ends become LF.
 Numbers stay numbers, negative ones included. Aware datetimes are written in UTC without an
 offset; saying "UTC" in the header is the caller's job.
+
+Rows stream from a table to a file (`write_csv`, `write_xlsx`), so an export of any size
+holds a thousand rows at a time, not the whole table.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Final
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -43,7 +48,8 @@ class Table:
 
     name: str  # "surveys", "purchases", "referrals"
     headers: Sequence[str]
-    rows: Sequence[Sequence[object]]  # str, int, float, None, aware datetime or date
+    rows: Iterable[Sequence[object]]  # str, int, float, None, aware datetime or date
+    """May be a one-pass iterator (rows read from the database as they are written)."""
 
     def __post_init__(self) -> None:
         if not self.name or len(self.name) > MAX_SHEET_NAME:
@@ -53,22 +59,42 @@ class Table:
 
 
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a BOM, `;` between fields and CRLF line ends.
+    buffer = io.BytesIO()
+    write_csv(table, buffer)
+    return buffer.getvalue()
+
+
+def write_csv(table: Table, target: IO[bytes]) -> int:
+    """UTF-8 with a BOM, `;` between fields and CRLF line ends; returns the rows written.
 
     The BOM makes Excel read the text as UTF-8 (Russian intact); the semicolon is the list
     separator Excel expects in Russian (and most European) locales, where a comma would
     put each whole row into one column.
     """
-    text = io.StringIO(newline="")
-    writer = csv.writer(text, dialect="excel", delimiter=CSV_DELIMITER)
-    writer.writerow([_guard_formula(header) for header in table.headers])
-    for row in _checked_rows(table):
-        writer.writerow([_csv_value(value) for value in row])
-    return text.getvalue().encode("utf-8-sig")
+    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text, dialect="excel", delimiter=CSV_DELIMITER)
+        writer.writerow([_guard_formula(header) for header in table.headers])
+        count = 0
+        for row in _checked_rows(table):
+            writer.writerow([_csv_value(value) for value in row])
+            count += 1
+        text.flush()
+    finally:
+        text.detach()  # the target stays open for the caller
+    return count
 
 
 def to_xlsx(tables: Sequence[Table]) -> bytes:
-    """One sheet per table: bold frozen header, columns sized to the first rows' content."""
+    buffer = io.BytesIO()
+    write_xlsx(tables, buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(tables: Sequence[Table], target: IO[bytes] | Path) -> list[int]:
+    """One sheet per table: bold frozen header, columns sized to the first rows' content.
+
+    Returns the rows written per table."""
     if not tables:
         raise ValueError("an XLSX export needs at least one table")
     names = [table.name.casefold() for table in tables]
@@ -79,24 +105,24 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     # Its sheets spill to temp files until saved, so a failure must still save to clean them up.
     workbook = Workbook(write_only=True)
     try:
-        for table in tables:
-            _write_sheet(workbook.create_sheet(title=table.name), table)
+        counts = [_write_sheet(workbook.create_sheet(title=table.name), table) for table in tables]
     except BaseException:
         with suppress(Exception):
             workbook.save(io.BytesIO())
         raise
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(target)
+    return counts
 
 
-def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> None:
+def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> int:
     from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    rows = _checked_rows(table)
+    first = list(itertools.islice(rows, _WIDTH_SAMPLE_ROWS))
     # Write-only sheets take column sizes and panes only before the first row.
-    for index, width in enumerate(_column_widths(table), start=1):
+    for index, width in enumerate(_column_widths(table.headers, first), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
@@ -106,8 +132,11 @@ def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> None:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in _checked_rows(table):
+    count = 0
+    for row in itertools.chain(first, rows):
         sheet.append([_xlsx_value(value) for value in row])
+        count += 1
+    return count
 
 
 def _checked_rows(table: Table) -> Iterator[Sequence[object]]:
@@ -158,10 +187,10 @@ def _xlsx_value(value: object) -> XlsxValue:
     raise TypeError(f"cannot export a {type(value).__name__} cell")
 
 
-def _column_widths(table: Table) -> list[float]:
+def _column_widths(headers: Sequence[str], sample: Sequence[Sequence[object]]) -> list[float]:
     """Widths in characters from the header and a sample of rows, capped so text wraps sanely."""
-    widths = [_text_width(header) for header in table.headers]
-    for row in table.rows[:_WIDTH_SAMPLE_ROWS]:
+    widths = [_text_width(header) for header in headers]
+    for row in sample:
         for index, value in enumerate(row[: len(widths)]):
             widths[index] = max(widths[index], _text_width(value))
     return [min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH) for width in widths]

@@ -1,13 +1,22 @@
-"""The owner's data as tables: one row per survey (with every answer), purchases, referrals."""
+"""The owner's data as tables: one row per survey (with every answer), purchases, referrals.
+
+The rows stream from a connection of their own, in one read transaction: the three tables
+are one moment's data however long writing them takes, and the bot writes on meanwhile.
+"""
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from analytics.export import Table
 from storage.clock import from_db
-from storage.database import fetch_all
+from storage.database import BUSY_TIMEOUT_MS
 from storage.models import Question
+
+_FETCH = 1000
 
 SURVEY_HEADERS = (
     "survey_id",
@@ -62,12 +71,34 @@ REFERRAL_HEADERS = (
 )
 
 
-def _time(value: str | None) -> object:
-    return from_db(value) if value else None
+def _time(value: object) -> object:
+    return from_db(value) if isinstance(value, str) and value else None
 
 
-async def surveys_table(conn: aiosqlite.Connection) -> Table:
-    rows = await fetch_all(
+@contextmanager
+def snapshot(path: Path) -> Iterator[list[Table]]:
+    """The three tables as of one moment; read them before the block ends, in any order."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")
+        conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # the snapshot starts here
+        yield [_surveys(conn), _purchases(conn), _referrals(conn)]
+    finally:
+        conn.close()
+
+
+def _rows(
+    conn: sqlite3.Connection, sql: str, params: dict[str, str] | None = None
+) -> Iterator[Sequence[object]]:
+    cursor = conn.execute(sql, params or {})
+    while batch := cursor.fetchmany(_FETCH):
+        yield from batch
+
+
+def _surveys(conn: sqlite3.Connection) -> Table:
+    rows = _rows(
         conn,
         """SELECT s.id, s.status, c.id, c.telegram_user_id, c.first_name, c.last_name,
                   c.username, c.phone, p.order_id, p.store, p.amount_minor, p.currency,
@@ -98,12 +129,12 @@ async def surveys_table(conn: aiosqlite.Connection) -> Table:
     return Table(
         "surveys",
         SURVEY_HEADERS,
-        [[_time(v) if i in times else v for i, v in enumerate(row)] for row in rows],
+        ([_time(v) if i in times else v for i, v in enumerate(row)] for row in rows),
     )
 
 
-async def purchases_table(conn: aiosqlite.Connection) -> Table:
-    rows = await fetch_all(
+def _purchases(conn: sqlite3.Connection) -> Table:
+    rows = _rows(
         conn,
         """SELECT p.id, p.order_id, p.customer_id, c.telegram_user_id, c.phone, p.amount_minor,
                   p.currency, p.store, p.source, p.purchased_at, p.created_at
@@ -113,24 +144,20 @@ async def purchases_table(conn: aiosqlite.Connection) -> Table:
     return Table(
         "purchases",
         PURCHASE_HEADERS,
-        [[*row[:9], _time(row[9]), _time(row[10])] for row in rows],
+        ([*row[:9], _time(row[9]), _time(row[10])] for row in rows),
     )
 
 
-async def referrals_table(conn: aiosqlite.Connection) -> Table:
-    rows = await fetch_all(
+def _referrals(conn: sqlite3.Connection) -> Table:
+    rows = _rows(
         conn,
         """SELECT r.id, r.referrer_id, c.first_name, r.survey_id, r.kind, r.name, r.phone,
                   r.telegram_user_id, r.note, r.created_at
            FROM referrals r JOIN customers c ON c.id = r.referrer_id
            ORDER BY r.id""",
     )
-    return Table("referrals", REFERRAL_HEADERS, [[*row[:9], _time(row[9])] for row in rows])
-
-
-async def all_tables(conn: aiosqlite.Connection) -> list[Table]:
-    return [
-        await surveys_table(conn),
-        await purchases_table(conn),
-        await referrals_table(conn),
-    ]
+    return Table(
+        "referrals",
+        REFERRAL_HEADERS,
+        ([*row[:9], _time(row[9])] for row in rows),
+    )

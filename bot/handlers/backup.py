@@ -17,18 +17,12 @@ from bot.languages import language_of
 from bot.live_settings import LiveSettings
 from bot.roles import Roles
 from bot.texts import local_time, t
+from bot.uploads import UPLOAD_LIMIT, megabytes
 from storage.backup import BackupError, backup_database
 from storage.clock import Clock
 from storage.database import Database
 
 log = logging.getLogger(__name__)
-
-UPLOAD_LIMIT = 50 * 1024 * 1024
-"""The largest file the Bot API lets a bot send."""
-
-
-def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 async def backup_command(

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from contextlib import suppress
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, FSInputFile, Message
 
-from analytics.export import to_csv, to_xlsx
 from analytics.period import RESOLUTION, Period
 from bot.alerts import AlertNotifier
 from bot.callbacks import AlertAction, AlertCallback
 from bot.digest import DigestService
+from bot.export_files import EXPORT_FORMATS, write_export
 from bot.filters import IsStaff
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
 from bot.report_text import stats_message
 from bot.texts import t
-from storage import exports
+from bot.uploads import UPLOAD_LIMIT, megabytes
 from storage.clock import Clock, from_db
 from storage.database import Database
 
@@ -37,7 +39,6 @@ STATS_PERIODS: dict[str, timedelta | None] = {
     "all": None,
 }
 DEFAULT_STATS_PERIOD = "30d"
-EXPORT_FORMATS = ("xlsx", "csv")
 
 
 async def _language(db: Database, message: Message | CallbackQuery) -> str:
@@ -96,26 +97,25 @@ async def export(message: Message, command: CommandObject, db: Database) -> None
     if choice not in EXPORT_FORMATS:
         await message.answer(t(language, "export_usage"))
         return
-    tables = await exports.all_tables(db.reader)
-    caption = t(
-        language,
-        "export_caption",
-        surveys=len(tables[0].rows),
-        purchases=len(tables[1].rows),
-        referrals=len(tables[2].rows),
-    )
-    if choice == "xlsx":
-        data = await asyncio.to_thread(to_xlsx, tables)
-        await message.answer_document(
-            BufferedInputFile(data, filename="feedback.xlsx"), caption=caption
+    with tempfile.TemporaryDirectory(prefix="feedback-export-") as folder:
+        files = await asyncio.to_thread(write_export, db.path, choice, Path(folder))
+        largest = max(path.stat().st_size for path in files.paths)
+        if largest > UPLOAD_LIMIT:
+            size, limit = megabytes(largest), megabytes(UPLOAD_LIMIT)
+            await message.answer(t(language, "export_too_big", size=size, limit=limit))
+            log.info("export (%s) for %s too big: %s bytes", choice, message.chat.id, largest)
+            return
+        caption = t(
+            language,
+            "export_caption",
+            surveys=files.surveys,
+            purchases=files.purchases,
+            referrals=files.referrals,
         )
-        return
-    for index, table in enumerate(tables):
-        data = await asyncio.to_thread(to_csv, table)
-        await message.answer_document(
-            BufferedInputFile(data, filename=f"{table.name}.csv"),
-            caption=caption if index == 0 else None,
-        )
+        for index, path in enumerate(files.paths):
+            await message.answer_document(
+                FSInputFile(path, filename=path.name), caption=caption if index == 0 else None
+            )
     log.info("export (%s) sent to %s", choice, message.chat.id)
 
 

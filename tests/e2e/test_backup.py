@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.handlers import backup
 from storage.backup import BackupError, backup_database
 from storage.clock import to_db, utc_now
 from tests.e2e.conftest import Harness
@@ -150,3 +151,14 @@ async def test_owners_get_a_backup_in_the_chat_and_no_one_else_does(
     assert "Only owners can take a backup" in (refused.text or "")
     customer.send_text("/backup")
     assert "for staff only" in ((await customer.next_message()).text or "")
+
+
+async def test_a_backup_over_telegrams_file_limit_says_how_to_take_it_on_the_server(
+    running: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup, "UPLOAD_LIMIT", 1024)  # bytes: any database is larger
+    running.owner.send_text("/backup")
+    refusal = await running.owner.next_message()
+    assert refusal.document is None
+    assert "python -m bot backup" in (refusal.text or "")
+    assert running.owner.pending_messages() == []

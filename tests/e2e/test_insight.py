@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 import pytest
 
+from bot.handlers import insight
 from sandbox import BotMessage, EmulatedUser
+from storage import exports
+from storage.exports import PURCHASE_HEADERS
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, purchase, rows, started_customer
 from tests.helpers import FakeClock
@@ -266,6 +269,32 @@ async def test_export_csv_is_three_files_excel_reads_as_utf8(running: Harness) -
     assert len(table) == 1
     assert table[0]["what_to_fix"] == "Холодный кофе" and table[0]["upsell"] == "Десерты"
     assert table[0]["nps"] == "4"
+
+
+async def test_export_is_one_moment_of_data_while_the_bot_writes_on(running: Harness) -> None:
+    anna, boris = await started_customer(running, "Anna"), await started_customer(running, "Boris")
+    await purchase(running, anna, "100 A-1")
+    with exports.snapshot(running.database_path) as tables:
+        surveys = iter(tables[0].rows)
+        first = next(surveys)  # the export has begun
+        await purchase(running, boris, "200 B-1")  # the bot is not held up by the export
+        exported = [first, *surveys], list(tables[1].rows)
+    assert [len(table) for table in exported] == [1, 1]
+    assert exported[1][0][PURCHASE_HEADERS.index("order_id")] == "A-1"
+    assert await rows(running, "SELECT COUNT(*) FROM purchases") == [(2,)]
+
+
+async def test_an_export_over_telegrams_file_limit_is_refused_clearly(
+    running: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _full_survey(running, "Вера", "Холодный кофе", "Десерты", "Сосед Пётр")
+    running.owner.drain()
+    monkeypatch.setattr(insight, "UPLOAD_LIMIT", 300)  # bytes: the surveys file is larger
+    refusal = await admin_says(running, "/export csv")
+    assert refusal.document is None
+    assert "over the 0.0 MB Telegram lets a bot send" in (refusal.text or "")
+    assert "/export xlsx" in (refusal.text or "")
+    assert running.admin.pending_messages() == []
 
 
 async def test_export_refuses_unknown_formats(running: Harness) -> None:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
+from aiohttp import web
+
+from intake.api import create_api
 from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
 from storage import customers
 from storage.intake import record_purchase_in
@@ -85,18 +90,44 @@ async def finish_survey(customer: EmulatedUser) -> BotMessage:
     return message
 
 
-async def in_fresh_bot(scenario: Callable[[Harness], Awaitable[None]]) -> int:
+async def in_fresh_bot(scenario: Callable[[Harness], Awaitable[None]], **overrides: object) -> int:
     """Play `scenario` against a bot started on a fresh emulator and database (one example
-    of a property test), then check the database; returns how many surveys it holds."""
+    of a property test), with these settings changed, then check the database; returns how
+    many surveys it holds."""
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "feedback.db"
         async with BotAPIEmulator(token=TOKEN, bot_username=BOT_USERNAME) as emulator:
             owner = emulator.create_user(first_name="Olga", language_code="en")
             admin = emulator.create_user(first_name="Adam", language_code="en")
             harness = Harness(emulator, database, owner, admin)
+            harness.overrides.update(overrides)
             await harness.start()
             try:
                 await scenario(harness)
             finally:
                 await harness.stop()
         return check_consistency(database)
+
+
+@asynccontextmanager
+async def served_api(harness: Harness) -> AsyncIterator[aiohttp.ClientSession]:
+    """The intake API of the started bot on a local port, and a session to call it."""
+    app = harness.app
+    assert app is not None, "start the harness first"
+    served = create_api(
+        db=app.db,
+        settings=app.live_settings,
+        clock=harness.clock,
+        dispatch_soon=app.jobs.intake_dispatch,
+    )
+    runner = web.AppRunner(served)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(f"http://{host}:{port}", timeout=timeout) as session:
+            yield session
+    finally:
+        await runner.cleanup()

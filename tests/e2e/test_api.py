@@ -22,7 +22,7 @@ from sandbox import EmulatedUser
 from storage.clock import utc_now
 from storage.database import Database
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import admin_says, rows, started_customer
+from tests.e2e.steps import admin_says, rows, served_api, started_customer
 
 API_TOKEN = "secret-token"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -75,24 +75,9 @@ async def serve(db: Database, settings: Settings) -> tuple[web.AppRunner, str]:
 @pytest.fixture
 async def api(harness: Harness) -> AsyncIterator[Api]:
     harness.overrides["api_token"] = API_TOKEN
-    app = await harness.start()
-    served = create_api(
-        db=app.db,
-        settings=app.live_settings,
-        clock=harness.clock,
-        dispatch_soon=app.jobs.intake_dispatch,
-    )
-    runner = web.AppRunner(served)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(f"http://{host}:{port}", timeout=timeout) as session:
-            yield Api(session, harness)
-    finally:
-        await runner.cleanup()
+    await harness.start()
+    async with served_api(harness) as session:
+        yield Api(session, harness)
 
 
 async def customer_id(harness: Harness, customer: EmulatedUser) -> int:

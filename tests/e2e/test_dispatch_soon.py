@@ -109,7 +109,7 @@ async def test_a_csv_file_sends_its_surveys_at_once(hourly: Harness) -> None:
     anna, boris = await started_customer(hourly, "Anna"), await started_customer(hourly, "Boris")
     content = f"order_id;amount;telegram_user_id\nF-1;100;{anna.id}\nF-2;200;{boris.id}\n"
     hourly.admin.send_document(filename="purchases.csv", content=content.encode())
-    assert "2 purchases imported" in ((await hourly.admin.next_message()).text or "")
+    assert "purchases imported: 2," in ((await hourly.admin.next_message()).text or "")
     for customer in (anna, boris):
         assert "recommend" in ((await customer.next_message(timeout=WITHIN)).text or "")
 

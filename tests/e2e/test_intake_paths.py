@@ -83,7 +83,7 @@ async def test_csv_import_reports_and_schedules_surveys(running: Harness) -> Non
     ).encode()
     running.admin.send_document(filename="purchases.csv", content=content)
     report = (await running.admin.next_message()).text or ""
-    assert "2 purchases imported, 1 skipped as duplicates, 2 rejected" in report
+    assert "purchases imported: 2, skipped as duplicates: 1, rejected: 2." in report
     assert "line 4: " in report and "line 5: " in report
     assert "recommend" in ((await anna.next_message()).text or "")
     assert await rows(
@@ -95,7 +95,7 @@ async def test_csv_import_reports_and_schedules_surveys(running: Harness) -> Non
     # The same file again imports nothing new.
     running.admin.send_document(filename="purchases.csv", content=content)
     again = (await running.admin.next_message()).text or ""
-    assert "0 purchases imported, 3 skipped as duplicates" in again
+    assert "purchases imported: 0, skipped as duplicates: 3," in again
 
 
 async def test_broken_csv_imports_nothing(running: Harness) -> None:

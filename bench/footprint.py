@@ -12,13 +12,16 @@ the emulator (in this process); measured:
   menus, resuming surveys, the scheduler), and the part after the first Bot API call
   (start-up proper: what grows with the database), and `import bot.app` on its own;
 * memory: the bot process's resident set (VmRSS) once started, and its peak (VmHWM) after
-  the heaviest things an owner can ask for: /stats all and /digest with its chart.
+  the heaviest things an owner can ask for: /stats all and /digest with its chart, then
+  /export csv and /export xlsx of every survey, purchase and referral; and, on its own, the
+  peak of the short-lived process that draws the digest's chart.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import os
 import sqlite3
 import subprocess
@@ -98,6 +101,14 @@ async def _measure(db_path: Path, workdir: Path) -> dict[str, Any]:
                 await owner.next_messages(replies, timeout=120)
                 timings[command] = round(time.perf_counter() - begun, 2)
             after_work = _memory_kib(process.pid)
+            files = {}
+            for command, replies in (("/export csv", 3), ("/export xlsx", 1)):
+                begun = time.perf_counter()
+                owner.send_text(command)
+                sent = await owner.next_messages(replies, timeout=900)
+                timings[command] = round(time.perf_counter() - begun, 2)
+                files[command] = [round(len(m.document or b"") / 2**20, 1) for m in sent]
+            after_export = _memory_kib(process.pid)
         finally:
             process.terminate()
             await process.wait()
@@ -106,9 +117,39 @@ async def _measure(db_path: Path, workdir: Path) -> dict[str, Any]:
         "startup_seconds_first_api_call_to_polling": round(app_start, 2),
         "rss_mib_after_start": round(after_start["VmRSS"] / 1024, 1),
         "rss_mib_after_stats_and_digest": round(after_work["VmRSS"] / 1024, 1),
-        "peak_rss_mib": round(after_work["VmHWM"] / 1024, 1),
+        "peak_rss_mib_after_stats_and_digest": round(after_work["VmHWM"] / 1024, 1),
+        "rss_mib_after_exports": round(after_export["VmRSS"] / 1024, 1),
+        "peak_rss_mib_after_exports": round(after_export["VmHWM"] / 1024, 1),
+        "export_file_mib": files,
         "reply_seconds": timings,
     }
+
+
+def _chart_worker_peak_mib() -> float:
+    """The digest chart's child process on its own: its peak resident set (ru_maxrss)."""
+    from analytics.chart import WeekPoint
+    from analytics.chart_worker import request
+
+    monday = datetime.date(2026, 9, 7)
+    weeks = [
+        WeekPoint(monday + datetime.timedelta(weeks=n), 40 + n, 20, 10 + n % 3, 4.2)
+        for n in range(12)
+    ]
+
+    measure = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run([sys.executable, '-m', 'analytics.chart_worker'], input=sys.stdin.buffer"
+        ".read(), stdout=subprocess.DEVNULL, check=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", measure],
+        input=request(weeks, "ru"),
+        capture_output=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    return round(int(done.stdout) / 1024, 1)
 
 
 def _import_seconds() -> float:
@@ -133,6 +174,7 @@ def run(purchases: int, customers: int) -> dict[str, Any]:
         }
         result.update(asyncio.run(_measure(db_path, workdir)))
         result["import_bot_app_seconds"] = _import_seconds()
+        result["chart_process_peak_rss_mib"] = _chart_worker_peak_mib()
         return result
 
 

@@ -10,7 +10,6 @@ is better than a missing one.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import itertools
 import logging
@@ -20,9 +19,9 @@ from enum import Enum
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
 
-from analytics.chart import render_weekly_chart
 from analytics.period import Period
 from analytics.report import Report
+from bot.charts import draw_weekly_chart
 from bot.config import Settings
 from bot.languages import staff_language
 from bot.live_settings import LiveSettings
@@ -90,7 +89,7 @@ class DigestService:
         edges = [(end - WEEK * back).astimezone(UTC) for back in range(CHART_WEEKS, -1, -1)]
         weeks = [Period(start, stop) for start, stop in itertools.pairwise(edges)]
         points = await insight.weekly_points(self._db.reader, weeks, self._settings.tz)
-        return await asyncio.to_thread(render_weekly_chart, points, language)
+        return await draw_weekly_chart(points, language)
 
     async def send_now(self, bot: Bot, chat_id: int, language: str) -> None:
         """`/digest`: the last seven days up to now, to whoever asked."""

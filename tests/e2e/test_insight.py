@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 import pytest
 
+from bot import charts
 from bot.handlers import insight
 from sandbox import BotMessage, EmulatedUser
 from storage import exports
 from storage.exports import PURCHASE_HEADERS
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, purchase, rows, started_customer
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, eventually
 
 NPS_SCORES = [10, 10, 9, 9, 8, 7, 6, 3, 0, 10]
 TICKS = 2.5  # seconds: more than two scheduler ticks at DISPATCH_INTERVAL=1s
@@ -59,6 +60,23 @@ async def test_digest_shows_nps_20_with_counts_and_a_chart(running: Harness) -> 
     assert "Ответов мало (10)" in text  # a small sample gives its interval
     chart = await running.owner.next_message()
     assert chart.photo is not None and chart.photo.startswith(PNG)
+
+
+async def test_a_chart_that_cannot_be_drawn_leaves_the_digest_text(
+    running: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _owner_started(running)
+    monkeypatch.setattr(charts, "WORKER", "analytics.no_such_worker")
+    running.owner.send_text("/digest")
+    digest = await running.owner.next_message()
+    assert "Сводка за последние 7 дней" in (digest.text or "")
+
+    async def chart_failure_logged() -> bool:
+        return any("digest chart" in r.getMessage() for r in caplog.records)
+
+    await eventually(chart_failure_logged, within=15)
+    await running.emulator.wait_idle()
+    assert running.owner.pending_messages() == []  # no photo, no apology
 
 
 async def test_digest_in_english_and_for_admins_too(running: Harness) -> None:

@@ -3,6 +3,7 @@
 `python -m bot --sandbox-without-token` is what `make run` calls: with no BOT_TOKEN
 configured it runs the local sandbox demo instead of refusing to start.
 `python -m bot backup <file>` copies DATABASE_PATH to <file>, also while the bot runs.
+`python -m bot restore <file>` puts that copy back at DATABASE_PATH, with the bot stopped.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from bot.allocator import limit_malloc_arenas
 from bot.config import ConfigError, Settings, load_settings, require_token
 from bot.logs import configure_logging
 from storage.backup import BackupError, backup_database
+from storage.clock import utc_now
+from storage.instance_lock import DatabaseInUse
 from storage.migrations import SchemaTooNewError
+from storage.restore import RestoreError, restore_database
 
 SANDBOX_FLAG = "--sandbox-without-token"
 
@@ -51,10 +55,31 @@ def backup(args: list[str]) -> None:
     )
 
 
+def restore(args: list[str]) -> None:
+    """`python -m bot restore <file>`: the backup back at DATABASE_PATH, the old file kept."""
+    if len(args) != 1:
+        fail("Usage: python -m bot restore <file>")
+        return
+    try:
+        settings = load_settings()
+        info = restore_database(Path(args[0]), settings.database_path, utc_now())
+    except (ConfigError, RestoreError) as error:
+        fail(f"Restore failed: {error}" if isinstance(error, RestoreError) else str(error))
+        return
+    kept = f"; the database it replaced is kept as {info.kept}" if info.kept else ""
+    print(
+        f"Restored {args[0]} to {settings.database_path}"
+        f" (schema version {info.schema_version}){kept}. Start the bot."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["backup"]:
         backup(args[1:])
+        return
+    if args[:1] == ["restore"]:
+        restore(args[1:])
         return
     try:
         settings = load_settings()
@@ -73,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger(__name__).debug("malloc arenas limited to one")
     try:
         asyncio.run(run(settings))
-    except SchemaTooNewError as error:
+    except (SchemaTooNewError, DatabaseInUse) as error:
         fail(f"Database error: {error}")
     except (OSError, sqlite3.Error) as error:
         fail(f"Database error: cannot open DATABASE_PATH={settings.database_path}: {error}")

@@ -24,6 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 
 from bot.alerts import AlertNotifier
+from bot.background import Background
 from bot.commands import publish_customer_menu, publish_staff_menu
 from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
@@ -49,6 +50,7 @@ from storage import staff
 from storage.clock import Clock, utc_now
 from storage.database import Database
 from storage.fsm import SQLiteStorage
+from storage.instance_lock import InstanceLock
 from storage.meta import get_or_create_secret
 
 log = logging.getLogger(__name__)
@@ -71,10 +73,12 @@ class FeedbackApp:
     roles: Roles
     qr_secret: bytes
     api_runner: web.AppRunner | None = None
+    background: Background = field(default_factory=Background)
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Future[None] | None = None
     _scheduler_stopped: bool = False
     webhook_secret: str = ""  # set at start-up in webhook mode (bot/webhook.py)
+    instance_lock: InstanceLock | None = None  # released once the database is closed
     exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
 
     def freeze_once_started(self) -> None:
@@ -168,10 +172,24 @@ class FeedbackApp:
         self.stop_scheduler()
         await self.bot.session.close()
         await self.db.close()
+        if self.instance_lock is not None:
+            self.instance_lock.release()
 
 
 async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackApp:
+    """The bot, its database open; DatabaseInUse if another process holds that database."""
     token = require_token(settings)
+    lock = InstanceLock.acquire(settings.database_path)
+    try:
+        app = await _build_app(settings, token, clock)
+    except BaseException:
+        lock.release()
+        raise
+    app.instance_lock = lock
+    return app
+
+
+async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackApp:
     db = await Database.open(settings.database_path)
     warm_up()  # the models answering needs, before anyone waits on them
     session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
@@ -196,6 +214,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     configured_secret = settings.qr_secret.get_secret_value().encode()
     qr_secret = configured_secret or await get_or_create_secret(db, "qr_secret")
+    background = Background()
     isolation: BaseEventIsolation = SimpleEventIsolation()
     dispatcher = InFlightDispatcher(
         storage=await SQLiteStorage.open(db),
@@ -210,6 +229,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         alerts=alerts,
         digests=digests,
         long_texts=LongTexts(),
+        background=background,
     )
     live.on_change(lambda changed: sender.set_rate(changed.send_rate))
     dispatcher.update.outer_middleware(await OncePerUpdate.open(db, clock))
@@ -228,6 +248,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
         conversation,
         roles,
         qr_secret,
+        background=background,
     )
 
     async def on_startup() -> None:
@@ -292,6 +313,7 @@ async def _on_shutdown(app: FeedbackApp) -> None:
         app.scheduler.pause()
     app.sender.stop()
     await app.dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
+    await app.background.stop()  # an export gives up within a batch of rows
     if app.scheduler.running:
         await app.jobs.drain()
         app.stop_scheduler()

@@ -5,6 +5,7 @@ surveys there are (bench/footprint.py measures it on 200,000)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +24,13 @@ class ExportFiles:
     referrals: int
 
 
-def write_export(database: Path, export_format: str, folder: Path) -> ExportFiles:
-    """One XLSX workbook, or one CSV file per table. Blocking: run it in a thread."""
-    with exports.snapshot(database) as tables:
+def write_export(
+    database: Path, export_format: str, folder: Path, stop: threading.Event
+) -> ExportFiles:
+    """One XLSX workbook, or one CSV file per table. Blocking: run it in a thread.
+
+    ExportStopped once `stop` is set."""
+    with exports.snapshot(database, stop) as tables:
         if export_format == "xlsx":
             workbook = folder / "feedback.xlsx"
             counts = write_xlsx(tables, workbook)

@@ -17,9 +17,10 @@ from aiogram.types import CallbackQuery, FSInputFile, Message
 
 from analytics.period import RESOLUTION, Period
 from bot.alerts import AlertNotifier
+from bot.background import Background
 from bot.callbacks import AlertAction, AlertCallback
 from bot.digest import DigestService
-from bot.export_files import EXPORT_FORMATS, write_export
+from bot.export_files import EXPORT_FORMATS, ExportFiles, write_export
 from bot.filters import IsStaff
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
@@ -28,6 +29,7 @@ from bot.texts import t
 from bot.uploads import UPLOAD_LIMIT, megabytes
 from storage.clock import Clock, from_db
 from storage.database import Database
+from storage.exports import ExportStopped
 
 log = logging.getLogger(__name__)
 
@@ -90,33 +92,60 @@ async def digest(message: Message, bot: Bot, db: Database, digests: DigestServic
     await digests.send_now(bot, message.chat.id, await _language(db, message))
 
 
-async def export(message: Message, command: CommandObject, db: Database) -> None:
-    """`/export [csv|xlsx]`: every survey with its answers, the purchases and the referrals."""
+async def export(
+    message: Message, command: CommandObject, db: Database, background: Background
+) -> None:
+    """`/export [csv|xlsx]`: every survey with its answers, the purchases and the referrals.
+
+    Written and sent in the background (bot/background.py): on a large database it takes
+    minutes."""
     language = await _language(db, message)
     choice = (command.args or EXPORT_FORMATS[0]).strip().lower()
     if choice not in EXPORT_FORMATS:
         await message.answer(t(language, "export_usage"))
         return
-    with tempfile.TemporaryDirectory(prefix="feedback-export-") as folder:
-        files = await asyncio.to_thread(write_export, db.path, choice, Path(folder))
-        largest = max(path.stat().st_size for path in files.paths)
-        if largest > UPLOAD_LIMIT:
-            size, limit = megabytes(largest), megabytes(UPLOAD_LIMIT)
-            await message.answer(t(language, "export_too_big", size=size, limit=limit))
-            log.info("export (%s) for %s too big: %s bytes", choice, message.chat.id, largest)
-            return
-        caption = t(
-            language,
-            "export_caption",
-            surveys=files.surveys,
-            purchases=files.purchases,
-            referrals=files.referrals,
-        )
-        for index, path in enumerate(files.paths):
-            await message.answer_document(
-                FSInputFile(path, filename=path.name), caption=caption if index == 0 else None
+    await message.answer(t(language, "export_working"))
+    background.start(_send_export(message, db, background, choice, language), "export")
+
+
+async def _send_export(
+    message: Message, db: Database, background: Background, choice: str, language: str
+) -> None:
+    chat_id = message.chat.id
+    try:
+        with tempfile.TemporaryDirectory(prefix="feedback-export-") as folder:
+            files = await asyncio.to_thread(
+                write_export, db.path, choice, Path(folder), background.stopping
             )
-    log.info("export (%s) sent to %s", choice, message.chat.id)
+            await _send_files(message, files, language)
+    except ExportStopped:
+        log.info("export (%s) for %s stopped by the bot's stop", choice, chat_id)
+        await message.answer(t(language, "export_stopped"))
+        return
+    except Exception:
+        log.exception("export (%s) for %s failed", choice, chat_id)
+        await message.answer(t(language, "error"))
+        return
+    log.info("export (%s) sent to %s", choice, chat_id)
+
+
+async def _send_files(message: Message, files: ExportFiles, language: str) -> None:
+    largest = max(path.stat().st_size for path in files.paths)
+    if largest > UPLOAD_LIMIT:
+        size, limit = megabytes(largest), megabytes(UPLOAD_LIMIT)
+        await message.answer(t(language, "export_too_big", size=size, limit=limit))
+        return
+    caption = t(
+        language,
+        "export_caption",
+        surveys=files.surveys,
+        purchases=files.purchases,
+        referrals=files.referrals,
+    )
+    for index, path in enumerate(files.paths):
+        await message.answer_document(
+            FSInputFile(path, filename=path.name), caption=caption if index == 0 else None
+        )
 
 
 async def alert_button(

@@ -1,4 +1,5 @@
-"""Backups: `python -m bot backup <file>` while the bot runs, and restoring from the copy."""
+"""Backups: `python -m bot backup <file>` while the bot runs, and `python -m bot restore
+<file>` with the bot stopped; one process at a time owns the database."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import create_app
 from bot.handlers import backup
 from storage.backup import BackupError, backup_database
 from storage.clock import to_db, utc_now
+from storage.instance_lock import DatabaseInUse
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, finish_survey, purchase, rows, started_customer
 
@@ -20,6 +23,14 @@ TABLES = ("customers", "purchases", "surveys", "answers", "staff", "meta")
 
 
 async def backup_cli(database: Path, *args: str) -> tuple[int, str]:
+    return await bot_cli(database, "backup", *args)
+
+
+async def restore_cli(database: Path, *args: str) -> tuple[int, str]:
+    return await bot_cli(database, "restore", *args)
+
+
+async def bot_cli(database: Path, command: str, *args: str) -> tuple[int, str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(Path(__file__).parents[2]),
@@ -29,7 +40,7 @@ async def backup_cli(database: Path, *args: str) -> tuple[int, str]:
         sys.executable,
         "-m",
         "bot",
-        "backup",
+        command,
         *args,
         cwd=database.parent,
         env=env,
@@ -162,3 +173,80 @@ async def test_a_backup_over_telegrams_file_limit_says_how_to_take_it_on_the_ser
     assert refusal.document is None
     assert "python -m bot backup" in (refusal.text or "")
     assert running.owner.pending_messages() == []
+
+
+def _copy_with_companions(database: Path, folder: Path) -> Path:
+    """The file as a crash leaves it: the database with its -wal and -shm beside it."""
+    folder.mkdir()
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{database}{suffix}")
+        if source.exists():
+            Path(f"{folder / database.name}{suffix}").write_bytes(source.read_bytes())
+    return folder / database.name
+
+
+def _companions(database: Path) -> dict[str, int]:
+    """The sizes of the -wal and -shm files beside `database`, those that exist."""
+    found = {suffix: Path(f"{database}{suffix}") for suffix in ("-wal", "-shm")}
+    return {suffix: path.stat().st_size for suffix, path in found.items() if path.exists()}
+
+
+async def test_restore_over_a_crashed_database_keeps_it_aside_and_never_mixes_in_its_wal(
+    running: Harness, tmp_path: Path
+) -> None:
+    customer = await started_customer(running)
+    await purchase(running, customer, "1500 A-1")
+    await finish_survey(customer)
+    copy = tmp_path / "copy.db"
+    assert (await backup_cli(running.database_path, str(copy)))[0] == 0
+    await purchase(running, customer, "700 A-2")  # after the backup: in the WAL only
+    crashed = _copy_with_companions(running.database_path, tmp_path / "crashed")
+    assert _companions(crashed)["-wal"] > 0
+
+    code, output = await restore_cli(crashed, str(copy))
+    assert code == 0 and output.startswith(f"Restored {copy} to {crashed}"), output
+    assert _companions(crashed) == {}
+    assert contents(crashed) == contents(copy)  # the old WAL did not leak into it
+    [kept] = list(crashed.parent.glob("feedback.db.before-restore-*[0-9]"))
+    assert f"kept as {kept}" in output
+    orders = "SELECT order_id FROM purchases ORDER BY id"
+    with sqlite3.connect(kept) as conn:  # nothing lost: the replaced file opens with its WAL
+        assert conn.execute(orders).fetchall() == [("A-1",), ("A-2",)]
+    conn.close()
+
+    await running.stop()
+    running.database_path = crashed
+    await running.start()
+    assert await rows(running, orders) == [("A-1",)]
+    assert await rows(running, "SELECT COUNT(*) FROM answers") == [(5,)]
+
+
+async def test_restore_is_refused_while_the_bot_runs_and_for_files_that_are_no_backup(
+    running: Harness, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.db"
+    assert (await backup_cli(running.database_path, str(copy)))[0] == 0
+    code, output = await restore_cli(running.database_path, str(copy))
+    assert (code, output.endswith("stop the bot first")) == (2, True), output
+    await running.stop()
+    before = running.database_path.read_bytes()
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    for bad, reason in (
+        (garbage, "is not a readable SQLite database"),
+        (empty, "is not a feedback bot database"),
+        (tmp_path / "missing.db", "there is no backup file"),
+    ):
+        code, output = await restore_cli(running.database_path, str(bad))
+        assert code == 2 and reason in output, output
+    assert await restore_cli(running.database_path) == (2, "Usage: python -m bot restore <file>")
+    assert running.database_path.read_bytes() == before  # nothing changed
+
+
+async def test_a_second_bot_on_the_same_database_is_refused(running: Harness) -> None:
+    with pytest.raises(DatabaseInUse, match="is using"):
+        await create_app(running.settings())
+    await running.stop()
+    await running.start()  # the lock went with the first bot

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -251,11 +254,18 @@ async def _full_survey(harness: Harness, name: str, fix: str, upsell: str, refer
     await customer.next_message()  # thank you
 
 
+async def _export(harness: Harness, args: str, files: int) -> list[BotMessage]:
+    """`/export args`: the bot says it is working on it, then sends `files` messages."""
+    working = await admin_says(harness, f"/export {args}")
+    assert working.text == "Preparing the export…"
+    return await harness.admin.next_messages(files, timeout=15)
+
+
 async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> None:
     await _answer_nps(running, NPS_SCORES)
     await _full_survey(running, "Вера", "Холодный кофе", '=HYPERLINK("x")', "Сосед Пётр")
     running.owner.drain()
-    document = await admin_says(running, "/export xlsx")
+    [document] = await _export(running, "xlsx", files=1)
     assert document.document_name == "feedback.xlsx" and document.document is not None
     book = openpyxl.load_workbook(io.BytesIO(document.document))
     assert book.sheetnames == ["surveys", "purchases", "referrals"]
@@ -278,8 +288,7 @@ async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> Non
 async def test_export_csv_is_three_files_excel_reads_as_utf8(running: Harness) -> None:
     await _full_survey(running, "Вера", "Холодный кофе", "Десерты", "Сосед Пётр")
     running.owner.drain()
-    running.admin.send_text("/export csv")
-    files = await running.admin.next_messages(3)
+    files = await _export(running, "csv", files=3)
     assert [f.document_name for f in files] == ["surveys.csv", "purchases.csv", "referrals.csv"]
     assert all(f.document is not None and f.document.startswith(b"\xef\xbb\xbf") for f in files)
     assert files[0].document is not None
@@ -308,10 +317,51 @@ async def test_an_export_over_telegrams_file_limit_is_refused_clearly(
     await _full_survey(running, "Вера", "Холодный кофе", "Десерты", "Сосед Пётр")
     running.owner.drain()
     monkeypatch.setattr(insight, "UPLOAD_LIMIT", 300)  # bytes: the surveys file is larger
-    refusal = await admin_says(running, "/export csv")
+    [refusal] = await _export(running, "csv", files=1)
     assert refusal.document is None
     assert "over the 0.0 MB Telegram lets a bot send" in (refusal.text or "")
     assert "/export xlsx" in (refusal.text or "")
+    assert running.admin.pending_messages() == []
+
+
+def _export_waiting_for(monkeypatch: pytest.MonkeyPatch, go: threading.Event) -> None:
+    """Exports start only once `go` is set: a large database, as the loop sees it."""
+    real = insight.write_export
+
+    def slow(database: Path, export_format: str, folder: Path, stop: threading.Event):  # type: ignore[no-untyped-def]
+        while not (go.is_set() or stop.is_set()):
+            time.sleep(0.05)
+        return real(database, export_format, folder, stop)
+
+    monkeypatch.setattr(insight, "write_export", slow)
+
+
+async def test_a_long_export_holds_back_no_customer(
+    running: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = threading.Event()
+    _export_waiting_for(monkeypatch, go)
+    customer = await started_customer(running)
+    await purchase(running, customer)
+    question = await customer.next_message()
+    assert (await admin_says(running, "/export csv")).text == "Preparing the export…"
+    customer.press(question, "9")  # polled after the export's update: not held back by it
+    assert "How satisfied" in ((await customer.next_message(timeout=5)).text or "")
+    assert running.admin.pending_messages() == []  # the export is still being written
+    go.set()
+    files = await running.admin.next_messages(3, timeout=15)
+    assert [f.document_name for f in files] == ["surveys.csv", "purchases.csv", "referrals.csv"]
+
+
+async def test_a_stop_ends_an_export_at_once_and_says_so(
+    running: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _export_waiting_for(monkeypatch, threading.Event())  # never goes by itself
+    assert (await admin_says(running, "/export")).text == "Preparing the export…"
+    async with asyncio.timeout(5):
+        await running.stop()
+    stopped = await running.admin.next_message()
+    assert "the export stopped" in (stopped.text or "")
     assert running.admin.pending_messages() == []
 
 

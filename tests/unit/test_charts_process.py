@@ -23,7 +23,7 @@ async def test_a_failing_child_is_a_chart_error_with_its_last_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(charts, "WORKER", "analytics.no_such_worker")
-    with pytest.raises(charts.ChartError, match="exited with 1.*No module named"):
+    with pytest.raises(charts.ChartError, match=r"exited with 1.*No module named"):
         await charts.draw_weekly_chart(weeks(3), "en")
 
 

@@ -1,0 +1,40 @@
+"""Owner requests too long to hold up everyone's updates run beside them.
+
+Polling confirms a batch to Telegram only once every update in it is handled, and a webhook
+update is answered only once handled. An export of 200,000 surveys takes minutes: handled
+inside its update, it would hold back every customer's next update that long, or outlast
+Telegram's webhook timeout. Such work is started here instead, and the update is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.stopping = threading.Event()
+        """Set on a stop; blocking steps in threads check it and give up."""
+
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("%s failed", task.get_name(), exc_info=error)
+
+    async def stop(self) -> None:
+        """Ask the work to give up, then wait until it has (a stopped export says so)."""
+        self.stopping.set()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks))

@@ -66,8 +66,9 @@ class BotProcess:
         await asyncio.wait_for(self.process.wait(), timeout=10)
         assert self.process.returncode == -signal.SIGKILL
 
-    async def terminate(self) -> bytes:
+    async def terminate(self, signum: signal.Signals = signal.SIGTERM) -> bytes:
+        """Stop it with `signum`, wait for it to end; everything it logged."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(signum)
         await asyncio.wait_for(self.process.wait(), timeout=30)
         return b"".join(p.read_bytes() for p in sorted(self._workdir.glob("stderr-*.log")))

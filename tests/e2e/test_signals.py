@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import create_app
 from sandbox import BotAPIEmulator
+from sandbox.faults import Fault
 from tests.e2e.conftest import Harness
 from tests.e2e.process import BotProcess
 from tests.helpers import GLIBC
@@ -29,6 +30,39 @@ async def test_sigterm_stops_the_process_gracefully(
     with sqlite3.connect(tmp_path / "feedback.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
+
+
+async def test_sigint_stops_gracefully_and_log_level_info_leaves_debug_out(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    owner = emulator.create_user(first_name="Olga")
+    bot = BotProcess(emulator, tmp_path, owner.id, extra_env={"LOG_LEVEL": "INFO"})
+    await bot.start()
+    owner.send_text("/help")
+    assert "/stats" in ((await owner.next_message(timeout=10)).text or "")
+    stderr = (await bot.terminate(signal.SIGINT)).decode()
+    assert bot.process is not None and bot.process.returncode == 0, stderr
+    assert "SIGINT: stopping gracefully" in stderr and "bot stopped" in stderr
+    assert " DEBUG " not in stderr and "exempted from garbage" not in stderr  # a DEBUG line
+
+
+async def test_a_second_sigint_exits_the_process_at_once_while_a_send_hangs(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    owner = emulator.create_user(first_name="Olga")
+    bot = BotProcess(emulator, tmp_path, owner.id)
+    await bot.start()
+    sends = len(emulator.calls("sendMessage"))
+    emulator.inject("sendMessage", Fault.hang(60))
+    owner.send_text("/help")  # its reply hangs: a graceful stop would wait up to 20 s
+    await emulator.wait_for(lambda: len(emulator.calls("sendMessage")) > sends, timeout=10)
+    assert bot.process is not None
+    bot.process.send_signal(signal.SIGINT)
+    await asyncio.sleep(1)
+    assert bot.process.returncode is None, "still waiting for the hung send"
+    bot.process.send_signal(signal.SIGINT)
+    await asyncio.wait_for(bot.process.wait(), timeout=5)
+    assert bot.process.returncode == 128 + signal.SIGINT
 
 
 async def test_a_second_signal_does_not_wait_for_the_graceful_stop(harness: Harness) -> None:

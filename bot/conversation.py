@@ -79,6 +79,7 @@ class SurveyConversation:
         only_if_unasked: bool = False,
         scheduled: bool = False,
         fresh: bool = False,
+        reminder: bool = False,
     ) -> bool:
         """Send the survey's current question; False if it was not sent.
 
@@ -101,7 +102,9 @@ class SurveyConversation:
             keyboard = question_keyboard(current.id, question, customer.language)
             if lead:
                 text = f"{lead}\n\n{text}"
-            message = await self._send(bot, customer, current, text, keyboard, scheduled=scheduled)
+            message = await self._send(
+                bot, customer, current, text, keyboard, scheduled=scheduled, reminder=reminder
+            )
             if message is None:
                 return False
             recorded = await surveys.set_prompt(
@@ -189,7 +192,7 @@ class SurveyConversation:
         if customer is None:
             return
         lead = t(customer.language, "reminder")
-        if await self.ask(bot, customer, survey, lead=lead, scheduled=True):
+        if await self.ask(bot, customer, survey, lead=lead, scheduled=True, reminder=True):
             log.info("survey %s reminded", survey.id)
 
     async def expire_overdue(self, bot: Bot, cutoff: datetime) -> int:
@@ -233,11 +236,13 @@ class SurveyConversation:
         keyboard: InlineKeyboardMarkup | None = None,
         *,
         scheduled: bool = False,
+        reminder: bool = False,
     ) -> Message | None:
         """Send to the customer; a chat Telegram refuses for good fails the survey.
 
         Scheduled sends go through the rate-limited sender, which retries what can be
-        retried; a send it gives up on stays owed and is picked up again later.
+        retried; a send it gives up on stays owed and is picked up again later (a first
+        question after SEND_AGAIN_AFTER, a reminder at the reminders' next turn).
         """
         chat_id = customer.telegram_user_id
         if chat_id is None:
@@ -282,6 +287,8 @@ class SurveyConversation:
             )
             if survey.question is Question.NPS and survey.prompt_message_id is None:
                 await self._send_again_later(survey, tried=result.attempts > 0)
+            elif reminder and await surveys.unremind(self._db, survey.id, self.clock()):
+                log.info("survey %s: reminder owed again", survey.id)
         return None
 
     async def _send_again_later(self, survey: Survey, *, tried: bool) -> None:

@@ -257,6 +257,17 @@ async def claim_reminders(
     return [Survey.from_row(row) for row in rows]
 
 
+async def unremind(db: Database, survey_id: int, now: datetime) -> bool:
+    """Owe a claimed reminder again: its send was given up on (Telegram kept failing) or
+    never tried (the bot stopped). False if the survey moved on or closed meanwhile."""
+    changed = await db.write_alone(
+        """UPDATE surveys SET reminded_at = NULL, updated_at = ?
+           WHERE id = ? AND status = ? AND step = ?""",
+        (to_db(now), survey_id, SurveyStatus.ACTIVE, Question.NPS),
+    )
+    return changed > 0
+
+
 async def expire(conn: aiosqlite.Connection, cutoff: datetime, now: datetime) -> list[Survey]:
     """Expire surveys sent (or due, if never delivered) before `cutoff`; return them."""
     rows = await fetch_all(

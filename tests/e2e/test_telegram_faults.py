@@ -81,3 +81,22 @@ async def test_a_first_question_telegram_kept_failing_is_sent_again_later(
     assert await sent_at() == [("active", to_db(clock.now))]
     clock.now += timedelta(hours=25)  # the reminder still comes once, a day after the send
     await harness.emulator.wait_for(lambda: _questions(customer) == 2, timeout=10)
+
+
+async def test_a_reminder_telegram_kept_failing_is_owed_again(harness: Harness) -> None:
+    """The reminder is claimed before it is sent (one at most, even across a crash); a send
+    the sender gave up on makes it owed again, so it still comes, once."""
+    customer = _customers(harness.emulator, 1)[0]
+    await _seed_due_surveys(harness.database_path, [customer])
+    clock = FakeClock(utc_now())
+    harness.clock = clock
+    await harness.start()
+    await harness.emulator.wait_for(lambda: _questions(customer) == 1, timeout=10)
+    harness.emulator.inject("sendMessage", Fault.server_error(503), 4)  # every attempt
+    clock.now += timedelta(hours=25)
+    await harness.emulator.wait_for(lambda: harness.emulator.faults.pending == 0, timeout=20)
+    await harness.emulator.wait_for(lambda: _questions(customer) == 2, timeout=10)
+    assert "reminder" in (customer.pending_messages()[-1].text or "")
+    await asyncio.sleep(2.5)  # two ticks more: one reminder
+    assert _questions(customer) == 2
+    assert await rows(harness, "SELECT reminded_at IS NOT NULL FROM surveys") == [(1,)]

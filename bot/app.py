@@ -313,7 +313,7 @@ async def _on_shutdown(app: FeedbackApp) -> None:
         app.scheduler.pause()
     app.sender.stop()
     await app.dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
-    await app.background.stop()  # an export gives up within a batch of rows
+    await app.background.stop(SHUTDOWN_GRACE_SECONDS)  # an export gives up between batches
     if app.scheduler.running:
         await app.jobs.drain()
         app.stop_scheduler()

@@ -33,8 +33,15 @@ class Background:
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("%s failed", task.get_name(), exc_info=error)
 
-    async def stop(self) -> None:
-        """Ask the work to give up, then wait until it has (a stopped export says so)."""
+    async def stop(self, grace: float) -> None:
+        """Ask the work to give up, wait until it has (a stopped export says so), and
+        cancel what is still running after `grace` seconds."""
         self.stopping.set()
-        if self._tasks:
-            await asyncio.wait(set(self._tasks))
+        if not self._tasks:
+            return
+        _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in late:
+            log.warning("%s still running at the stop: cancelled", task.get_name())
+            task.cancel()
+        if late:
+            await asyncio.wait(late)

@@ -120,7 +120,7 @@ async def seeded_app(
     }
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     app = await create_app(settings)  # runs the migrations
-    await app.db.close()
+    await app.close()
     await _seed(db_path, user_ids)
     return await create_app(settings)
 

@@ -30,6 +30,7 @@ from bot.config import Settings, require_token
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
 from bot.dispatch_after import DispatchAfterHandler
+from bot.export_files import remove_stale_export_folders
 from bot.handlers import routers
 from bot.inflight import HoldOffsetUntilHandled, InFlightDispatcher
 from bot.languages import staff_language
@@ -181,6 +182,8 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
     token = require_token(settings)
     lock = InstanceLock.acquire(settings.database_path)
     try:
+        if removed := remove_stale_export_folders(settings.database_path):
+            log.info("removed %s export folders a stop had left behind", removed)
         app = await _build_app(settings, token, clock)
     except BaseException:
         lock.release()

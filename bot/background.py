@@ -23,10 +23,15 @@ class Background:
         self.stopping = threading.Event()
         """Set on a stop; blocking steps in threads check it and give up."""
 
-    def start(self, work: Coroutine[Any, Any, None], name: str) -> None:
+    def start(self, work: Coroutine[Any, Any, None], name: str) -> bool:
+        """Run `work` beside the updates; False (and `work` never runs) once stopping."""
+        if self.stopping.is_set():
+            work.close()
+            return False
         task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
+        return True
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

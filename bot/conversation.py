@@ -287,7 +287,11 @@ class SurveyConversation:
             )
             if survey.question is Question.NPS and survey.prompt_message_id is None:
                 await self._send_again_later(survey, tried=result.attempts > 0)
-            elif reminder and await surveys.unremind(self._db, survey.id, self.clock()):
+            elif (
+                reminder
+                and result.outcome in (SendOutcome.GAVE_UP, SendOutcome.STOPPED)
+                and await surveys.unremind(self._db, survey.id, self.clock())
+            ):  # a 400 would be refused again: that reminder is not owed
                 log.info("survey %s: reminder owed again", survey.id)
         return None
 

@@ -5,7 +5,11 @@ surveys there are (bench/footprint.py measures it on 200,000)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,29 @@ class ExportFiles:
     surveys: int
     purchases: int
     referrals: int
+
+
+def _folder_prefix(database: Path) -> str:
+    return f"{database.name}.export-"
+
+
+@contextmanager
+def export_folder(database: Path) -> Iterator[Path]:
+    """A folder for one export's files beside the database, removed afterwards.
+
+    Beside the database rather than in /tmp: the files hold every customer's data, so they
+    stay where that data lives (often not a RAM-backed /tmp), and a folder a kill left
+    behind is found and removed at the next start (`remove_stale_export_folders`)."""
+    with tempfile.TemporaryDirectory(prefix=_folder_prefix(database), dir=database.parent) as f:
+        yield Path(f)
+
+
+def remove_stale_export_folders(database: Path) -> int:
+    """At start, with the database's lock held: no export of this database is running."""
+    stale = list(database.parent.glob(_folder_prefix(database) + "*"))
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(stale)
 
 
 def write_export(

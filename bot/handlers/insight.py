@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
 from contextlib import suppress
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -20,7 +18,7 @@ from bot.alerts import AlertNotifier
 from bot.background import Background
 from bot.callbacks import AlertAction, AlertCallback
 from bot.digest import DigestService
-from bot.export_files import EXPORT_FORMATS, ExportFiles, write_export
+from bot.export_files import EXPORT_FORMATS, ExportFiles, export_folder, write_export
 from bot.filters import IsStaff
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
@@ -104,8 +102,12 @@ async def export(
     if choice not in EXPORT_FORMATS:
         await message.answer(t(language, "export_usage"))
         return
+    if background.stopping.is_set():
+        await message.answer(t(language, "export_stopped"))
+        return
     await message.answer(t(language, "export_working"))
-    background.start(_send_export(message, db, background, choice, language), "export")
+    if not background.start(_send_export(message, db, background, choice, language), "export"):
+        await message.answer(t(language, "export_stopped"))
 
 
 async def _send_export(
@@ -113,11 +115,16 @@ async def _send_export(
 ) -> None:
     chat_id = message.chat.id
     try:
-        with tempfile.TemporaryDirectory(prefix="feedback-export-") as folder:
-            files = await asyncio.to_thread(
-                write_export, db.path, choice, Path(folder), background.stopping
+        with export_folder(db.path) as folder:
+            writing = asyncio.ensure_future(
+                asyncio.to_thread(write_export, db.path, choice, folder, background.stopping)
             )
-            await _send_files(message, files, language)
+            try:
+                files = await asyncio.shield(writing)
+            except asyncio.CancelledError:  # the thread cannot be: let it end before the
+                await asyncio.wait([writing])  # folder it writes into is removed
+                raise
+            await _send_files(message, files, choice, language)
     except ExportStopped:
         log.info("export (%s) for %s stopped by the bot's stop", choice, chat_id)
         await message.answer(t(language, "export_stopped"))
@@ -129,11 +136,12 @@ async def _send_export(
     log.info("export (%s) sent to %s", choice, chat_id)
 
 
-async def _send_files(message: Message, files: ExportFiles, language: str) -> None:
+async def _send_files(message: Message, files: ExportFiles, choice: str, language: str) -> None:
     largest = max(path.stat().st_size for path in files.paths)
     if largest > UPLOAD_LIMIT:
         size, limit = megabytes(largest), megabytes(UPLOAD_LIMIT)
-        await message.answer(t(language, "export_too_big", size=size, limit=limit))
+        key = "export_too_big" if choice == "csv" else "export_too_big_xlsx"
+        await message.answer(t(language, key, size=size, limit=limit))
         return
     caption = t(
         language,

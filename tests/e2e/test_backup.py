@@ -207,18 +207,24 @@ async def test_restore_over_a_crashed_database_keeps_it_aside_and_never_mixes_in
     assert code == 0 and output.startswith(f"Restored {copy} to {crashed}"), output
     assert _companions(crashed) == {}
     assert contents(crashed) == contents(copy)  # the old WAL did not leak into it
-    [kept] = list(crashed.parent.glob("feedback.db.before-restore-*[0-9]"))
+    [kept] = crashed.parent.glob("feedback.db.before-restore-*[0-9]")
     assert f"kept as {kept}" in output
+    assert _companions(kept)["-wal"] > 0  # the replaced file kept its WAL, A-2 in it
     orders = "SELECT order_id FROM purchases ORDER BY id"
-    with sqlite3.connect(kept) as conn:  # nothing lost: the replaced file opens with its WAL
-        assert conn.execute(orders).fetchall() == [("A-1",), ("A-2",)]
-    conn.close()
 
     await running.stop()
     running.database_path = crashed
     await running.start()
     assert await rows(running, orders) == [("A-1",)]
     assert await rows(running, "SELECT COUNT(*) FROM answers") == [(5,)]
+
+    await running.stop()  # nothing was lost: the kept file, with its WAL, comes back
+    code, output = await restore_cli(crashed, str(kept))
+    assert code == 0, output
+    with sqlite3.connect(crashed) as conn:
+        assert conn.execute(orders).fetchall() == [("A-1",), ("A-2",)]
+    conn.close()
+    assert len(list(crashed.parent.glob("feedback.db.before-restore-*[0-9]"))) == 2
 
 
 async def test_restore_is_refused_while_the_bot_runs_and_for_files_that_are_no_backup(

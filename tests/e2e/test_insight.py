@@ -320,8 +320,26 @@ async def test_an_export_over_telegrams_file_limit_is_refused_clearly(
     [refusal] = await _export(running, "csv", files=1)
     assert refusal.document is None
     assert "over the 0.0 MB Telegram lets a bot send" in (refusal.text or "")
-    assert "/export xlsx" in (refusal.text or "")
+    assert "/export xlsx is compressed" in (refusal.text or "")  # the smaller format
+    [refusal] = await _export(running, "xlsx", files=1)
+    assert "python -m bot backup" in (refusal.text or "")
+    assert "/export xlsx" not in (refusal.text or "")
     assert running.admin.pending_messages() == []
+
+    async def files_removed() -> bool:
+        return list(running.database_path.parent.glob("*.export-*")) == []
+
+    await eventually(files_removed)
+
+
+async def test_an_export_folder_a_kill_left_behind_is_removed_at_start(harness: Harness) -> None:
+    stale = harness.database_path.parent / f"{harness.database_path.name}.export-x1"
+    stale.mkdir(parents=True)
+    (stale / "surveys.csv").write_text("customer data")
+    other = harness.database_path.parent / "other.db.export-x2"  # another bot's database
+    other.mkdir()
+    await harness.start()
+    assert not stale.exists() and other.exists()
 
 
 def _export_waiting_for(monkeypatch: pytest.MonkeyPatch, go: threading.Event) -> None:

@@ -42,3 +42,15 @@ async def test_a_failure_is_logged_with_its_name(caplog: pytest.LogCaptureFixtur
         background.start(broken(), "export")
         await background.stop(grace=1)
     assert [r.getMessage() for r in caplog.records] == ["export failed"]
+
+
+async def test_no_work_starts_once_stopping() -> None:
+    background, ran = Background(), []
+
+    async def late() -> None:
+        ran.append("late")
+
+    await background.stop(grace=1)
+    assert background.start(late(), "export") is False
+    await asyncio.sleep(0)
+    assert ran == []

@@ -170,6 +170,7 @@ class Database:
         self._on_loop = on_loop
         self._commits_since_checkpoint = 0
         self._checkpointing: asyncio.Task[None] | None = None
+        self._truncate_owed = False  # a TRUNCATE checkpoint a reader held up
         # "reader" and "writer" are aiorwlock's names for shared and exclusive holders;
         # writers wait for no one to share it, and new sharers queue behind a writer.
         access = RWLock(fast=True)
@@ -287,6 +288,9 @@ class Database:
         """Copy what the WAL holds into the file, on the writer's thread, without waiting
         for anyone: SQLite lets writers go on meanwhile. The WAL then starts over."""
         try:
+            if self._truncate_owed:
+                await self.checkpoint()
+                return
             async with self._shared_writer:
                 await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as error:  # the next one will try again
@@ -294,10 +298,27 @@ class Database:
         finally:
             self._checkpointing = None
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the file and truncate it, so old page versions are gone."""
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the file and truncate it, so old page versions are gone.
+
+        A reader's snapshot (a long export) may still need those versions: the checkpoint
+        does not wait for it, holding every write meanwhile, but is owed, and
+        `checkpoint_if_owed` (after the export) or the next periodic checkpoint does it.
+        False when it is owed."""
         async with self._writer_alone:
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._writer.execute("PRAGMA busy_timeout = 0")
+            try:
+                busy, _, _ = await fetch_one(self._writer, "PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._truncate_owed = bool(busy)
+        if busy:
+            log.warning("WAL checkpoint held up by a reader (an export?): owed until it ends")
+        return not busy
+
+    async def checkpoint_if_owed(self) -> None:
+        if self._truncate_owed:
+            await self.checkpoint()
 
     @property
     def reader(self) -> aiosqlite.Connection:

@@ -369,3 +369,26 @@ async def test_a_file_sqlite_cannot_open_leaves_no_connection_thread_behind(
         await Database.open(folder)
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert [t for t in left if "_connection_worker_thread" in t.name] == []  # aiosqlite's
+
+
+def _wal_size(db: Database) -> int:
+    return Path(f"{db.path}-wal").stat().st_size
+
+
+async def test_a_truncating_checkpoint_a_long_reader_holds_up_is_owed_not_waited_for(
+    db: Database,
+) -> None:
+    await db.write_alone("INSERT INTO meta (key, value) VALUES ('erased', 'x')")
+    reader = sqlite3.connect(db.path, isolation_level=None)  # an export's snapshot
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM meta").fetchall()
+    await db.write_alone("UPDATE meta SET value = '' WHERE key = 'erased'")
+    started = time.monotonic()
+    assert await db.checkpoint() is False  # owed: the reader still needs the old page
+    assert time.monotonic() - started < 2, "writes were held for SQLite's busy timeout"
+    assert _wal_size(db) > 0
+    await db.write_alone("INSERT INTO meta (key, value) VALUES ('meanwhile', 'y')")
+    reader.execute("COMMIT")
+    reader.close()
+    await db.checkpoint_if_owed()
+    assert _wal_size(db) == 0  # the old versions are gone from the WAL too

@@ -124,7 +124,8 @@ async def _send_export(
             except asyncio.CancelledError:  # the thread cannot be: let it end before the
                 await asyncio.wait([writing])  # folder it writes into is removed
                 raise
-            await db.checkpoint_if_owed()  # an erasure while the export held its snapshot
+            finally:
+                await db.checkpoint_if_owed()  # an erasure while the export held its snapshot
             await _send_files(message, files, choice, language)
     except ExportStopped:
         log.info("export (%s) for %s stopped by the bot's stop", choice, chat_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from hypothesis import HealthCheck, Phase, settings
 
 from intake.api import create_api
 from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
@@ -88,6 +89,16 @@ async def finish_survey(customer: EmulatedUser) -> BotMessage:
     for label in ("10", "5", "Yes", "No, thanks", "No"):
         message = await press_and_next(customer, message, label)
     return message
+
+
+FRESH_BOT_EXAMPLES = settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # a shrink re-runs the whole bot: minutes
+)
+"""Hypothesis settings for property tests whose every example runs `in_fresh_bot`."""
 
 
 async def in_fresh_bot(scenario: Callable[[Harness], Awaitable[None]], **overrides: object) -> int:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import create_app
 from bot.handlers import backup
+from sandbox import EmulatedUser
 from storage.backup import BackupError, backup_database
 from storage.clock import to_db, utc_now
 from storage.instance_lock import DatabaseInUse
@@ -61,12 +62,18 @@ def contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return found
 
 
-async def test_backup_while_the_bot_writes_then_restore_holds_everything(
-    running: Harness, tmp_path: Path
-) -> None:
+async def _completed_survey(running: Harness) -> EmulatedUser:
+    """A customer who bought (order A-1) and answered the whole survey."""
     customer = await started_customer(running)
     await purchase(running, customer, "1500 A-1")
     await finish_survey(customer)
+    return customer
+
+
+async def test_backup_while_the_bot_writes_then_restore_holds_everything(
+    running: Harness, tmp_path: Path
+) -> None:
+    customer = await _completed_survey(running)
     assert running.app is not None
     db = running.app.db
 
@@ -194,9 +201,7 @@ def _companions(database: Path) -> dict[str, int]:
 async def test_restore_over_a_crashed_database_keeps_it_aside_and_never_mixes_in_its_wal(
     running: Harness, tmp_path: Path
 ) -> None:
-    customer = await started_customer(running)
-    await purchase(running, customer, "1500 A-1")
-    await finish_survey(customer)
+    customer = await _completed_survey(running)
     copy = tmp_path / "copy.db"
     assert (await backup_cli(running.database_path, str(copy)))[0] == 0
     await purchase(running, customer, "700 A-2")  # after the backup: in the WAL only

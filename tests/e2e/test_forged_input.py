@@ -11,7 +11,7 @@ import asyncio
 import string
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.texts import t
@@ -19,7 +19,7 @@ from intake.qr import QrTarget, make_payload
 from sandbox import BotMessage, EmulatedUser
 from storage.models import Question
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import in_fresh_bot, purchase, rows
+from tests.e2e.steps import FRESH_BOT_EXAMPLES, in_fresh_bot, purchase, rows
 
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation
 OVERSIZED = st.text(alphabet=PRINTABLE, min_size=65, max_size=65) | st.text(
@@ -27,13 +27,6 @@ OVERSIZED = st.text(alphabet=PRINTABLE, min_size=65, max_size=65) | st.text(
 )
 QUESTIONS = st.sampled_from([q.value for q in Question]) | st.text(max_size=8)
 VALUES = st.integers(-(10**20), 10**20).map(str) | st.text(max_size=12)
-SETTINGS = settings(
-    max_examples=4,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-    phases=[Phase.explicit, Phase.generate],  # a shrink re-runs the whole bot: minutes
-)
 ACTIONS_OF_ONES_OWN = ("forget", "optout", "lang")  # a customer's own /forget, opt-out, language
 
 
@@ -64,14 +57,14 @@ def _is_real_answer(data: str, mine: int) -> bool:
 
 
 @pytest.mark.timeout(120)
-@SETTINGS
+@FRESH_BOT_EXAMPLES
 @given(data=st.data())
 def test_forged_button_data_is_refused_and_changes_nothing(data: st.DataObject) -> None:
     asyncio.run(in_fresh_bot(lambda harness: _forged_presses(harness, data)))
 
 
 @pytest.mark.timeout(120)
-@SETTINGS
+@FRESH_BOT_EXAMPLES
 @given(
     payloads=st.lists(
         st.text(max_size=64)

@@ -12,19 +12,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import in_fresh_bot, rows, served_api
+from tests.e2e.steps import FRESH_BOT_EXAMPLES, in_fresh_bot, rows, served_api
 
-SETTINGS = settings(
-    max_examples=4,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-    phases=[Phase.explicit, Phase.generate],  # a shrink re-runs the whole bot: minutes
-)
 HEADER = "order_id;amount;telegram_user_id;phone;store;purchased_at\n"
 CELLS = st.sampled_from(
     ["", "C-1", "C-2", "1500", "1500,50", "-3", "1e9", "0", "+7 900 111-22-33", "424242",
@@ -80,7 +73,7 @@ PATHS = st.sampled_from(["/api/purchases", "/api/purchases/batch"])
 
 
 @pytest.mark.timeout(120)
-@SETTINGS
+@FRESH_BOT_EXAMPLES
 @given(files=st.lists(CSV_FILES, min_size=4, max_size=8))
 def test_garbage_csv_files_get_a_clear_answer_and_import_what_they_say(files: list[bytes]) -> None:
     asyncio.run(in_fresh_bot(lambda harness: _send_files(harness, files)))
@@ -101,7 +94,7 @@ async def _send_files(harness: Harness, files: list[bytes]) -> None:
 
 
 @pytest.mark.timeout(120)
-@SETTINGS
+@FRESH_BOT_EXAMPLES
 @given(calls=st.lists(st.tuples(PATHS, BODIES), min_size=20, max_size=40))
 def test_api_bodies_of_every_wrong_shape_get_a_json_answer_never_a_500(
     calls: list[tuple[str, bytes]],

@@ -11,19 +11,27 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from sandbox import BotAPIEmulator
+from sandbox import BotAPIEmulator, EmulatedUser
 from sandbox.faults import Fault
 from tests.e2e.conftest import Harness
 from tests.e2e.process import BotProcess
 from tests.helpers import GLIBC
 
 
+async def _bot_started(
+    emulator: BotAPIEmulator, tmp_path: Path, **env: str
+) -> tuple[EmulatedUser, BotProcess]:
+    """`python -m bot` taking updates, with Olga as its owner."""
+    owner = emulator.create_user(first_name="Olga")
+    bot = BotProcess(emulator, tmp_path, owner.id, extra_env=env)
+    await bot.start()
+    return owner, bot
+
+
 async def test_sigterm_stops_the_process_gracefully(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
-    owner = emulator.create_user(first_name="Olga")
-    bot = BotProcess(emulator, tmp_path, owner.id)
-    await bot.start()
+    _, bot = await _bot_started(emulator, tmp_path)
     stderr = await bot.terminate()
     assert bot.process is not None and bot.process.returncode == 0, stderr.decode()
     assert b"Traceback" not in stderr
@@ -35,9 +43,7 @@ async def test_sigterm_stops_the_process_gracefully(
 async def test_sigint_stops_gracefully_and_log_level_info_leaves_debug_out(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
-    owner = emulator.create_user(first_name="Olga")
-    bot = BotProcess(emulator, tmp_path, owner.id, extra_env={"LOG_LEVEL": "INFO"})
-    await bot.start()
+    owner, bot = await _bot_started(emulator, tmp_path, LOG_LEVEL="INFO")
     owner.send_text("/help")
     assert "/stats" in ((await owner.next_message(timeout=10)).text or "")
     stderr = (await bot.terminate(signal.SIGINT)).decode()
@@ -49,9 +55,7 @@ async def test_sigint_stops_gracefully_and_log_level_info_leaves_debug_out(
 async def test_a_second_sigint_exits_the_process_at_once_while_a_send_hangs(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
-    owner = emulator.create_user(first_name="Olga")
-    bot = BotProcess(emulator, tmp_path, owner.id)
-    await bot.start()
+    owner, bot = await _bot_started(emulator, tmp_path)
     sends = len(emulator.calls("sendMessage"))
     emulator.inject("sendMessage", Fault.hang(60))
     owner.send_text("/help")  # its reply hangs: a graceful stop would wait up to 20 s

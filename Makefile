@@ -17,10 +17,12 @@ run: $(STAMP)
 	$(BIN)/python -m bot --sandbox-without-token
 
 ## Install everything, lint, and run the whole test suite.
+## Most end-to-end tests wait on the clock (a 35 s retry_after, a lock held past SQLite's
+## timeout), so the suite runs in one worker per core, at most four.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -107,14 +107,17 @@ class SurveyConversation:
             )
             if message is None:
                 return False
-            recorded = await surveys.set_prompt(
+            status = await surveys.set_prompt(
                 self._db, current.id, current.step, message.message_id, self.clock()
             )
         # Under the survey's lock nothing else asked it since `current` was read: the
         # message it had is the one this question replaces (a reminder's re-ask).
-        previous = current.prompt_message_id if recorded else None
+        previous = current.prompt_message_id if status is not None else None
         if previous is not None:
             await self._drop_keyboard(bot, customer, previous, scheduled=scheduled)
+        if status is not None and status is not SurveyStatus.ACTIVE:
+            # cancelled (/stop) or expired while on the way: its buttons would answer nothing
+            await self._drop_keyboard(bot, customer, message.message_id, scheduled=scheduled)
         return True
 
     async def ask_owed(self, bot: Bot, customer: Customer, survey: Survey) -> bool:

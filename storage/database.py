@@ -235,6 +235,10 @@ class Database:
         """
         return await self._one_call(lambda conn: conn.execute(sql, params).rowcount)
 
+    async def write_alone_returning(self, sql: str, params: Params = ()) -> list[Any]:
+        """`write_alone` for a statement with RETURNING: the rows it returned."""
+        return await self._one_call(lambda conn: conn.execute(sql, params).fetchall())
+
     async def run_transaction(
         self,
         body: Callable[Concatenate[sqlite3.Connection, BodyArgs], Result],

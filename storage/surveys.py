@@ -186,14 +186,19 @@ async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> li
 
 async def set_prompt(
     db: Database, survey_id: int, step: str, message_id: int, now: datetime
-) -> bool:
-    """Record the message that asks the current step; False if the survey has moved past
-    `step` meanwhile (then nothing changes)."""
-    changed = await db.write_alone(
-        "UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ? AND step = ?",
+) -> SurveyStatus | None:
+    """Record the message that asks the current step; the survey's status then, or None if
+    the survey has moved past `step` meanwhile (then nothing changes).
+
+    The status tells a sender whether the survey was cancelled or expired while its
+    question was on the way: then nobody else knew that message's id to withdraw its
+    buttons."""
+    returned = await db.write_alone_returning(
+        """UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ? AND step = ?
+           RETURNING status""",
         (message_id, to_db(now), survey_id, step),
     )
-    return changed == 1
+    return SurveyStatus(returned[0][0]) if returned else None
 
 
 def advance(

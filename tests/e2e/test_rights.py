@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
+from sandbox.faults import Fault
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, purchase, rows, started_customer
 from tests.helpers import FakeClock
@@ -207,3 +208,25 @@ async def test_the_chosen_language_is_the_one_every_reply_uses(running: Harness)
     ):
         customer.send_text(command)
         assert expected in ((await customer.next_message()).text or "")
+
+
+async def test_a_stop_while_the_question_is_on_its_way_leaves_it_no_buttons(
+    harness: Harness,
+) -> None:
+    """Telegram delivers the question but answers the bot late; /stop comes in between,
+    when the bot does not know that message's id yet."""
+    clock = FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    harness.clock = clock
+    harness.overrides["survey_delay"] = "1h"
+    await harness.start()
+    customer = await started_customer(harness)
+    await purchase(harness, customer)
+    harness.emulator.inject("sendMessage", Fault.slow(2))  # the question's send
+    clock.now += timedelta(hours=1)
+    question = await customer.next_message()
+    assert await rows(harness, "SELECT prompt_message_id FROM surveys") == [(None,)]
+    customer.send_text("/stop")
+    reply = await customer.next_message()
+    assert "you will not get any more surveys" in (reply.text or "")
+    assert (await customer.wait_edited(question)).buttons == []
+    assert await rows(harness, "SELECT status FROM surveys") == [("cancelled",)]

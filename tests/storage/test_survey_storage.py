@@ -96,7 +96,7 @@ async def test_an_unsent_first_question_is_offered_again_then_expires(db: Databa
     assert again.id == survey.id and again.sent_at == clock()
     assert again.status is SurveyStatus.ACTIVE
     # Delivered (a prompt recorded): no longer "unsent", whatever a late give-up says.
-    assert await surveys.set_prompt(db, survey.id, Question.NPS, 77, clock())
+    assert await surveys.set_prompt(db, survey.id, Question.NPS, 77, clock()) == "active"
     assert not await surveys.mark_unsent(db, survey.id, clock())
     # One never delivered still expires, counted from when it was due.
     boris = await _customer(db, 200, clock)

@@ -13,8 +13,8 @@ the emulator (in this process); measured:
   (start-up proper: what grows with the database), and `import bot.app` on its own;
 * memory: the bot process's resident set (VmRSS) once started, and its peak (VmHWM) after
   the heaviest things an owner can ask for: /stats all and /digest with its chart, then
-  /export csv and /export xlsx of every survey, purchase and referral; and, on its own, the
-  peak of the short-lived process that draws the digest's chart.
+  /export csv and /export xlsx of every survey, purchase and referral; and, each on its own,
+  the peaks of the short-lived processes that draw the digest's chart and write an export.
 """
 
 from __future__ import annotations
@@ -125,8 +125,26 @@ async def _measure(db_path: Path, workdir: Path) -> dict[str, Any]:
     }
 
 
+def _peak_rss_mib(command: list[str], stdin: bytes = b"") -> float:
+    """A short-lived child process run on its own: its peak resident set (ru_maxrss)."""
+    measure = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], input=sys.stdin.buffer.read(), stdout=subprocess.DEVNULL,"
+        " check=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", measure, *command],
+        input=stdin,
+        capture_output=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    return round(int(done.stdout) / 1024, 1)
+
+
 def _chart_worker_peak_mib() -> float:
-    """The digest chart's child process on its own: its peak resident set (ru_maxrss)."""
+    """The digest chart's process."""
     from analytics.chart import WeekPoint
     from analytics.chart_worker import request
 
@@ -135,21 +153,14 @@ def _chart_worker_peak_mib() -> float:
         WeekPoint(monday + datetime.timedelta(weeks=n), 40 + n, 20, 10 + n % 3, 4.2)
         for n in range(12)
     ]
+    return _peak_rss_mib([sys.executable, "-m", "analytics.chart_worker"], request(weeks, "ru"))
 
-    measure = (
-        "import resource, subprocess, sys\n"
-        "subprocess.run([sys.executable, '-m', 'analytics.chart_worker'], input=sys.stdin.buffer"
-        ".read(), stdout=subprocess.DEVNULL, check=True)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", measure],
-        input=request(weeks, "ru"),
-        capture_output=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
-    return round(int(done.stdout) / 1024, 1)
+
+def _export_worker_peak_mib(db_path: Path, export_format: str) -> float:
+    """The process that writes an /export's files, on the same database."""
+    with tempfile.TemporaryDirectory(dir=db_path.parent) as folder:
+        worker = [sys.executable, "-m", "storage.export_worker"]
+        return _peak_rss_mib([*worker, str(db_path), export_format, folder])
 
 
 def _import_seconds() -> float:
@@ -175,6 +186,9 @@ def run(purchases: int, customers: int) -> dict[str, Any]:
         result.update(asyncio.run(_measure(db_path, workdir)))
         result["import_bot_app_seconds"] = _import_seconds()
         result["chart_process_peak_rss_mib"] = _chart_worker_peak_mib()
+        for export_format in ("csv", "xlsx"):
+            peak = _export_worker_peak_mib(db_path, export_format)
+            result[f"export_{export_format}_process_peak_rss_mib"] = peak
         return result
 
 

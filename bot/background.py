@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Coroutine
 from typing import Any
 
@@ -20,8 +19,8 @@ log = logging.getLogger(__name__)
 class Background:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
-        self.stopping = threading.Event()
-        """Set on a stop; blocking steps in threads check it and give up."""
+        self.stopping = asyncio.Event()
+        """Set on a stop; the work waits on it beside its own and gives up."""
 
     def start(self, work: Coroutine[Any, Any, None], name: str) -> bool:
         """Run `work` beside the updates; False (and `work` never runs) once stopping."""

@@ -1,23 +1,41 @@
 """The files `/export` sends, written into a folder from one snapshot of the database.
 
-Rows go from the database to the file as they are read, so memory stays flat however many
-surveys there are (bench/footprint.py measures it on 200,000)."""
+They are written by a child process (storage/export_worker.py). Writing 200,000 surveys to
+XLSX takes minutes of CPU: in a thread of the bot it would hold the interpreter's lock that
+long and slow every customer's answer, and openpyxl's memory would stay with the bot. The
+child reads its own snapshot and streams the rows to disk, so memory stays flat however
+many surveys there are (bench/footprint.py measures it on 200,000).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import shutil
+import sys
 import tempfile
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from analytics.export import write_csv, write_xlsx
-from storage import exports
+from storage.export_worker import EXPORT_FORMATS
 
-EXPORT_FORMATS = ("xlsx", "csv")
-"""The first is what `/export` alone gives."""
+__all__ = ["EXPORT_FORMATS", "ExportFailed", "ExportFiles", "ExportStopped", "write_export"]
+
+log = logging.getLogger(__name__)
+
+WORKER = ("-m", "storage.export_worker")
+"""The child's arguments before the database, format and folder."""
+
+
+class ExportStopped(Exception):
+    """The bot is stopping: the export's process was ended before it finished."""
+
+
+class ExportFailed(Exception):
+    """The export's process failed or gave no account of its files."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,23 +69,51 @@ def remove_stale_export_folders(database: Path) -> int:
     return len(stale)
 
 
-def write_export(
-    database: Path, export_format: str, folder: Path, stop: threading.Event
+async def write_export(
+    database: Path, export_format: str, folder: Path, stopping: asyncio.Event
 ) -> ExportFiles:
-    """One XLSX workbook, or one CSV file per table. Blocking: run it in a thread.
+    """One XLSX workbook, or one CSV file per table, written into `folder`.
 
-    ExportStopped once `stop` is set."""
-    with exports.snapshot(database, stop) as tables:
-        if export_format == "xlsx":
-            workbook = folder / "feedback.xlsx"
-            counts = write_xlsx(tables, workbook)
-            paths = [workbook]
-        else:
-            paths, counts = [], []
-            for table in tables:
-                path = folder / f"{table.name}.csv"
-                with path.open("wb") as target:
-                    counts.append(write_csv(table, target))
-                paths.append(path)
-    surveys, purchases, referrals = counts
-    return ExportFiles(paths, surveys, purchases, referrals)
+    ExportStopped once `stopping` is set; the child never outlives this call."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *WORKER,
+        str(database),
+        export_format,
+        str(folder),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    finished = asyncio.ensure_future(process.communicate())
+    stop = asyncio.ensure_future(stopping.wait())
+    killed = False
+    try:
+        await asyncio.wait([finished, stop], return_when=asyncio.FIRST_COMPLETED)
+    finally:  # a stop, or this task cancelled: the child ends before its folder is removed
+        stop.cancel()
+        if not finished.done():
+            killed = True
+            with suppress(ProcessLookupError):
+                process.kill()
+            await asyncio.wait([finished])
+    if killed:
+        raise ExportStopped
+    output, errors = finished.result()
+    return _written(output, errors, process.returncode, folder)
+
+
+def _written(output: bytes, errors: bytes, returncode: int | None, folder: Path) -> ExportFiles:
+    try:
+        if returncode != 0:
+            raise ValueError
+        account = json.loads(output)
+        paths = [folder / name for name in account["files"]]
+        files = ExportFiles(paths, account["surveys"], account["purchases"], account["referrals"])
+    except (ValueError, KeyError, TypeError):
+        # An error's message can quote a customer's data: only its type goes above DEBUG.
+        last_line = errors.decode(errors="replace").strip().rpartition("\n")[2]
+        log.debug("the export process said: %s", last_line)
+        kind = last_line.partition(":")[0] or "no error"
+        raise ExportFailed(f"the export process exited with {returncode} ({kind})") from None
+    return files

@@ -7,7 +7,6 @@ are one moment's data however long writing them takes, and the bot writes on mea
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,10 +17,6 @@ from storage.database import BUSY_TIMEOUT_MS
 from storage.models import Question
 
 _FETCH = 1000
-
-
-class ExportStopped(Exception):
-    """The bot is stopping: the export gave up between two batches of rows."""
 
 
 SURVEY_HEADERS = (
@@ -82,39 +77,33 @@ def _time(value: object) -> object:
 
 
 @contextmanager
-def snapshot(path: Path, stop: threading.Event | None = None) -> Iterator[list[Table]]:
-    """The three tables as of one moment; read them before the block ends, in any order.
-
-    Reading raises ExportStopped once `stop` is set."""
-    stop = stop or threading.Event()
+def snapshot(path: Path) -> Iterator[list[Table]]:
+    """The three tables as of one moment; read them before the block ends, in any order."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA query_only = ON")
         conn.execute("BEGIN")
         conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # the snapshot starts here
-        yield [_surveys(conn, stop), _purchases(conn, stop), _referrals(conn, stop)]
+        yield [_surveys(conn), _purchases(conn), _referrals(conn)]
     finally:
         conn.close()
 
 
 def _rows(
-    conn: sqlite3.Connection, stop: threading.Event, sql: str, params: dict[str, str] | None = None
+    conn: sqlite3.Connection, sql: str, params: dict[str, str] | None = None
 ) -> Iterator[Sequence[object]]:
     cursor = conn.execute(sql, params or {})
     while True:
-        if stop.is_set():
-            raise ExportStopped
         batch = cursor.fetchmany(_FETCH)
         if not batch:
             return
         yield from batch
 
 
-def _surveys(conn: sqlite3.Connection, stop: threading.Event) -> Table:
+def _surveys(conn: sqlite3.Connection) -> Table:
     rows = _rows(
         conn,
-        stop,
         """SELECT s.id, s.status, c.id, c.telegram_user_id, c.first_name, c.last_name,
                   c.username, c.phone, p.order_id, p.store, p.amount_minor, p.currency,
                   p.purchased_at, s.sent_at, s.completed_at,
@@ -148,10 +137,9 @@ def _surveys(conn: sqlite3.Connection, stop: threading.Event) -> Table:
     )
 
 
-def _purchases(conn: sqlite3.Connection, stop: threading.Event) -> Table:
+def _purchases(conn: sqlite3.Connection) -> Table:
     rows = _rows(
         conn,
-        stop,
         """SELECT p.id, p.order_id, p.customer_id, c.telegram_user_id, c.phone, p.amount_minor,
                   p.currency, p.store, p.source, p.purchased_at, p.created_at
            FROM purchases p JOIN customers c ON c.id = p.customer_id
@@ -164,10 +152,9 @@ def _purchases(conn: sqlite3.Connection, stop: threading.Event) -> Table:
     )
 
 
-def _referrals(conn: sqlite3.Connection, stop: threading.Event) -> Table:
+def _referrals(conn: sqlite3.Connection) -> Table:
     rows = _rows(
         conn,
-        stop,
         """SELECT r.id, r.referrer_id, c.first_name, r.survey_id, r.kind, r.name, r.phone,
                   r.telegram_user_id, r.note, r.created_at
            FROM referrals r JOIN customers c ON c.id = r.referrer_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -18,7 +17,13 @@ from bot.alerts import AlertNotifier
 from bot.background import Background
 from bot.callbacks import AlertAction, AlertCallback
 from bot.digest import DigestService
-from bot.export_files import EXPORT_FORMATS, ExportFiles, export_folder, write_export
+from bot.export_files import (
+    EXPORT_FORMATS,
+    ExportFiles,
+    ExportStopped,
+    export_folder,
+    write_export,
+)
 from bot.filters import IsStaff
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
@@ -27,7 +32,6 @@ from bot.texts import t
 from bot.uploads import UPLOAD_LIMIT, megabytes
 from storage.clock import Clock, from_db
 from storage.database import Database
-from storage.exports import ExportStopped
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +120,8 @@ async def _send_export(
     chat_id = message.chat.id
     try:
         with export_folder(db.path) as folder:
-            writing = asyncio.ensure_future(
-                asyncio.to_thread(write_export, db.path, choice, folder, background.stopping)
-            )
             try:
-                files = await asyncio.shield(writing)
-            except asyncio.CancelledError:  # the thread cannot be: let it end before the
-                await asyncio.wait([writing])  # folder it writes into is removed
-                raise
+                files = await write_export(db.path, choice, folder, background.stopping)
             finally:
                 await db.checkpoint_if_owed()  # an erasure while the export held its snapshot
             await _send_files(message, files, choice, language)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import threading
-import time
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from bot import charts
+from bot import charts, export_files
 from bot.handlers import insight
 from sandbox import BotMessage, EmulatedUser
 from storage import exports
@@ -342,22 +341,32 @@ async def test_an_export_folder_a_kill_left_behind_is_removed_at_start(harness: 
     assert not stale.exists() and other.exists()
 
 
-def _export_waiting_for(monkeypatch: pytest.MonkeyPatch, go: threading.Event) -> None:
-    """Exports start only once `go` is set: a large database, as the loop sees it."""
-    real = insight.write_export
+def _export_processes(harness: Harness) -> list[int]:
+    """The pids of the export processes running on this test's database."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with suppress(OSError):
+            argv = cmdline.read_bytes().split(b"\0")
+            if str(harness.database_path).encode() in argv and b"-c" in argv:
+                found.append(int(cmdline.parent.name))
+    return found
 
-    def slow(database: Path, export_format: str, folder: Path, stop: threading.Event):  # type: ignore[no-untyped-def]
-        while not (go.is_set() or stop.is_set()):
-            time.sleep(0.05)
-        return real(database, export_format, folder, stop)
 
-    monkeypatch.setattr(insight, "write_export", slow)
+def _export_waiting_for(monkeypatch: pytest.MonkeyPatch, go: Path) -> None:
+    """Export processes write only once the file `go` exists: a large database, as the bot
+    sees it."""
+    wait_then_export = (
+        "import pathlib, runpy, time\n"
+        f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.05)\n"
+        "runpy.run_module('storage.export_worker', run_name='__main__')"
+    )
+    monkeypatch.setattr(export_files, "WORKER", ("-c", wait_then_export))
 
 
 async def test_a_long_export_holds_back_no_customer(
-    running: Harness, monkeypatch: pytest.MonkeyPatch
+    running: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    go = threading.Event()
+    go = tmp_path / "go"
     _export_waiting_for(monkeypatch, go)
     customer = await started_customer(running)
     await purchase(running, customer)
@@ -366,21 +375,28 @@ async def test_a_long_export_holds_back_no_customer(
     customer.press(question, "9")  # polled after the export's update: not held back by it
     assert "How satisfied" in ((await customer.next_message(timeout=5)).text or "")
     assert running.admin.pending_messages() == []  # the export is still being written
-    go.set()
+    go.touch()
     files = await running.admin.next_messages(3, timeout=15)
     assert [f.document_name for f in files] == ["surveys.csv", "purchases.csv", "referrals.csv"]
 
 
 async def test_a_stop_ends_an_export_at_once_and_says_so(
-    running: Harness, monkeypatch: pytest.MonkeyPatch
+    running: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _export_waiting_for(monkeypatch, threading.Event())  # never goes by itself
+    _export_waiting_for(monkeypatch, tmp_path / "never")
     assert (await admin_says(running, "/export")).text == "Preparing the export…"
+
+    async def export_running() -> bool:
+        return _export_processes(running) != []
+
+    await eventually(export_running)
     async with asyncio.timeout(5):
         await running.stop()
     stopped = await running.admin.next_message()
     assert "the export stopped" in (stopped.text or "")
     assert running.admin.pending_messages() == []
+    assert _export_processes(running) == []  # ended with the bot, and its folder removed
+    assert list(running.database_path.parent.glob("*.export-*")) == []
 
 
 async def test_export_refuses_unknown_formats(running: Harness) -> None:

@@ -13,8 +13,8 @@ from bot.background import Background
 async def test_a_stop_waits_for_work_that_gives_up_and_cancels_work_that_does_not() -> None:
     background, finished = Background(), []
 
-    async def polite() -> None:  # as an export does: a thread that checks `stopping`
-        await asyncio.to_thread(background.stopping.wait, 10)
+    async def polite() -> None:  # as an export does: it waits on `stopping` beside its child
+        await background.stopping.wait()
         finished.append("polite")
 
     async def deaf() -> None:

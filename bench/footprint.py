@@ -102,11 +102,12 @@ async def _measure(db_path: Path, workdir: Path) -> dict[str, Any]:
                 timings[command] = round(time.perf_counter() - begun, 2)
             after_work = _memory_kib(process.pid)
             files = {}
-            for command, replies in (("/export csv", 3), ("/export xlsx", 1)):
+            for command, documents in (("/export csv", 3), ("/export xlsx", 1)):
                 begun = time.perf_counter()
                 owner.send_text(command)
-                sent = await owner.next_messages(replies, timeout=900)
+                working, *sent = await owner.next_messages(1 + documents, timeout=900)
                 timings[command] = round(time.perf_counter() - begun, 2)
+                assert working.document is None and all(m.document for m in sent), command
                 files[command] = [round(len(m.document or b"") / 2**20, 1) for m in sent]
             after_export = _memory_kib(process.pid)
         finally:

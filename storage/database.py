@@ -290,13 +290,21 @@ class Database:
 
     async def _checkpoint_passively(self) -> None:
         """Copy what the WAL holds into the file, on the writer's thread, without waiting
-        for anyone: SQLite lets writers go on meanwhile. The WAL then starts over."""
+        for anyone: SQLite lets writers go on meanwhile.
+
+        The WAL starts over only once every page in it has been copied, so the commits made
+        meanwhile are copied next with writes held back: under a steady stream of answers
+        the WAL would otherwise never start over and grow without end. That rest is the
+        pages of a checkpoint's few milliseconds, quick to copy.
+        """
         try:
             if self._truncate_owed:
                 await self.checkpoint()
                 return
             async with self._shared_writer:
-                await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                await fetch_one(self._writer, "PRAGMA wal_checkpoint(PASSIVE)")
+            async with self._writer_alone:  # the commits made meanwhile, if any
+                await fetch_one(self._writer, "PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as error:  # the next one will try again
             log.warning("WAL checkpoint failed: %s", error)
         finally:

@@ -104,6 +104,12 @@ class WeekPoint:
         return 100 * (self.promoters - self.detractors) / self.total
 
 
+def import_matplotlib() -> None:
+    """Import what `render_weekly_chart` draws with, ahead of drawing (most of a second)."""
+    from matplotlib import figure, lines, patches  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+
 def render_weekly_chart(weeks: Sequence[WeekPoint], language: str) -> bytes:
     """PNG bytes of the digest picture, weeks in date order; safe to call from several threads."""
     labels = _labels(language)

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from analytics.chart import WeekPoint, render_weekly_chart
+from analytics.chart import WeekPoint, import_matplotlib, render_weekly_chart
 
 
 def request(weeks: list[WeekPoint], language: str) -> bytes:
@@ -26,6 +26,7 @@ def _weeks(raw: list[dict[str, Any]]) -> list[WeekPoint]:
 
 
 def main() -> None:
+    import_matplotlib()  # first: the bot starts this process before it knows the weeks
     asked = json.load(sys.stdin.buffer)
     sys.stdout.buffer.write(render_weekly_chart(_weeks(asked["weeks"]), asked["language"]))
 

@@ -4,14 +4,15 @@ matplotlib with numpy takes ~57 MB once imported, and Python never gives that me
 drawn in the bot's own process, the first digest would keep the bot that much larger for
 the rest of its life. A child process starts, imports and draws in about a second, and a
 digest goes out once a week (or on /digest), so the bot's own footprint stays what its
-work needs.
+work needs. Most of that second is the import, so the child is started before its weeks are
+known and imports while the bot is still computing them (and the digest's figures).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 
 from analytics.chart import WeekPoint
@@ -26,8 +27,13 @@ class ChartError(Exception):
     """The child process failed, timed out or gave no picture."""
 
 
-async def draw_weekly_chart(weeks: Sequence[WeekPoint], language: str) -> bytes:
-    """PNG bytes of the digest picture, drawn by `python -m analytics.chart_worker`."""
+async def draw_weekly_chart(
+    weeks: Callable[[], Awaitable[Sequence[WeekPoint]]], language: str
+) -> bytes:
+    """PNG bytes of the digest picture, drawn by `python -m analytics.chart_worker`.
+
+    `weeks` is called once the child is running: the child imports matplotlib meanwhile.
+    """
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -38,8 +44,9 @@ async def draw_weekly_chart(weeks: Sequence[WeekPoint], language: str) -> bytes:
     )
     try:
         async with asyncio.timeout(CHART_TIMEOUT_SECONDS):
-            picture, errors = await process.communicate(request(list(weeks), language))
-    except BaseException:  # a timeout or a stop: the child never outlives the wait for it
+            asked = request(list(await weeks()), language)
+            picture, errors = await process.communicate(asked)
+    except BaseException:  # a failure, a timeout or a stop: the child never outlives the wait
         with suppress(ProcessLookupError):
             process.kill()
         await process.wait()

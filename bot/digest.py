@@ -10,9 +10,12 @@ is better than a missing one.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import itertools
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
@@ -88,13 +91,29 @@ class DigestService:
         end = period.end.astimezone(self._settings.tz)
         edges = [(end - WEEK * back).astimezone(UTC) for back in range(CHART_WEEKS, -1, -1)]
         weeks = [Period(start, stop) for start, stop in itertools.pairwise(edges)]
-        points = await insight.weekly_points(self._db.reader, weeks, self._settings.tz)
-        return await draw_weekly_chart(points, language)
+        tz = self._settings.tz
+        return await draw_weekly_chart(
+            lambda: insight.weekly_points(self._db.reader, weeks, tz), language
+        )
 
     async def send_now(self, bot: Bot, chat_id: int, language: str) -> None:
         """`/digest`: the last seven days up to now, to whoever asked."""
-        report = await self.report(Period.up_to(self._clock(), ON_DEMAND))
-        await self._deliver(bot, chat_id, language, report, "digest_now_title")
+        period = Period.up_to(self._clock(), ON_DEMAND)
+        async with self._drawing(period, language) as chart:
+            report = await self.report(period)
+            await self._deliver(bot, chat_id, language, report, "digest_now_title", chart)
+
+    @contextlib.asynccontextmanager
+    async def _drawing(self, period: Period, language: str) -> AsyncIterator[asyncio.Task[bytes]]:
+        """The chart of a digest someone is waiting for, begun at once so that it is drawn
+        while the figures are computed and sent (its process's start is most of a digest's
+        time); dropped if not waited for."""
+        chart = asyncio.create_task(self.chart(period, language))
+        try:
+            yield chart
+        finally:
+            chart.cancel()  # a no-op once it is done
+            await asyncio.gather(chart, return_exceptions=True)  # its child killed and reaped
 
     async def send_due(self, bot: Bot) -> int:
         """Send the digest of the latest slot to every owner who has not had it; how many."""
@@ -114,6 +133,8 @@ class DigestService:
         sent = 0
         for owner_id in owed:
             language = await staff_language(self._db, owner_id)
+            # Nobody waits for a scheduled digest: its chart is begun only once the text is
+            # out, not on every tick that retries while Telegram is unreachable.
             delivery = await self._deliver(bot, owner_id, language, report, title)
             if delivery is Delivery.RETRY:
                 continue
@@ -137,7 +158,13 @@ class DigestService:
         return self._since
 
     async def _deliver(
-        self, bot: Bot, chat_id: int, language: str, report: Report, title_key: str
+        self,
+        bot: Bot,
+        chat_id: int,
+        language: str,
+        report: Report,
+        title_key: str,
+        chart: asyncio.Task[bytes] | None = None,
     ) -> Delivery:
         """Send the digest's messages and chart; how it went for the first message.
 
@@ -157,7 +184,7 @@ class DigestService:
                 return Delivery.SENT
             return self._refused(report.period, chat_id, result.outcome, reason)
         try:
-            picture = await self.chart(report.period, language)
+            picture = await (chart or self.chart(report.period, language))
             photo = BufferedInputFile(picture, filename="digest.png")
             result = await self._sender.send(
                 chat_id,

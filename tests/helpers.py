@@ -3,17 +3,53 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import platform
 import socket
 import sqlite3
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 GLIBC = platform.libc_ver()[0] == "glibc"
 """The C library is glibc, whose malloc arenas bot/allocator.py limits."""
+
+
+def child_processes(*arguments: str) -> list[int]:
+    """The pids of this process's children whose command line has every one of `arguments`
+    (read from /proc; a child that has exited, reaped or not, has none)."""
+    wanted = [argument.encode() for argument in arguments]
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        if parent == os.getpid() and all(argument in argv for argument in wanted):
+            found.append(int(entry.name))
+    return found
+
+
+def sleeping_children(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.subprocess.Process]:
+    """From now on every `asyncio.create_subprocess_exec` starts a process that sleeps for a
+    minute instead of the program asked for; the list gets each one started."""
+    started: list[asyncio.subprocess.Process] = []
+    real_exec = asyncio.create_subprocess_exec
+
+    async def sleeping_child(*args: object, **kwargs: Any) -> asyncio.subprocess.Process:
+        process = await real_exec(sys.executable, "-c", "import time; time.sleep(60)", **kwargs)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", sleeping_child)
+    return started
 
 
 def free_port() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from storage import exports
 from storage.exports import PURCHASE_HEADERS
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, purchase, rows, started_customer
-from tests.helpers import FakeClock, eventually
+from tests.helpers import FakeClock, child_processes, eventually, sleeping_children
 
 NPS_SCORES = [10, 10, 9, 9, 8, 7, 6, 3, 0, 10]
 TICKS = 2.5  # seconds: more than two scheduler ticks at DISPATCH_INTERVAL=1s
@@ -216,6 +215,46 @@ async def test_scheduled_digest_fires_once_at_its_slot_and_after_a_restart(
     assert await rows(harness, "SELECT COUNT(*) FROM digests WHERE sent_at IS NOT NULL") == [(2,)]
 
 
+async def test_the_digest_chart_is_begun_at_once_and_dropped_if_the_text_is_refused(
+    running: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _owner_started(running)
+    charts_started = sleeping_children(monkeypatch)  # a chart that would take a minute
+    running.owner.block_bot()
+    running.owner.send_text("/digest")
+
+    async def chart_dropped() -> bool:
+        return charts_started != [] and charts_started[0].returncode is not None
+
+    # begun with the text; killed and reaped once Telegram refused the text (403)
+    await eventually(chart_dropped, within=10)
+    assert len(charts_started) == 1
+    running.owner.unblock_bot()
+    await running.emulator.wait_idle()
+    assert running.owner.pending_messages() == []
+
+
+async def test_a_scheduled_digest_the_owner_refuses_is_not_sent_later(harness: Harness) -> None:
+    clock = FakeClock(datetime(2026, 11, 29, 17, 0, tzinfo=UTC))
+    harness.clock = clock
+    harness.overrides["digest_schedule"] = "mon 09:00"
+    await harness.start()
+    await _owner_started(harness)
+    harness.owner.block_bot()
+    await asyncio.sleep(TICKS)  # the first check: digests are owed from here on
+
+    async def refusal_recorded() -> bool:
+        assert child_processes(charts.WORKER) == []  # no chart before the text is out
+        done = "SELECT COUNT(*) FROM digests WHERE sent_at IS NOT NULL"
+        return await rows(harness, done) == [(1,)]
+
+    clock.now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    await eventually(refusal_recorded, within=15)
+    harness.owner.unblock_bot()
+    await asyncio.sleep(TICKS)
+    assert harness.owner.pending_messages() == []  # refused for this week: not retried
+
+
 @pytest.mark.parametrize("period", ["", "7d", "30d", "90d", "all"])
 async def test_stats_gives_the_headline_figures(running: Harness, period: str) -> None:
     await _answer_nps(running, NPS_SCORES)
@@ -343,13 +382,7 @@ async def test_an_export_folder_a_kill_left_behind_is_removed_at_start(harness: 
 
 def _export_processes(harness: Harness) -> list[int]:
     """The pids of the export processes running on this test's database."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        with suppress(OSError):
-            argv = cmdline.read_bytes().split(b"\0")
-            if str(harness.database_path).encode() in argv and b"-c" in argv:
-                found.append(int(cmdline.parent.name))
-    return found
+    return child_processes("-c", str(harness.database_path))
 
 
 def _export_waiting_for(monkeypatch: pytest.MonkeyPatch, go: Path) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,7 @@ from bot import export_files
 from bot.export_files import ExportFailed, ExportStopped, write_export
 from storage import export_worker
 from storage.database import Database
-
-
-@pytest.fixture
-def spawned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[asyncio.subprocess.Process]]:
-    """The export processes started during the test."""
-    processes: list[asyncio.subprocess.Process] = []
-    real_exec = asyncio.create_subprocess_exec
-
-    async def recording(*args: object, **kwargs: object) -> asyncio.subprocess.Process:
-        process = await real_exec(*args, **kwargs)  # type: ignore[arg-type]
-        processes.append(process)
-        return process
-
-    monkeypatch.setattr(asyncio, "create_subprocess_exec", recording)
-    yield processes
+from tests.helpers import sleeping_children
 
 
 def _child_runs(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
@@ -109,12 +94,9 @@ async def test_a_process_that_gives_no_account_of_its_files_is_an_error(
 
 
 async def test_a_stop_ends_the_process_at_once(
-    db: Database,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    spawned: list[asyncio.subprocess.Process],
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _child_runs(monkeypatch, "import time; time.sleep(60)")
+    spawned = sleeping_children(monkeypatch)
     stopping = asyncio.Event()
     asyncio.get_running_loop().call_later(0.3, stopping.set)
     async with asyncio.timeout(5):
@@ -124,12 +106,9 @@ async def test_a_stop_ends_the_process_at_once(
 
 
 async def test_a_cancelled_export_ends_its_process_before_it_returns(
-    db: Database,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    spawned: list[asyncio.subprocess.Process],
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _child_runs(monkeypatch, "import time; time.sleep(60)")
+    spawned = sleeping_children(monkeypatch)
     export = asyncio.ensure_future(write_export(db.path, "csv", tmp_path, asyncio.Event()))
     await asyncio.sleep(0.3)
     export.cancel()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from analytics.chart import LABELS, WeekPoint, render_weekly_chart
+from analytics.chart import LABELS, WeekPoint, render_weekly_chart, weekly_chart_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FIRST_MONDAY = date(2024, 9, 2)
@@ -75,6 +75,38 @@ def test_every_shape_of_data_renders_a_phone_sized_png(case: str, language: str)
     assert png_size(data) == (1000, 900)
     with Image.open(io.BytesIO(data)) as image:
         image.verify()
+
+
+def _busiest(count: int) -> list[WeekPoint]:
+    """Weeks whose labels are as long as they get: five-digit answer counts."""
+    return [WeekPoint(w.week_start, 40_000, 30_000, 29_999, 4.2) for w in weeks(count)]
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("data", [weeks(1), weeks(8), weeks(9), weeks(12), _busiest(12)])
+def test_every_text_stays_inside_the_picture_and_off_the_other_plot(
+    data: list[WeekPoint], language: str
+) -> None:
+    from matplotlib.text import Text
+
+    figure = weekly_chart_figure(data, language)
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    figure.draw(renderer)
+    picture = figure.bbox.padded(0.5)  # half a pixel of rounding
+    scores, mix = figure.axes[0], figure.axes[1]
+    for text in figure.findobj(Text):
+        if not (text.get_visible() and text.get_text()):
+            continue
+        extent = text.get_window_extent(renderer)
+        assert picture.containsx(extent.x0) and picture.containsx(extent.x1), text
+        assert picture.containsy(extent.y0) and picture.containsy(extent.y1), text
+    # The mix's title and legend sit in the gap between the plots, clear of the scores plot.
+    mix_legend = mix.get_legend()
+    assert mix_legend is not None
+    above_mix = [mix.title.get_window_extent(renderer), mix_legend.get_window_extent(renderer)]
+    scores_plot = scores.get_tightbbox(renderer)
+    assert scores_plot is not None
+    assert all(extent.y1 <= scores_plot.y0 + 0.5 for extent in above_mix)
 
 
 def test_different_data_gives_a_different_picture() -> None:

@@ -217,7 +217,7 @@ async def _run_bot(
     extra = _webhook_settings() if mode == "webhook" else {}
     with tempfile.TemporaryDirectory() as workdir:
         app = await seeded_app(base_url, Path(workdir) / "bench.db", user_ids, 30, extra)
-        app.freeze_once_started()  # as `python -m bot` does
+        app.tune_garbage_collector_once_started()  # as `python -m bot` does
         polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
         await _wait_all_sent(app, len(user_ids))
         report = await _measured(conn)

@@ -30,7 +30,7 @@ async def run(settings: Settings) -> None:
     from bot.app import create_app  # here, so `backup` does not import the whole bot
 
     app = await create_app(settings)
-    app.freeze_once_started()
+    app.tune_garbage_collector_once_started()
     await app.run()
 
 

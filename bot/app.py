@@ -40,7 +40,7 @@ from bot.once import OncePerUpdate
 from bot.reward_notice import RewardNotice
 from bot.roles import Roles
 from bot.session import BotSession
-from bot.warm_up import freeze_start_up_objects, warm_up
+from bot.warm_up import tune_garbage_collector, warm_up
 from bot.webhook import add_webhook_route, webhook_path, webhook_secret
 from bot.wording import Wording
 from intake.api import create_api
@@ -82,10 +82,11 @@ class FeedbackApp:
     instance_lock: InstanceLock | None = None  # released once the database is closed
     exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
 
-    def freeze_once_started(self) -> None:
+    def tune_garbage_collector_once_started(self) -> None:
         """For a process that is this bot alone (`python -m bot`): once started, what
-        start-up built is left out of full garbage collections (bot/warm_up.py)."""
-        self.dispatcher.startup.register(freeze_start_up_objects)  # after _on_startup
+        start-up built is left out of full garbage collections and young objects are
+        collected less often (bot/warm_up.py)."""
+        self.dispatcher.startup.register(tune_garbage_collector)  # after _on_startup
 
     async def run(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
         """Until stopped: webhook mode when WEBHOOK_URL is set, long polling otherwise."""

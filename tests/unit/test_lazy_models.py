@@ -123,3 +123,18 @@ def test_the_warm_up_builds_what_answering_needs() -> None:
         """
     )
     assert out.split() == ["True", "True", "True", "True"]
+
+
+def test_once_started_the_start_up_objects_are_frozen_and_young_ones_collected_less_often() -> None:
+    out = _run(
+        """
+        import gc
+        from bot.warm_up import YOUNG_GENERATION_THRESHOLD, tune_garbage_collector
+        before = gc.get_threshold()
+        tune_garbage_collector()
+        after = gc.get_threshold()
+        print(gc.get_freeze_count() > 0, after[0] == YOUNG_GENERATION_THRESHOLD > before[0])
+        print(after[1:] == before[1:])
+        """
+    )
+    assert out.split() == ["True", "True", "True"]

@@ -2,8 +2,13 @@
 
 Importing the package imports aiogram with its Telegram types built on first use (see
 `bot.lazy_models`): it is what keeps start-up and resident memory within [proof]'s targets.
+Then each aiogram object is given its bot in one call instead of a chain (`bot.bot_context`).
 """
 
 from bot.lazy_models import import_aiogram
 
 import_aiogram()
+
+from bot.bot_context import flatten_bot_context  # noqa: E402  (imports aiogram: after the above)
+
+flatten_bot_context()

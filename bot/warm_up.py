@@ -46,7 +46,7 @@ YOUNG_GENERATION_THRESHOLD = 10_000
 """Allocations between two passes over the young objects (Python's default: 700).
 
 An answer makes hundreds of short-lived pydantic and asyncio objects, so at 700 a burst of
-answers ran a pass every few answers, each walking every answer still in flight: 4-5 % of
+answers ran a pass every few answers, each walking every answer still in flight: 3-5 % of
 the bot's CPU in a webhook burst, under 1 % at 10,000. The garbage a pass finds waits a
 little longer, some thousands of small objects at most.
 """

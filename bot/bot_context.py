@@ -27,9 +27,17 @@ _ROOT = getattr(_WRAPPED_ROOT, "__wrapped__", None)  # aiogram's own model_post_
 
 
 def _remember_bot(self: BotContextController, context: Any, /) -> None:
-    """What the chain of wrappers did: set up the private attributes, then the bot."""
+    """What the chain of wrappers did: set up the private attributes, then the bot.
+
+    A subclass made later, with private attributes of its own, comes here through
+    pydantic's wrapper, which has set them up already: they are kept.
+    """
     bot = context.get("bot") if context else None
-    object.__setattr__(self, "__pydantic_private__", {"_bot": bot})
+    private = getattr(self, "__pydantic_private__", None)
+    if private is None:
+        object.__setattr__(self, "__pydantic_private__", {"_bot": bot})
+    else:
+        private["_bot"] = bot
 
 
 def _only_wrappers_over_the_root(post_init: Any) -> bool:
@@ -50,7 +58,8 @@ def _descendants(cls: type[BotContextController]) -> Iterator[type[BotContextCon
 def flatten_bot_context() -> int:
     """Flatten every class that exists now (aiogram's, once imported); how many were.
 
-    A class made later is wrapped by pydantic over the flat method, which stays correct.
+    A class made later is wrapped by pydantic over the flat method, which keeps what the
+    wrapper set up.
     If pydantic or aiogram change how this is built, nothing is flattened.
     """
     if _WRAPPER_CODE is None or _ROOT is None:

@@ -73,4 +73,5 @@ def tune_garbage_collector() -> None:
     gc.freeze()
     log.debug("%s start-up objects exempted from garbage collection", gc.get_freeze_count())
     young, middle, old = gc.get_threshold()
-    gc.set_threshold(max(young, YOUNG_GENERATION_THRESHOLD), middle, old)
+    if young:  # 0: collection turned off by whoever runs us, which stays so
+        gc.set_threshold(max(young, YOUNG_GENERATION_THRESHOLD), middle, old)

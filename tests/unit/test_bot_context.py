@@ -7,6 +7,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.methods import SendMessage
 from aiogram.types import Chat, Message, Update, User
+from pydantic import PrivateAttr
 
 from bot.bot_context import _remember_bot, flatten_bot_context
 
@@ -67,6 +68,16 @@ def test_a_subclass_made_later_gets_the_same_private_state_through_pydantic() ->
     later = LaterUser.model_validate(data, context={"bot": bot})
     flat = User.model_validate(data, context={"bot": bot})
     assert later.__pydantic_private__ == flat.__pydantic_private__ == {"_bot": bot}
+
+
+def test_a_subclass_made_later_keeps_private_attributes_of_its_own() -> None:
+    class NotedUser(User):
+        _note: int = PrivateAttr(default=5)
+
+    bot = Bot(TOKEN)
+    noted = NotedUser.model_validate({"id": 1, "is_bot": False, "first_name": "A"})
+    assert noted.__pydantic_private__ == {"_note": 5, "_bot": None}
+    assert NotedUser(id=2, is_bot=False, first_name="B").as_(bot)._note == 5
 
 
 def test_a_class_with_its_own_post_init_keeps_it() -> None:

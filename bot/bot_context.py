@@ -21,7 +21,7 @@ from typing import Any
 
 from aiogram.client.context_controller import BotContextController
 
-_WRAPPED_ROOT: Callable[..., None] = BotContextController.__dict__["model_post_init"]
+_WRAPPED_ROOT: Callable[..., None] | None = BotContextController.__dict__.get("model_post_init")
 _WRAPPER_CODE = getattr(_WRAPPED_ROOT, "__code__", None)
 _ROOT = getattr(_WRAPPED_ROOT, "__wrapped__", None)  # aiogram's own model_post_init
 

@@ -107,7 +107,6 @@ def _seed(db_path: Path, purchases: int, seed: int = 7) -> None:
             "INSERT INTO alerts (survey_id, score, created_at) VALUES (?, ?, ?)", alert_rows
         )
         conn.commit()
-        conn.execute("ANALYZE")
     finally:
         conn.close()
 

@@ -199,3 +199,44 @@ async def test_stores_comments_referrals_and_alert_response_times(tmp_path: Path
         assert figures.median_first_response == timedelta(hours=2)
     finally:
         await db.close()
+
+
+async def test_a_survey_counts_as_commented_once_for_a_written_fix_or_upsell(
+    tmp_path: Path,
+) -> None:
+    when = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    stamp = to_db(when)
+    week = Period(datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
+    # survey id → (sent, step, {question: text}); only 1, 2 and 3 count
+    surveys = {
+        1: (when, "done", {"fix": "Очередь", "upsell": "Доставка"}),  # both: counted once
+        2: (when, "ref", {"fix": "<b>Шумно</b>"}),
+        3: (when, "done", {"upsell": "Торты"}),
+        4: (when, "done", {"fix": None, "ref": "Сосед"}),  # erased fix; a referral's text
+        5: (when, "nps", {}),  # never started
+        6: (when - timedelta(days=7), "done", {"fix": "Холодно"}),  # sent the week before
+    }
+    db = await Database.open(tmp_path / "commented.db")
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO customers (id, language, referral_code, created_at, updated_at)"
+                " VALUES (1, 'ru', 'c1', ?, ?)",
+                (stamp, stamp),
+            )
+            for survey_id, (sent, step, texts) in surveys.items():
+                await conn.execute(
+                    "INSERT INTO surveys (id, customer_id, status, step, due_at, sent_at,"
+                    " created_at, updated_at) VALUES (?, 1, 'active', ?, ?, ?, ?, ?)",
+                    (survey_id, step, to_db(sent), to_db(sent), stamp, stamp),
+                )
+                for question, text in texts.items():
+                    await conn.execute(
+                        "INSERT INTO answers (survey_id, question, text, answered_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (survey_id, question, text, stamp),
+                    )
+        funnel = await insight.funnel(db.reader, week)
+        assert (funnel.sent, funnel.started, funnel.commented) == (5, 4, 3)
+    finally:
+        await db.close()

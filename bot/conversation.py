@@ -16,7 +16,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 
@@ -40,6 +46,9 @@ UNREACHABLE = ("chat not found", "user is deactivated", "bot was blocked", "can'
 
 SEND_AGAIN_AFTER = timedelta(minutes=5)
 """How long a first question the sender gave up on waits before it is tried again."""
+
+TELEGRAM_UNAVAILABLE = (TelegramServerError, TelegramNetworkError, TelegramRetryAfter)
+"""A send that failed for Telegram's own reasons (a 5xx, no connection, a timeout, a 429)."""
 
 
 def unreachable(description: str, *, forbidden: bool = False) -> bool:
@@ -142,7 +151,17 @@ class SurveyConversation:
             steps.append(self.ask(bot, customer, survey, fresh=True))
         else:
             steps.append(self.thank(bot, customer, survey))
-        await together(*steps)  # two messages, neither waiting for the other's reply
+        try:
+            await together(*steps)  # two messages, neither waiting for the other's reply
+        except TELEGRAM_UNAVAILABLE as error:
+            # The answer is stored and the message stays owed: the scheduler sends it once
+            # it is overdue. "Something went wrong, try again" would be wrong (nothing is
+            # to be done again) and would meet the same Telegram.
+            log.warning(
+                "survey %s: %s after an answer; the scheduler sends it again",
+                survey.id,
+                type(error).__name__,
+            )
 
     async def thank(self, bot: Bot, customer: Customer, survey: Survey) -> None:
         """The closing thank-you, recorded like a question so a crash cannot swallow it."""

@@ -1,0 +1,76 @@
+"""Telegram's bad days while a customer answers, in polling and webhook mode.
+
+The answer is stored in its own transaction before the next question is sent; when that
+send fails (a 5xx, a dropped connection, a request that times out, a 429), the survey is
+not lost: the scheduler asks the owed question once it has been undelivered for
+STALLED_AFTER, once, and the survey goes on from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from sandbox.faults import Fault
+from scheduler.jobs import STALLED_AFTER
+from storage.clock import utc_now
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import press_and_next, purchase, rows, started_customer
+from tests.helpers import FakeClock, eventually, free_port
+
+TICKS = 2.5  # seconds: more than two scheduler ticks at DISPATCH_INTERVAL=1s
+
+FAULTS = {
+    "5xx": Fault.server_error(502),
+    "dropped": Fault.drop(),
+    "timeout": Fault.hang(30),  # only the bot's own request timeout ends it
+    "429": Fault.retry_after(3),
+}
+
+
+def _webhook(harness: Harness) -> None:
+    port = free_port()
+    harness.overrides.update(
+        webhook_url=f"http://127.0.0.1:{port}/telegram/hook", api_port=port, api_host="127.0.0.1"
+    )
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+@pytest.mark.parametrize("fault", list(FAULTS))
+async def test_a_failed_next_question_is_asked_once_later_and_the_answer_kept(
+    harness: Harness, mode: str, fault: str
+) -> None:
+    clock = FakeClock(utc_now())
+    harness.clock = clock
+    harness.request_timeout = 1.5  # shorter than aiogram's 60 s, to keep the test short
+    if mode == "webhook":
+        _webhook(harness)
+    await harness.start()
+    customer = await started_customer(harness)
+    await purchase(harness, customer)
+    first = await customer.next_message()
+
+    harness.emulator.inject("sendMessage", FAULTS[fault], 1)
+    customer.press(first, "9")
+
+    async def nps_stored() -> bool:
+        return await rows(harness, "SELECT question, score FROM answers") == [("nps", 9)]
+
+    await eventually(nps_stored)
+    await harness.emulator.wait_for(lambda: harness.emulator.faults.pending == 0, timeout=10)
+    await asyncio.sleep(TICKS)
+    assert customer.pending_messages() == []  # not yet: the handler may still be sending
+
+    clock.now += STALLED_AFTER + timedelta(seconds=1)
+    second = await customer.next_message()
+    assert "How satisfied" in (second.text or "")
+    await asyncio.sleep(TICKS)
+    assert customer.pending_messages() == []  # asked once
+    third = await press_and_next(customer, second, "5")  # and the survey goes on
+    assert "100%" in (third.text or "")
+    assert await rows(harness, "SELECT question, score FROM answers ORDER BY id") == [
+        ("nps", 9),
+        ("csat", 5),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 from bot.conversation import SEND_AGAIN_AFTER
@@ -132,17 +133,33 @@ async def test_sigkill_mid_dispatch_never_sends_a_survey_twice(
         await emulator.wait_for(lambda: sum(_questions(u) for u in users) >= 5, timeout=30)
         await bot.kill()
         await bot.start()
+        await emulator.wait_for(lambda: _settled(database, len(users)), timeout=30)
+        await asyncio.sleep(1.5)
+        counts = [_questions(u) for u in users]
+        assert max(counts) == 1  # at most once, even across the kill
+        owed = _cut_off(database)
+        # A send the kill cut off is not repeated (it may or may not have reached the
+        # customer); it waits for its reminder instead. Every other survey arrived once.
+        assert all(count == 1 or user.id in owed for user, count in zip(users, counts, strict=True))
+        assert len(owed) <= 10  # at most the batch in flight at the kill (SEND_RATE=10)
+
+        # A day on (REMINDER_AFTER): the reminder reaches everyone, the cut-off ones too.
+        _sent_a_day_ago(database)
+        await emulator.wait_for(lambda: all(_questions(u) >= 1 for u in users), timeout=30)
         await emulator.wait_for(
-            lambda: _settled(database, len(users)),
-            timeout=30,
+            lambda: all(_questions(u) == 2 for u in users if u.id not in owed), timeout=30
         )
         await asyncio.sleep(1.5)
     finally:
         await bot.terminate()
-    counts = [_questions(u) for u in users]
-    assert max(counts) == 1  # at most once, even across the kill
+    assert all(1 <= _questions(user) <= 2 for user in users)  # one reminder, never a third
+    check_consistency(database)
+
+
+def _cut_off(database: Path) -> set[int]:
+    """Customers whose first question was on its way at the kill: never recorded as sent."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-        owed = {
+        found = {
             row[0]
             for row in conn.execute(
                 "SELECT c.telegram_user_id FROM surveys s JOIN customers c"
@@ -151,11 +168,17 @@ async def test_sigkill_mid_dispatch_never_sends_a_survey_twice(
             )
         }
     conn.close()
-    # A send the kill cut off is not repeated (it may or may not have reached the
-    # customer); it waits for its reminder instead. Every other survey arrived once.
-    assert all(count == 1 or user.id in owed for user, count in zip(users, counts, strict=True))
-    assert len(owed) <= 10  # at most the batch in flight at the kill (SEND_RATE=10)
-    check_consistency(database)
+    return found
+
+
+def _sent_a_day_ago(database: Path) -> None:
+    """Move every survey's send a day and an hour back: the bot's clock is the real one."""
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "UPDATE surveys SET sent_at = ? WHERE status = 'active'",
+            (to_db(utc_now() - timedelta(hours=25)),),
+        )
+    conn.close()
 
 
 def _settled(database: Path, total: int) -> bool:

@@ -13,9 +13,10 @@ import pytest
 from bot.app import create_app
 from sandbox import BotAPIEmulator, EmulatedUser
 from sandbox.faults import Fault
+from tests.consistency import check_consistency
 from tests.e2e.conftest import Harness
 from tests.e2e.process import BotProcess
-from tests.helpers import GLIBC
+from tests.helpers import GLIBC, free_port
 
 
 async def _bot_started(
@@ -97,3 +98,71 @@ async def test_the_bot_process_freezes_its_start_up_objects_and_keeps_one_malloc
     assert int(frozen[0].split(" start-up objects")[0].split()[-1]) > 50_000
     if GLIBC:
         assert "malloc arenas limited to one" in stderr
+
+
+def _webhook_env() -> dict[str, str]:
+    port = str(free_port())
+    return {
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/hook",
+        "API_HOST": "127.0.0.1",
+        "API_PORT": port,
+    }
+
+
+def _logged(workdir: Path) -> str:
+    return b"".join(p.read_bytes() for p in sorted(workdir.glob("stderr-*.log"))).decode()
+
+
+def _write_ahead_log_empty(database: Path) -> bool:
+    wal = Path(f"{database}-wal")
+    return not wal.exists() or wal.stat().st_size == 0
+
+
+def _survey_row(database: Path) -> tuple[str, int | None, list[tuple[str, int]]]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        step, prompt = conn.execute("SELECT step, prompt_message_id FROM surveys").fetchone()
+        answers = conn.execute("SELECT question, score FROM answers ORDER BY id").fetchall()
+    conn.close()
+    return step, prompt, answers
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_sigterm_lets_an_answer_in_flight_finish_its_send_and_write(
+    emulator: BotAPIEmulator, tmp_path: Path, mode: str
+) -> None:
+    """SIGTERM while the next question's send is on its way: the process waits for it,
+    records it, closes the database and exits 0; the next start asks nothing again."""
+    owner = emulator.create_user(first_name="Olga", language_code="en")
+    customer = emulator.create_user(first_name="Anna", language_code="en")
+    database = tmp_path / "feedback.db"
+    env = _webhook_env() if mode == "webhook" else None
+    bot = BotProcess(emulator, tmp_path, owner.id, extra_env=env)
+    await bot.start()
+    customer.send_text("/start")
+    await customer.next_message(timeout=10)
+    owner.send_text(f"/purchase {customer.id} 990")
+    await owner.next_message(timeout=10)
+    question = await customer.next_message(timeout=10)
+
+    emulator.inject("sendMessage", Fault.slow(2), 1)  # delivered, answered 2 s later
+    customer.press(question, "9")
+    follow_up = await customer.next_message(timeout=10)  # in the chat; the bot still waits
+    assert bot.process is not None
+    bot.process.send_signal(signal.SIGTERM)
+    await asyncio.sleep(1)
+    assert bot.process.returncode is None, "it did not wait for the send in flight"
+    await asyncio.wait_for(bot.process.wait(), timeout=30)
+    stderr = _logged(tmp_path)
+    assert bot.process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "How satisfied" in (follow_up.text or "")
+    assert _survey_row(database) == ("csat", follow_up.message_id, [("nps", 9)])
+    assert _write_ahead_log_empty(database)  # closed: nothing left for the next start to replay
+
+    await bot.start()
+    try:
+        await asyncio.sleep(2.5)  # the resume at start and two dispatch ticks
+        assert customer.pending_messages() == []  # not asked again
+    finally:
+        await bot.terminate()
+    check_consistency(database)

@@ -3,7 +3,8 @@
 The answer is stored in its own transaction before the next question is sent; when that
 send fails (a 5xx, a dropped connection, a request that times out, a 429), the survey is
 not lost: the scheduler asks the owed question once it has been undelivered for
-STALLED_AFTER, once, and the survey goes on from there.
+STALLED_AFTER, once, and the survey goes on from there; a detractor's alert to the owners
+does not wait for it.
 """
 
 from __future__ import annotations
@@ -48,17 +49,21 @@ async def test_a_failed_next_question_is_asked_once_later_and_the_answer_kept(
     if mode == "webhook":
         _webhook(harness)
     await harness.start()
+    harness.owner.send_text("/start")  # the owners' alerts can reach her
+    await harness.owner.next_message()
     customer = await started_customer(harness)
     await purchase(harness, customer)
     first = await customer.next_message()
 
     harness.emulator.inject("sendMessage", FAULTS[fault], 1)
-    customer.press(first, "9")
+    customer.press(first, "3")  # a detractor: the owners' alert must not wait
 
     async def nps_stored() -> bool:
-        return await rows(harness, "SELECT question, score FROM answers") == [("nps", 9)]
+        return await rows(harness, "SELECT question, score FROM answers") == [("nps", 3)]
 
     await eventually(nps_stored)
+    alert = await harness.owner.next_message(timeout=5)
+    assert "Anna" in (alert.text or "") and "3/10" in (alert.text or "")
     await harness.emulator.wait_for(lambda: harness.emulator.faults.pending == 0, timeout=10)
     await asyncio.sleep(TICKS)
     assert customer.pending_messages() == []  # not yet: the handler may still be sending
@@ -71,6 +76,6 @@ async def test_a_failed_next_question_is_asked_once_later_and_the_answer_kept(
     third = await press_and_next(customer, second, "5")  # and the survey goes on
     assert "100%" in (third.text or "")
     assert await rows(harness, "SELECT question, score FROM answers ORDER BY id") == [
-        ("nps", 9),
+        ("nps", 3),
         ("csat", 5),
     ]

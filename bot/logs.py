@@ -47,5 +47,11 @@ def configure_logging(level: str, log_format: str = TEXT) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == JSON else OneLineFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    threshold = logging.getLevelName(level)
     # APScheduler reports every run of every job at INFO: noise, not events.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, threshold))
+    # aiogram reports every update it handled at INFO, one line per customer's tap: at
+    # hundreds a second a cost, and our own lines say what happened. Shown at DEBUG.
+    logging.getLogger("aiogram.event").setLevel(
+        max(logging.WARNING, threshold) if threshold > logging.DEBUG else logging.DEBUG
+    )

@@ -1,8 +1,11 @@
 import json
 import logging
 import sys
+from collections.abc import Iterator
 
-from bot.logs import JsonFormatter, OneLineFormatter
+import pytest
+
+from bot.logs import JsonFormatter, OneLineFormatter, configure_logging
 
 
 def _record(message: str, *args: object, exc: bool = False) -> logging.LogRecord:
@@ -32,3 +35,29 @@ def test_json_is_one_object_per_line() -> None:
         "survey 12 sent",
     )
     assert event["time"].endswith("Z") and "ValueError: boom" in event["exception"]
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    names = ("apscheduler", "aiogram.event")
+    saved = root.handlers[:], root.level, [logging.getLogger(n).level for n in names]
+    try:
+        yield
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in zip(names, saved[2], strict=True):
+            logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_info_leaves_out_a_line_per_handled_update_and_debug_shows_it() -> None:
+    configure_logging("INFO")
+    assert logging.getLogger("bot.conversation").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("aiogram.event").isEnabledFor(logging.INFO)
+    assert logging.getLogger("aiogram.event").isEnabledFor(logging.WARNING)
+    assert not logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)
+    configure_logging("DEBUG")
+    assert logging.getLogger("aiogram.event").isEnabledFor(logging.INFO)
+    configure_logging("ERROR")
+    assert not logging.getLogger("aiogram.event").isEnabledFor(logging.WARNING)

@@ -85,6 +85,20 @@ class RecordedRequest:
     in_webhook_reply: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookAttempt:
+    """One POST of an update to the bot's webhook, timed with time.monotonic().
+
+    `status` is the HTTP status of the answer, 0 when none came (a drop, or the emulator
+    stopped waiting, as Telegram does after about a minute).
+    """
+
+    update_id: int
+    started: float
+    ended: float
+    status: int
+
+
 @dataclass(frozen=True)
 class UploadedFile:
     """A file that arrived in a multipart request."""

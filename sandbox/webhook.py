@@ -7,9 +7,13 @@ is sent once the previous one was answered 2xx (the emulator's reading of Telegr
 documents no order across chats and keeps each chat's updates in sequence).
 
 Only a 2xx answer confirms an update; a 4xx/5xx answer, a dropped connection or a timeout
-leaves it queued and it is sent again after `retry_delay`. A 2xx answer may carry one Bot
-API call as JSON (`{"method": "answerCallbackQuery", ...}`), which is run as Telegram runs
-it, its result told to no one. Unlike Telegram, which wants
+leaves it queued and it is sent again after `retry_delay`. A timeout (`request_timeout`,
+Telegram's minute, read for each POST so tests can shorten it) only means the emulator
+stopped waiting: the bot may still be handling the first request when the repeat arrives,
+as with Telegram. The latest 10,000 POSTs are noted in `attempts`.
+
+A 2xx answer may carry one Bot API call as JSON (`{"method": "answerCallbackQuery", ...}`),
+which is run as Telegram runs it, its result told to no one. Unlike Telegram, which wants
 HTTPS, the emulator also accepts plain http:// on loopback addresses (tests run the bot's
 server on 127.0.0.1).
 """
@@ -20,12 +24,15 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from sandbox.models import WebhookAttempt
 from sandbox.notifier import ChangeNotifier
 from sandbox.updates import UpdateQueue
 
@@ -50,7 +57,7 @@ class WebhookDelivery:
         self._updates = updates
         self._notifier = notifier
         self.retry_delay = retry_delay
-        self.request_timeout = 60.0  # Telegram gives a webhook about a minute
+        self.request_timeout = 60.0  # Telegram gives a webhook about a minute; read per POST
         self.url = ""
         self.secret: str | None = None
         self.max_connections = DEFAULT_MAX_CONNECTIONS
@@ -58,6 +65,7 @@ class WebhookDelivery:
         self.delivered = 0  # 2xx answers
         self.failed = 0  # answers that were not 2xx, drops and timeouts
         self.last_error = ""
+        self.attempts: deque[WebhookAttempt] = deque(maxlen=10_000)  # the latest POSTs
         self._task: asyncio.Task[None] | None = None
         # runs the Bot API call a 2xx answer carries; set by the emulator's server
         self.reply_runner: Callable[[dict[str, Any]], Awaitable[None]] | None = None
@@ -83,11 +91,10 @@ class WebhookDelivery:
                 await task
 
     async def _run(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=self.request_timeout)
         connector = aiohttp.TCPConnector(limit=0)
         deliveries: set[asyncio.Task[None]] = set()
         try:
-            async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+            async with aiohttp.ClientSession(connector=connector) as session:
                 while True:
                     await self._notifier.wait_for(lambda: not self.url or self._can_send(), None)
                     if not self.url:
@@ -137,16 +144,23 @@ class WebhookDelivery:
         headers = {"Content-Type": "application/json"}
         if self.secret:
             headers[SECRET_HEADER] = self.secret
+        update_id = cast(int, update["update_id"])
+        timeout = aiohttp.ClientTimeout(total=self.request_timeout)
+        started, status, content_type, body = time.monotonic(), 0, "", b""
         try:
-            async with session.post(self.url, data=json.dumps(update), headers=headers) as reply:
-                body = await reply.read()
-                if 200 <= reply.status < 300:
-                    await self._run_reply_call(reply.content_type, body)
-                    return True
-                self.last_error = f"Wrong response from the webhook: {reply.status}"
+            async with session.post(
+                self.url, data=json.dumps(update), headers=headers, timeout=timeout
+            ) as reply:
+                body, status, content_type = await reply.read(), reply.status, reply.content_type
         except (aiohttp.ClientError, TimeoutError) as error:
             self.last_error = f"Connection failed: {type(error).__name__}"
-        _log.debug("webhook delivery of update %s failed: %s", update["update_id"], self.last_error)
+        self.attempts.append(WebhookAttempt(update_id, started, time.monotonic(), status))
+        if 200 <= status < 300:
+            await self._run_reply_call(content_type, body)
+            return True
+        if status:
+            self.last_error = f"Wrong response from the webhook: {status}"
+        _log.debug("webhook delivery of update %s failed: %s", update_id, self.last_error)
         return False
 
     async def _run_reply_call(self, content_type: str, body: bytes) -> None:

@@ -9,13 +9,15 @@ import asyncio
 import os
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
 from sandbox.faults import Fault
+from sandbox.models import WebhookAttempt
 from tests.consistency import check_consistency
 from tests.e2e.conftest import TOKEN
 from tests.e2e.process import BotProcess
@@ -146,6 +148,64 @@ async def test_sigkill_while_an_answer_is_being_handled(
     assert b"Traceback" not in stderr, stderr.decode()
     assert _answers(database) == [("nps", 6), ("csat", 4)]
     check_consistency(database)
+
+
+async def test_sigkill_while_a_repeat_waits_for_the_first_delivery(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Webhook mode: the press waits for a database lock (the bot waits one out for up to
+    two minutes), Telegram gives up waiting and sends it again, and the bot is killed with
+    both deliveries open. Neither was answered, so Telegram sends the press once more after
+    the restart: the answer counts once and the next question is asked once.
+
+    Both aiogram's per-chat lock and the update-id guard (bot/once.py) hold the repeat back
+    (test_webhook.py shows the guard alone); answered 200 at once, the press would be lost
+    with the kill."""
+    owner = emulator.create_user(first_name="Olga", language_code="en")
+    customer = emulator.create_user(first_name="Anna", language_code="en")
+    bot = BotProcess(emulator, tmp_path, owner.id, extra_env=_webhook_env())
+    database = tmp_path / "feedback.db"
+    await bot.start()
+    try:
+        question = await _first_question(owner, customer)
+        await _prompt_recorded(database, question.message_id)
+        await emulator.wait_idle(timeout=10)
+        emulator.webhook.request_timeout = 0.5  # Telegram's minute, shortened
+        with _write_lock_held(database):
+            press = customer.press(question, "6")
+            await emulator.wait_for(lambda: len(_posts(emulator, press)) >= 2, timeout=10)
+            before_the_kill = _posts(emulator, press)
+            await bot.kill()
+        emulator.webhook.request_timeout = 60.0
+        await bot.start()
+        follow_up = await customer.next_message(timeout=15)
+        assert "satisfied" in (follow_up.text or "")
+        await emulator.wait_idle(timeout=10)
+        await asyncio.sleep(1.5)  # a dispatch tick more
+        assert customer.pending_messages() == []  # asked once
+    finally:
+        stderr = await bot.terminate()
+    assert b"Traceback" not in stderr, stderr.decode()
+    assert _answers(database) == [("nps", 6)]
+    assert {post.status for post in before_the_kill} == {0}  # the repeat was not answered
+    check_consistency(database)
+
+
+def _posts(emulator: BotAPIEmulator, update_id: int) -> list[WebhookAttempt]:
+    """The POSTs of that update that have ended (answered, or given up on)."""
+    return [attempt for attempt in emulator.webhook.attempts if attempt.update_id == update_id]
+
+
+@contextmanager
+def _write_lock_held(database: Path) -> Iterator[None]:
+    """Another connection holds SQLite's write lock, as a backup or a migration might."""
+    conn = sqlite3.connect(database, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
 
 
 def _answers(database: Path) -> list[tuple[str, int | None]]:

@@ -9,10 +9,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiogram.fsm.storage.memory import DisabledEventIsolation
 
 from bot.callbacks import AnswerCallback
 from bot.texts import t
 from bot.webhook import SECRET_HEADER
+from sandbox.faults import Fault
 from storage.models import Question
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, finish_survey, purchase, rows, started_customer
@@ -148,6 +150,68 @@ async def test_a_repeated_delivery_has_one_effect(webhook: Harness) -> None:
     await webhook.emulator.wait_idle()
     assert await rows(webhook, "SELECT COUNT(*) FROM purchases") == [(1,)]
     assert webhook.admin.pending_messages() == []
+
+
+@pytest.mark.parametrize("chat_lock", [True, False], ids=["chat-lock", "no-chat-lock"])
+async def test_a_repeat_sent_while_the_first_is_handled_waits_for_it(
+    webhook: Harness, chat_lock: bool
+) -> None:
+    """Telegram gives up waiting for a slow answer and sends the press again: the repeat
+    is answered only once the first delivery's handling has ended, and there is one effect.
+
+    aiogram's per-chat lock (SimpleEventIsolation) already holds such a repeat back; without
+    it (aiogram's default, DisabledEventIsolation) the update-id guard must do it alone."""
+    assert webhook.app is not None
+    if not chat_lock:
+        webhook.app.dispatcher.fsm.events_isolation = DisabledEventIsolation()
+    customer = await started_customer(webhook)
+    await purchase(webhook, customer)
+    nps = await customer.next_message()
+    emulator = webhook.emulator
+    emulator.webhook.request_timeout = 0.5  # Telegram's minute, shortened
+    emulator.inject("sendMessage", Fault.slow(2.5), 1)  # the next question: sent, but late
+    press = customer.press(nps, "7")
+    csat = await customer.next_message(timeout=10)
+    await emulator.wait_idle(timeout=10)
+    slow_send = emulator.calls("sendMessage")[-1]  # logged once answered, time is its arrival
+    assert int(slow_send.params["chat_id"]) == customer.chat_id
+    first_handling_ended = slow_send.time + 2.5
+    posts = [attempt for attempt in emulator.webhook.attempts if attempt.update_id == press]
+    # Telegram gave up on every POST but the last, answered once the first handling ended
+    assert len(posts) >= 2 and [post.status for post in posts[:-1]] == [0] * (len(posts) - 1)
+    assert posts[-1].status == 200 and posts[-1].ended >= first_handling_ended
+    assert await rows(webhook, "SELECT question, score FROM answers") == [("nps", 7)]
+    assert "satisfied" in (csat.text or "")
+    assert customer.pending_messages() == []  # the next question went once
+
+
+@pytest.mark.parametrize("chat_lock", [True, False], ids=["chat-lock", "no-chat-lock"])
+async def test_a_repeat_handles_the_update_when_the_first_handling_failed(
+    webhook: Harness, chat_lock: bool
+) -> None:
+    """The first /help's reply hangs until the bot's own timeout ends it: that handling
+    fails (the customer is told so) without recording the update, and the repeat Telegram
+    sent meanwhile, waiting for it, then handles /help itself."""
+    assert webhook.app is not None
+    if not chat_lock:
+        webhook.app.dispatcher.fsm.events_isolation = DisabledEventIsolation()
+    customer = await started_customer(webhook)
+    emulator = webhook.emulator
+    emulator.webhook.request_timeout = 0.5  # Telegram's minute, shortened
+    webhook.app.bot.session.timeout = 2  # the bot's wait for a Bot API answer (60 s)
+    emulator.inject("sendMessage", Fault.hang(30), 1)  # the first reply: nothing done
+    help_update = customer.send_text("/help")
+    replies = await customer.next_messages(2, timeout=10)  # in either order
+    await emulator.wait_idle(timeout=10)
+    assert sorted(m.text or "" for m in replies) == sorted(
+        [t("en", "error"), t("en", "help_customer")]
+    )
+    assert customer.pending_messages() == []
+    posts = [attempt for attempt in emulator.webhook.attempts if attempt.update_id == help_update]
+    assert len(posts) >= 2 and [post.status for post in posts[:-1]] == [0] * (len(posts) - 1)
+    assert await rows(
+        webhook, "SELECT COUNT(*) FROM processed_updates WHERE update_id = ?", help_update
+    ) == [(1,)]
 
 
 async def test_updates_sent_while_the_bot_is_down_arrive_when_it_is_back(

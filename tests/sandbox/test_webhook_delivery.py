@@ -168,3 +168,47 @@ async def test_a_call_in_the_webhook_answer_is_run_and_the_update_is_delivered(
         ("sendMessage", 400, True),
     ]
     assert emulator.webhook.delivered == 4 and emulator.webhook.failed == 0
+
+
+async def test_an_update_not_answered_in_time_is_sent_again_while_the_first_is_open(
+    emulator: BotAPIEmulator,
+) -> None:
+    """Telegram stops waiting (after about a minute; here `request_timeout`) and sends the
+    update again, though the bot may still be busy with the first request."""
+    anna = emulator.create_user(first_name="Anna")
+    release = asyncio.Event()
+    open_at_arrival: list[int] = []
+    open_now = 0
+
+    async def handle(request: web.Request) -> web.Response:
+        nonlocal open_now
+        await request.read()
+        open_at_arrival.append(open_now)
+        open_now += 1
+        try:
+            if len(open_at_arrival) == 1:
+                await release.wait()  # the first request is held past the emulator's patience
+            return web.json_response({})
+        finally:
+            open_now -= 1
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await _set_webhook(emulator, url=f"http://127.0.0.1:{port}/hook")
+        emulator.webhook.request_timeout = 0.3  # shortened with the webhook already set
+        update_id = anna.send_text("hello")
+        await emulator.wait_idle(timeout=10)
+    finally:
+        release.set()
+        await runner.cleanup()
+    assert open_at_arrival == [0, 1]  # the repeat came while the first was still open
+    first, repeat = emulator.webhook.attempts
+    assert (first.update_id, first.status) == (update_id, 0)
+    assert first.ended - first.started >= 0.3 and repeat.started >= first.ended
+    assert (repeat.update_id, repeat.status) == (update_id, 200)
+    assert emulator.webhook.delivered == 1 and emulator.webhook.failed == 1

@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import AlertAction, AlertCallback
 from bot.languages import staff_language
 from bot.live_settings import LiveSettings
+from bot.logs import log_failure
 from bot.roles import Roles
 from bot.texts import t, t_html
 from scheduler.sender import RateLimitedSender, SendOutcome
@@ -142,8 +143,8 @@ class AlertNotifier:
                 view = await alerts.for_survey(self._db.reader, survey_id)
                 if view is not None:
                     await self.refresh(bot, view.id)
-        except Exception:
-            log.exception("alert for survey %s not sent or updated", survey_id)
+        except Exception as error:  # its message may quote the customer's comment
+            log_failure(log, error, "alert for survey %s", survey_id)
 
     async def deliver(self, bot: Bot, alert_id: int, *, scheduled: bool = False) -> None:
         """Send the alert to every owner who has no copy of it yet."""

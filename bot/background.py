@@ -13,6 +13,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from bot.logs import log_failure
+
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +37,7 @@ class Background:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("%s failed", task.get_name(), exc_info=error)
+            log_failure(log, error, "%s", task.get_name())
 
     async def stop(self, grace: float) -> None:
         """Ask the work to give up, wait until it has (a stopped export says so), and

@@ -28,6 +28,7 @@ from bot.charts import draw_weekly_chart
 from bot.config import Settings
 from bot.languages import staff_language
 from bot.live_settings import LiveSettings
+from bot.logs import log_failure
 from bot.report_text import digest_messages
 from bot.roles import Roles
 from bot.texts import t
@@ -192,8 +193,8 @@ class DigestService:
             )
             if result.outcome is not SendOutcome.SENT:
                 log.warning("digest chart to %s not sent: %s", chat_id, result.error)
-        except Exception:
-            log.exception("digest chart for %s failed", chat_id)
+        except Exception as error:  # a worker's message may quote the data it drew
+            log_failure(log, error, "digest chart for %s", chat_id)
         return Delivery.SENT
 
     def _refused(self, period: Period, chat_id: int, outcome: SendOutcome, reason: str) -> Delivery:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 
 TEXT = "text"
@@ -55,3 +56,15 @@ def configure_logging(level: str, log_format: str = TEXT) -> None:
     logging.getLogger("aiogram.event").setLevel(
         max(logging.WARNING, threshold) if threshold > logging.DEBUG else logging.DEBUG
     )
+
+
+def log_failure(logger: logging.Logger, error: BaseException, what: str, *args: object) -> None:
+    """Log that `what % args` failed with `error`: at ERROR its type and where it happened;
+    its message, which may quote what a person wrote, and the traceback only at DEBUG."""
+    logger.error(
+        f"{what} failed with %s at\n%s",
+        *args,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+    )
+    logger.debug(f"{what} failure details", *args, exc_info=error)

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
 from bot.live_settings import LiveSettings
+from bot.logs import log_failure
 from bot.reward_notice import RewardNotice
 from storage import erasure, meta, updates
 from storage.clock import Clock
@@ -109,7 +110,7 @@ class Jobs:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._dispatches.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("survey dispatch stopped", exc_info=error)
+            log_failure(log, error, "survey dispatch")
 
     async def _dispatch(self) -> None:
         await self._guarded(self._tick)
@@ -119,9 +120,9 @@ class Jobs:
     async def _guarded(run: Callable[[], Awaitable[object]]) -> None:
         try:
             await run()
-        except Exception:
+        except Exception as error:
             # A failed tick must not stop the next; the database still knows what is due.
-            log.exception("survey dispatch failed")
+            log_failure(log, error, "survey dispatch")
 
     async def _tick(self) -> None:
         settings, bot, conversation = self._settings, self._bot, self._conversation
@@ -173,9 +174,9 @@ class Jobs:
         ):
             try:
                 await run()
-            except Exception:
+            except Exception as error:
                 # Each on its own: a failing digest must not hold back the alerts.
-                log.exception("%s failed", step)
+                log_failure(log, error, "%s", step)
 
     async def _in_pipeline(self, send_batch: Callable[[], Awaitable[int]], batch: int) -> None:
         """Run `send_batch` until it finds less than a full batch, two batches at a time.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from contextlib import suppress
 
 from aiogram import Bot, Router
@@ -11,6 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.languages import language_of
+from bot.logs import log_failure
 from bot.texts import language_for, t
 from storage.database import Database
 
@@ -20,16 +20,8 @@ log = logging.getLogger(__name__)
 async def on_error(event: ErrorEvent, bot: Bot, db: Database) -> bool:
     update, error = event.update, event.exception
     user = getattr(update.event, "from_user", None)
-    # The exception's message may quote what a person wrote, so ERROR gets the ids, the
-    # type and where it happened; the message itself only at DEBUG.
-    log.error(
-        "update %s from user %s failed with %s at\n%s",
-        update.update_id,
-        user.id if user else None,
-        type(error).__name__,
-        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
-    )
-    log.debug("update %s failure details", update.update_id, exc_info=error)
+    # The exception's message may quote what a person wrote: at ERROR only ids and the type.
+    log_failure(log, error, "update %s from user %s", update.update_id, user.id if user else None)
     if user is None:
         return True
     try:

@@ -27,6 +27,7 @@ from bot.export_files import (
 from bot.filters import IsStaff
 from bot.languages import language_of
 from bot.live_settings import LiveSettings
+from bot.logs import log_failure
 from bot.report_text import stats_message
 from bot.texts import t
 from bot.uploads import UPLOAD_LIMIT, megabytes
@@ -129,8 +130,8 @@ async def _send_export(
         log.info("export (%s) for %s stopped by the bot's stop", choice, chat_id)
         await message.answer(t(language, "export_stopped"))
         return
-    except Exception:
-        log.exception("export (%s) for %s failed", choice, chat_id)
+    except Exception as error:  # its message may quote a row being written
+        log_failure(log, error, "export (%s) for %s", choice, chat_id)
         await message.answer(t(language, "error"))
         return
     log.info("export (%s) sent to %s", choice, chat_id)

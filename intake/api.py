@@ -3,7 +3,8 @@
 Served by the bot's own process (the caller runs `create_api(...)` with an AppRunner). Every
 answer is JSON, errors included: `{"error": {"code", "message", "field"}}`. Requests under
 `/api/` need `Authorization: Bearer <API_TOKEN>`; with no token configured they are all
-refused. Logs carry method, route, status and order id: never phones or names.
+refused. Logs carry method, route and status; the till's order id (free text: it may be a
+phone or an e-mail) only at DEBUG, like any personal data.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from bot.config import Settings
 from bot.live_settings import LiveSettings
+from bot.logs import log_failure
 from intake.api_errors import (
     HTTP_ERROR,
     INTERNAL_ERROR,
@@ -46,8 +48,11 @@ READ_CHUNK = 64 * 1024
 HEALTH_TIMEOUT_SECONDS = 5.0
 API_PREFIX = "/api/"
 
-# What the access log line says about a request beyond its route and status.
+# What the access log line says about a request beyond its route and status: counts and
+# positions, never an order id.
 LOG_DETAIL = web.RequestKey("intake_log_detail", str)
+# The order id a request is about, logged at DEBUG only: a till may use a phone or an e-mail.
+LOG_ORDER = web.RequestKey("intake_log_order", str)
 # A request that comes once per customer action (a webhook update): logged at DEBUG when it
 # succeeds, so an owner's log is not a line per button press.
 ROUTINE = web.RequestKey("intake_routine_request", bool)
@@ -112,12 +117,14 @@ async def _errors_and_access_log(request: web.Request, handler: Handler) -> web.
         response = error_response(refusal.error, _auth_headers(refusal.error))
     except web.HTTPException as http_error:
         response = _from_http_exception(http_error)
-    except Exception:
-        log.exception(
-            "intake API failed on %s %s (%s)",
+    except Exception as error:  # its message may quote the body; the order id is below
+        log_failure(
+            log,
+            error,
+            "intake API on %s %s (%s)",
             request.method,
             _route(request),
-            request.get(LOG_DETAIL, "no order id"),
+            request.get(LOG_DETAIL, "-"),
         )
         response = error_response(
             ApiError(500, INTERNAL_ERROR, "Something went wrong on our side; please retry")
@@ -132,6 +139,14 @@ async def _errors_and_access_log(request: web.Request, handler: Handler) -> web.
         response.status,
         request.get(LOG_DETAIL, "-"),
     )
+    if LOG_ORDER in request:
+        log.debug(
+            "%s %s %s was order %s",
+            request.method,
+            _route(request),
+            response.status,
+            request[LOG_ORDER],
+        )
     return response
 
 
@@ -268,8 +283,9 @@ class _Handlers:
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
                 await fetch_one(self._db.reader, "SELECT 1")
-        except Exception:
-            log.warning("health check: the database did not answer", exc_info=True)
+        except Exception as error:
+            log.warning("health check: the database did not answer (%s)", type(error).__name__)
+            log.debug("health check failure details", exc_info=error)
             states["database"] = "error"
         for name, working in self._components.items():
             states[name] = "ok" if working() else "error"
@@ -281,7 +297,7 @@ class _Handlers:
 
     async def purchase(self, request: web.Request) -> web.Response:
         raw = await read_json_object(request, SINGLE_MAX_BYTES)
-        request[LOG_DETAIL] = f"order {order_id_of(raw) or '-'}"
+        request[LOG_ORDER] = order_id_of(raw) or "-"
         reply = await self._intake.submit(raw)
         return json_response(reply.status, reply.text)
 
@@ -293,7 +309,8 @@ class _Handlers:
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             # Items are independent and already committed ones stay: a retried batch replays.
-            request[LOG_DETAIL] = f"batch item {index}, order {order_id_of(item) or '-'}"
+            request[LOG_DETAIL] = f"batch item {index}"
+            request[LOG_ORDER] = order_id_of(item) or "-"
             reply = await self._intake.submit(item)
             results.append({"index": index, "status": reply.status, "body": reply.body()})
         counts = Counter(result["status"] for result in results)
@@ -306,4 +323,5 @@ class _Handlers:
         request[LOG_DETAIL] = "batch of {} items: {}".format(
             len(results), ", ".join(f"{name} {count}" for name, count in summary.items())
         )
+        request.pop(LOG_ORDER, None)  # the last item's: not what the whole batch was about
         return json_response(200, dump({"results": results, **summary}))

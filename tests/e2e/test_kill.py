@@ -135,12 +135,7 @@ async def test_sigkill_while_an_answer_is_being_handled(
         assert _answers(database) == [("nps", 6)]  # stored before the next question went
         assert emulator.faults.pending == 0
         await bot.kill()
-        await bot.start()
-        follow_up = await customer.next_message(timeout=15)
-        assert "satisfied" in (follow_up.text or "")
-        await emulator.wait_idle(timeout=10)
-        await asyncio.sleep(1.5)  # a dispatch tick more
-        assert customer.pending_messages() == []  # asked once
+        follow_up = await _restarted_asks_once(bot, emulator, customer)
         customer.press(follow_up, "4")
         assert "100%" in ((await customer.next_message(timeout=10)).text or "")
     finally:
@@ -177,12 +172,7 @@ async def test_sigkill_while_a_repeat_waits_for_the_first_delivery(
             before_the_kill = _posts(emulator, press)
             await bot.kill()
         emulator.webhook.request_timeout = 60.0
-        await bot.start()
-        follow_up = await customer.next_message(timeout=15)
-        assert "satisfied" in (follow_up.text or "")
-        await emulator.wait_idle(timeout=10)
-        await asyncio.sleep(1.5)  # a dispatch tick more
-        assert customer.pending_messages() == []  # asked once
+        await _restarted_asks_once(bot, emulator, customer)
     finally:
         stderr = await bot.terminate()
     assert b"Traceback" not in stderr, stderr.decode()
@@ -206,6 +196,19 @@ def _write_lock_held(database: Path) -> Iterator[None]:
         conn.execute("ROLLBACK")
     finally:
         conn.close()
+
+
+async def _restarted_asks_once(
+    bot: BotProcess, emulator: BotAPIEmulator, customer: EmulatedUser
+) -> BotMessage:
+    """Start the killed bot again: the question after the press arrives, once."""
+    await bot.start()
+    follow_up = await customer.next_message(timeout=15)
+    assert "satisfied" in (follow_up.text or "")
+    await emulator.wait_idle(timeout=10)
+    await asyncio.sleep(1.5)  # a dispatch tick more
+    assert customer.pending_messages() == []  # asked once
+    return follow_up
 
 
 def _answers(database: Path) -> list[tuple[str, int | None]]:

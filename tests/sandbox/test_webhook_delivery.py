@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,9 +59,12 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
         yield emu
 
 
-async def _serve(receiver: Receiver) -> tuple[web.AppRunner, str]:
+async def _serve(
+    handle: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> tuple[web.AppRunner, str]:
+    """A bot's webhook on a free loopback port: its runner and its URL."""
     app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
+    app.router.add_post("/hook", handle)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
@@ -85,7 +88,7 @@ async def test_updates_go_out_at_once_up_to_the_limit_and_in_order_per_chat(
     for user in users:
         user.send_text("first")
         user.send_text("second")
-    runner, url = await _serve(receiver)
+    runner, url = await _serve(receiver.handle)
     try:
         assert (await _set_webhook(emulator, url=url, max_connections=3))["ok"] is True
         await emulator.wait_idle(timeout=10)
@@ -108,7 +111,7 @@ async def test_a_refused_update_comes_again_before_the_next_of_its_chat(
     anna.send_text("two")
     boris.send_text("three")
     receiver = Receiver(refuse_first={refused})
-    runner, url = await _serve(receiver)
+    runner, url = await _serve(receiver.handle)
     try:
         await _set_webhook(emulator, url=url)  # Telegram's default: 40 connections
         await emulator.wait_idle(timeout=10)
@@ -146,16 +149,11 @@ async def test_a_call_in_the_webhook_answer_is_run_and_the_update_is_delivered(
             return web.Response(text=answer)
         return web.json_response(answer)
 
-    app = web.Application()
-    app.router.add_post("/hook", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, url = await _serve(handle)
     for text in ("one", "two", "three", "four"):
         anna.send_text(text)
     try:
-        await _set_webhook(emulator, url=f"http://127.0.0.1:{port}/hook")
+        await _set_webhook(emulator, url=url)
         await emulator.wait_idle(timeout=10)
     finally:
         await runner.cleanup()
@@ -192,14 +190,9 @@ async def test_an_update_not_answered_in_time_is_sent_again_while_the_first_is_o
         finally:
             open_now -= 1
 
-    app = web.Application()
-    app.router.add_post("/hook", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, url = await _serve(handle)
     try:
-        await _set_webhook(emulator, url=f"http://127.0.0.1:{port}/hook")
+        await _set_webhook(emulator, url=url)
         emulator.webhook.request_timeout = 0.3  # shortened with the webhook already set
         update_id = anna.send_text("hello")
         await emulator.wait_idle(timeout=10)

@@ -144,7 +144,7 @@ async def test_sigterm_lets_an_answer_in_flight_finish_its_send_and_write(
     await owner.next_message(timeout=10)
     question = await customer.next_message(timeout=10)
 
-    emulator.inject("sendMessage", Fault.slow(2), 1)  # delivered, answered 2 s later
+    emulator.inject("sendMessage", Fault.slow(4), 1)  # delivered, answered 4 s later
     customer.press(question, "9")
     follow_up = await customer.next_message(timeout=10)  # in the chat; the bot still waits
     assert bot.process is not None

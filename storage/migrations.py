@@ -297,6 +297,12 @@ DROP INDEX answers_with_text;
 CREATE INDEX answers_text_by_question ON answers(survey_id, question) WHERE text IS NOT NULL;
 """
 
+# Every dispatch tick (and every start) looks for surveys whose last message never went
+# out: an index of those alone, a handful, instead of every completed survey's row.
+UNPROMPTED_SURVEYS = """
+CREATE INDEX surveys_unprompted ON surveys(status) WHERE prompt_message_id IS NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -305,6 +311,7 @@ MIGRATIONS: tuple[str, ...] = (
     STAFF,
     CONSOLE,
     COMMENTED_SURVEYS,
+    UNPROMPTED_SURVEYS,
 )
 
 

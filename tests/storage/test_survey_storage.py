@@ -184,3 +184,18 @@ async def test_throttle_stores_the_purchase_but_drops_the_survey(db: Database) -
     off = SurveyRules(timedelta(0), throttle=None)
     unthrottled = await record_purchase(db, _purchase(anna, clock, "t4"), off, now=clock())
     assert unthrottled.survey is not None
+
+
+async def test_owed_messages_are_found_from_their_own_index(db: Database) -> None:
+    """Every tick asks for surveys whose last message never went out; without statistics
+    SQLite would read every completed survey's row for it (migration 8)."""
+    statements: list[str] = []
+    await db.reader.set_trace_callback(statements.append)
+    try:
+        await surveys.unprompted(db.reader, FakeClock()())
+    finally:
+        await db.reader.set_trace_callback(None)
+    (query,) = [s for s in statements if "prompt_message_id IS NULL" in s]
+    plan = await db.reader.execute_fetchall(f"EXPLAIN QUERY PLAN {query}")
+    surveys_read = [row[3] for row in plan if " surveys " in f" {row[3]} "]
+    assert surveys_read and all("surveys_unprompted" in step for step in surveys_read), plan

@@ -170,11 +170,18 @@ async def owed(
 async def claim_reminders(
     conn: aiosqlite.Connection, created_before: datetime, now: datetime, limit: int = 100
 ) -> list[int]:
-    """Mark open alerts older than `created_before` as reminded, once; their ids."""
+    """Mark open alerts older than `created_before` as reminded, once; their ids.
+
+    Only alerts with a copy in an owner's chat: the reminder answers that copy. One that
+    reached nobody (no owner had started the bot) is not claimed only to be given back at
+    every tick, and cannot stand in the way of the alerts after it.
+    """
     rows = await conn.execute_fetchall(
         """UPDATE alerts SET reminded_at = ?
            WHERE id IN (SELECT id FROM alerts
                         WHERE resolved_at IS NULL AND reminded_at IS NULL AND created_at < ?
+                          AND EXISTS (SELECT 1 FROM alert_messages m
+                                      WHERE m.alert_id = alerts.id)
                         ORDER BY id LIMIT ?)
            RETURNING id""",
         (to_db(now), to_db(created_before), limit),

@@ -55,6 +55,14 @@ def unreachable(description: str, *, forbidden: bool = False) -> bool:
     return forbidden or any(words in description for words in UNREACHABLE)
 
 
+async def _despite_telegram(step: Awaitable[object], survey_id: int, what: str) -> None:
+    """Run `step`; a failure of Telegram's own is logged, any other raised."""
+    try:
+        await step
+    except TELEGRAM_UNAVAILABLE as error:
+        log.warning("survey %s: %s not sent (%s)", survey_id, what, type(error).__name__)
+
+
 class SurveyConversation:
     """`sender` paces what the scheduler sends; replies to a customer go out directly."""
 
@@ -137,31 +145,28 @@ class SurveyConversation:
     async def after_answer(
         self, bot: Bot, result: AnswerResult, answered: Question, answer_label: str | None
     ) -> None:
-        """Show the answer under its question, then ask the next one or say thank you."""
+        """Show the answer under its question, then ask the next one or say thank you.
+
+        The answer is stored already: when Telegram fails one of these messages (a 5xx, no
+        connection, a timeout, a 429), the handler still ends normally. "Something went
+        wrong, try again" would be wrong, since nothing is the customer's to repeat; the
+        next question or thank-you stays owed and the scheduler sends it once it is late.
+        """
         survey, customer = result.survey, result.customer
         assert survey is not None and customer is not None
         steps: list[Awaitable[object]] = []
         if result.answered_prompt_id is not None:
-            steps.append(
-                self._mark_answered(
-                    bot, customer, result.answered_prompt_id, answered, answer_label
-                )
+            marked = self._mark_answered(
+                bot, customer, result.answered_prompt_id, answered, answer_label
             )
+            steps.append(_despite_telegram(marked, survey.id, "the answer under its question"))
         if survey.question is not None:
-            steps.append(self.ask(bot, customer, survey, fresh=True))
+            asked = self.ask(bot, customer, survey, fresh=True)
+            steps.append(_despite_telegram(asked, survey.id, "the next question (owed)"))
         else:
-            steps.append(self.thank(bot, customer, survey))
-        try:
-            await together(*steps)  # two messages, neither waiting for the other's reply
-        except TELEGRAM_UNAVAILABLE as error:
-            # The answer is stored and the message stays owed: the scheduler sends it once
-            # it is overdue. "Something went wrong, try again" would be wrong (nothing is
-            # to be done again) and would meet the same Telegram.
-            log.warning(
-                "survey %s: %s after an answer; the scheduler sends it again",
-                survey.id,
-                type(error).__name__,
-            )
+            thanked = self.thank(bot, customer, survey)
+            steps.append(_despite_telegram(thanked, survey.id, "the thank-you (owed)"))
+        await together(*steps)  # two messages, neither waiting for the other's reply
 
     async def thank(self, bot: Bot, customer: Customer, survey: Survey) -> None:
         """The closing thank-you, recorded like a question so a crash cannot swallow it."""

@@ -79,3 +79,50 @@ async def test_a_failed_next_question_is_asked_once_later_and_the_answer_kept(
         ("nps", 3),
         ("csat", 5),
     ]
+
+
+async def test_a_failed_edit_of_the_answered_question_holds_nothing_up(
+    harness: Harness,
+) -> None:
+    """Showing the answer under its question is an edit Telegram may fail: the next
+    question still goes at once, and the customer is told of no error."""
+    await harness.start()
+    customer = await started_customer(harness)
+    await purchase(harness, customer)
+    first = await customer.next_message()
+    harness.emulator.inject("editMessageText", Fault.server_error(502), 1)
+    second = await press_and_next(customer, first, "9")
+    assert "How satisfied" in (second.text or "")
+    await asyncio.sleep(TICKS)
+    assert customer.pending_messages() == []  # no "something went wrong"
+    assert harness.emulator.faults.pending == 0
+
+
+async def test_a_next_question_delivered_after_the_bots_timeout_may_come_twice(
+    harness: Harness,
+) -> None:
+    """The one ambiguous case (docs/design.md): Telegram delivered the question but
+    answered after the bot stopped waiting. The Bot API cannot tell the bot, so the
+    scheduler asks it again. The answer under either copy counts once and withdraws the
+other copy's buttons."""
+    clock = FakeClock(utc_now())
+    harness.clock = clock
+    harness.request_timeout = 1.5
+    await harness.start()
+    customer = await started_customer(harness)
+    await purchase(harness, customer)
+    first = await customer.next_message()
+    harness.emulator.inject("sendMessage", Fault.slow(3), 1)  # delivered, answered late
+    late = await press_and_next(customer, first, "9")
+    clock.now += STALLED_AFTER + timedelta(seconds=1)
+    again = await customer.next_message(timeout=10)
+    assert "How satisfied" in (late.text or "") and "How satisfied" in (again.text or "")
+    customer.press(late, "4")
+    assert "100%" in ((await customer.next_message()).text or "")
+    assert (await customer.wait_edited(again)).buttons == []  # the other copy answers nothing
+    await asyncio.sleep(TICKS)
+    assert customer.pending_messages() == []
+    assert await rows(harness, "SELECT question, score FROM answers ORDER BY id") == [
+        ("nps", 9),
+        ("csat", 4),
+    ]

@@ -4,8 +4,9 @@ A request must carry the secret token in `X-Telegram-Bot-Api-Secret-Token` (WEBH
 or one generated once and kept in the database); without it the answer is 401 and nothing
 is read. An update is processed *before* the answer: only a handled update gets its 200,
 so one lost to a crash mid-way is not answered and Telegram sends it again, and the
-update-id records make a repeat harmless. Handlers are quick (milliseconds), far inside
-the minute Telegram waits.
+update-id records make a repeat harmless. Handlers take milliseconds, far inside the
+minute Telegram waits; one that waits out a database lock or a hung send may outlast it, and
+Telegram's repeat then waits for the first handling (bot/once.py).
 
 The answer may carry one Bot API call, which Telegram then makes itself (its result is
 told to no one): a pressed survey button's `answerCallbackQuery` goes there

@@ -108,7 +108,8 @@ def iso_utc(moment: datetime) -> str:
 
 
 def order_id_of(raw: object) -> str | None:
-    """The order id of a body, if it has a valid one: safe to log."""
+    """The order id of a body, if it has a valid one (logged at DEBUG only: a till may use
+    a phone number as its order id)."""
     if isinstance(raw, Mapping):
         value = raw.get(ORDER_ID)
         if isinstance(value, str) and _ORDER_ID.fullmatch(value):

@@ -102,9 +102,9 @@ async def test_a_next_question_delivered_after_the_bots_timeout_may_come_twice(
     harness: Harness,
 ) -> None:
     """The one ambiguous case (docs/design.md): Telegram delivered the question but
-    answered after the bot stopped waiting. The Bot API cannot tell the bot, so the
-    scheduler asks it again. The answer under either copy counts once and withdraws the
-other copy's buttons."""
+        answered after the bot stopped waiting. The Bot API cannot tell the bot, so the
+        scheduler asks it again. The answer under either copy counts once and withdraws the
+    other copy's buttons."""
     clock = FakeClock(utc_now())
     harness.clock = clock
     harness.request_timeout = 1.5

@@ -4,6 +4,7 @@
 configured it runs the local sandbox demo instead of refusing to start.
 `python -m bot backup <file>` copies DATABASE_PATH to <file>, also while the bot runs.
 `python -m bot restore <file>` puts that copy back at DATABASE_PATH, with the bot stopped.
+`python -m bot health` asks the running bot's /healthz (exit 0 healthy, 1 not).
 """
 
 from __future__ import annotations
@@ -73,8 +74,26 @@ def restore(args: list[str]) -> None:
     )
 
 
+def health(args: list[str]) -> None:
+    """`python -m bot health`: exit 0 if the running bot says it is healthy, 1 if not."""
+    from bot.health_check import check
+
+    if args:
+        fail("Usage: python -m bot health")
+        return
+    try:
+        healthy, line = check(load_settings())
+    except ConfigError as error:
+        healthy, line = False, str(error)
+    print(line, file=sys.stdout if healthy else sys.stderr)
+    raise SystemExit(0 if healthy else 1)  # 2 means something else to Docker
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["health"]:
+        health(args[1:])
+        return
     if args[:1] == ["backup"]:
         backup(args[1:])
         return
@@ -98,6 +117,8 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger(__name__).debug("malloc arenas limited to one")
     try:
         asyncio.run(run(settings))
+    except ConfigError as error:  # found only at start, as an API_PORT already taken
+        fail(str(error))
     except (SchemaTooNewError, DatabaseInUse) as error:
         fail(f"Database error: {error}")
     except (OSError, sqlite3.Error) as error:

@@ -26,7 +26,7 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from bot.alerts import AlertNotifier
 from bot.background import Background
 from bot.commands import publish_customer_menu, publish_staff_menu
-from bot.config import Settings, require_token
+from bot.config import ConfigError, Settings, require_token
 from bot.conversation import SurveyConversation
 from bot.digest import DigestService
 from bot.dispatch_after import DispatchAfterHandler
@@ -277,9 +277,9 @@ async def _on_startup(app: FeedbackApp) -> None:
     resumed = await app.conversation.resume_unprompted(app.bot)
     if resumed:
         log.info("resumed %s surveys interrupted by the last stop", resumed)
-    app.scheduler.start()
-    if app.settings.api_enabled or app.settings.webhook_mode:
+    if app.settings.serves_http:  # first: a port already taken stops the start before any job
         await _start_http(app)
+    app.scheduler.start()
 
 
 async def _start_http(app: FeedbackApp) -> None:
@@ -298,8 +298,15 @@ async def _start_http(app: FeedbackApp) -> None:
         add_webhook_route(http, path, secret, app.dispatcher, app.bot)
     runner = web.AppRunner(http, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, app.settings.api_host, app.settings.api_port)
-    await site.start()
+    host, port = app.settings.api_host, app.settings.api_port
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:  # the port is taken, the address is not this machine's
+        await runner.cleanup()
+        raise ConfigError(
+            f"Configuration error: cannot listen on {host}:{port} (API_HOST, API_PORT): "
+            f"{os.strerror(error.errno) if error.errno else error}"
+        ) from None
     app.api_runner = runner
     log.info("HTTP server listening on %s", runner.addresses)
 

@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     retention_days: str = "off"
     webhook_url: str = ""
     webhook_secret: SecretStr = SecretStr("")
+    health_check: bool = False
 
     @field_validator("owner_ids", "admin_ids", mode="before")
     @classmethod
@@ -260,6 +261,11 @@ class Settings(BaseSettings):
     @property
     def api_enabled(self) -> bool:
         return bool(self.api_token.get_secret_value().strip())
+
+    @property
+    def serves_http(self) -> bool:
+        """The HTTP server runs: for the intake API, the webhook or HEALTH_CHECK's /healthz."""
+        return self.api_enabled or self.webhook_mode or self.health_check
 
     @property
     def has_token(self) -> bool:

@@ -124,3 +124,22 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
     for index, line in enumerate(lines):
         if line and not line.startswith("#"):
             assert lines[index - 1].startswith("#"), f"{line} has no comment above it"
+
+
+@pytest.mark.parametrize(
+    ("environment", "serves"),
+    [
+        ({}, False),
+        ({"HEALTH_CHECK": "on"}, True),
+        ({"HEALTH_CHECK": "off", "API_TOKEN": "t"}, True),
+        ({"HEALTH_CHECK": "off", "WEBHOOK_URL": "https://bot.example.com/hook"}, True),
+    ],
+)
+def test_the_http_server_runs_for_the_api_the_webhook_or_health_check(
+    clean_env: pytest.MonkeyPatch, environment: dict[str, str], serves: bool
+) -> None:
+    for name in ("HEALTH_CHECK", "API_TOKEN", "WEBHOOK_URL"):
+        clean_env.delenv(name, raising=False)
+    for name, value in environment.items():
+        clean_env.setenv(name, value)
+    assert load_settings().serves_http is serves

@@ -109,3 +109,12 @@ def test_the_systemd_unit_runs_the_installed_bot_and_may_write_its_database() ->
     assert settings["KillSignal"] == ["SIGTERM"]  # the graceful stop (tests/e2e/test_signals)
     # systemd's SIGKILL comes after the handlers' grace, not in the middle of it
     assert float(settings["TimeoutStopSec"][0]) > SHUTDOWN_GRACE_SECONDS
+
+
+def test_the_images_health_check_asks_the_bot_that_serves_healthz() -> None:
+    """Docker's HEALTHCHECK runs `python -m bot health` (tests/e2e/test_health_command.py),
+    and the image turns on the /healthz that command asks."""
+    lines = DOCKERFILE.read_text().splitlines()
+    assert "ENV HEALTH_CHECK=on" in lines
+    (check,) = [line for line in lines if line.startswith("HEALTHCHECK")]
+    assert check.endswith('CMD ["python", "-m", "bot", "health"]')

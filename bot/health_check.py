@@ -32,8 +32,9 @@ def check(settings: Settings) -> tuple[bool, str]:
             "and restart the bot"
         )
     url = healthz_url(settings)
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never HTTP_PROXY
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+        with direct.open(url, timeout=TIMEOUT_SECONDS) as response:
             return True, f"healthy: {response.read().decode()}"
     except urllib.error.HTTPError as error:  # 503: the body names what is wrong
         return False, f"unhealthy ({error.code}): {_body(error)}"

@@ -275,6 +275,8 @@ async def test_a_transaction_cancelled_while_its_commit_waits_is_cancelled_and_c
     with pytest.raises(asyncio.CancelledError):
         await task
     await busy[0]
+    async with db.transaction():  # its BEGIN is queued behind that COMMIT on the writer's thread
+        pass
     assert await _value(db, "colour") == "blue"  # the COMMIT ran; no ROLLBACK after it
     assert await db.run_transaction(_recolour, "green") == 1
 

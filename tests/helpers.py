@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 GLIBC = platform.libc_ver()[0] == "glibc"
 """The C library is glibc, whose malloc arenas bot/allocator.py limits."""
@@ -57,6 +58,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def serve_on_loopback(
+    path: str, handle: Callable[[web.Request], Awaitable[web.StreamResponse]], method: str = "POST"
+) -> tuple[web.AppRunner, int]:
+    """A stand-in HTTP server answering `method path` on a free loopback port: its runner
+    (clean it up) and its port."""
+    app = web.Application()
+    app.router.add_route(method, path, handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:

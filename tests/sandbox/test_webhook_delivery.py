@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from sandbox import BotAPIEmulator
-from tests.helpers import free_port
+from tests.helpers import serve_on_loopback
 
 TOKEN = "42:delivery"
 HOLD = 0.15  # seconds the receiver keeps each request open
@@ -63,12 +63,7 @@ async def _serve(
     handle: Callable[[web.Request], Awaitable[web.StreamResponse]],
 ) -> tuple[web.AppRunner, str]:
     """A bot's webhook on a free loopback port: its runner and its URL."""
-    app = web.Application()
-    app.router.add_post("/hook", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, port = await serve_on_loopback("/hook", handle)
     return runner, f"http://127.0.0.1:{port}/hook"
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.health_check import check, healthz_url
-from tests.helpers import free_port
+from tests.helpers import serve_on_loopback
 
 
 def _settings(**values: object) -> Settings:
@@ -37,12 +37,7 @@ async def test_a_503_is_unhealthy_and_says_what_is_wrong(monkeypatch: pytest.Mon
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response(body, status=503)
 
-    app = web.Application()
-    app.router.add_get("/healthz", healthz)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, port = await serve_on_loopback("/healthz", healthz, "GET")
     try:
         healthy, line = await asyncio.to_thread(check, _settings(api_port=port))
     finally:

@@ -1,6 +1,6 @@
 """`python -m analytics.chart_worker`: the weekly chart as PNG on stdout, for the language and
 weeks given as JSON on stdin. The bot draws its charts in this short-lived process
-(bot/charts.py says why)."""
+(bot/reports/chart_process.py says why)."""
 
 from __future__ import annotations
 

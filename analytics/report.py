@@ -1,6 +1,6 @@
 """The figures of one period, as the digest, /stats and the chart show them.
 
-Plain data: storage.insight fills it with SQL aggregates, bot.report_text renders it.
+Plain data: storage.insight fills it with SQL aggregates, bot.reports.report_text renders it.
 The derived yearly figures (purchases per year, lifetime, CLV) are computed here, from the
 trailing 365 days that end with the period, so a weekly digest still shows yearly loyalty.
 """
@@ -19,8 +19,8 @@ from analytics.loyalty import (
     purchases_per_year,
 )
 from analytics.nps import NpsSummary
-from analytics.period import Period
 from analytics.survey_metrics import CsatSummary, SurveyFunnel, percent
+from core.period import Period
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,9 +44,9 @@ from aiohttp import web
 from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
 from bench.intake import sqlite_single_writer_rate
 from bot.allocator import limit_malloc_arenas
-from bot.session import KeptResponseModelsSession
-from bot.warm_up import warm_up
-from bot.webhook import webhook_path
+from bot.process.aiogram_session import KeptResponseModelsSession
+from bot.process.warm_up import warm_up
+from bot.process.webhook import webhook_path
 from sandbox import BotAPIEmulator, EmulatedUser
 
 

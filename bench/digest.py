@@ -8,7 +8,7 @@ purchase and five answers per survey (NPS, CSAT, "100% satisfied?", upsell, refe
 the bot sends: the weekly digest's figures, `/stats` for each period, and the chart's 12
 weeks of data; each is timed (best of --repeat runs, the database file warm in the OS
 cache). Rendering the chart image is timed on its own, in this process and in the child
-process the bot draws it in (bot/charts.py): it does not depend on the data size.
+process the bot draws it in (bot/reports/chart_process.py): it does not depend on the data size.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from analytics.chart import WeekPoint, render_weekly_chart
-from analytics.period import Period
-from bot.charts import draw_weekly_chart
-from bot.report_text import digest_messages, stats_message
-from scheduler.digest_schedule import parse_digest_schedule
+from bot.reports.chart_process import draw_weekly_chart
+from bot.reports.report_text import digest_messages, stats_message
+from core.clock import to_db
+from core.digest_schedule import parse_digest_schedule
+from core.period import Period
 from storage import insight
-from storage.clock import to_db
 from storage.database import Database
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # a Monday 09:00 in Moscow: a digest slot
@@ -181,7 +181,7 @@ async def _measure(db_path: Path, repeat: int) -> dict[str, Any]:
         result["chart_child_process_seconds"] = round(time.perf_counter() - started, 3)
 
         async def whole_digest() -> None:
-            # As bot/digest.py does it: the chart's child process is started first and
+            # As bot/reports/digest.py does it: the chart's child process is started first and
             # imports matplotlib while the figures are computed.
             chart = asyncio.create_task(
                 draw_weekly_chart(lambda: insight.weekly_points(reader, weeks, tz), "ru")

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import FeedbackApp, create_app
-from bot.config import Settings
+from core.clock import to_db, utc_now
+from core.settings import Settings
 from sandbox import BotAPIEmulator
-from storage.clock import to_db, utc_now
 from storage.customers import new_referral_code
 
 TOKEN = "100000:BENCH-token"

@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 
-from storage.clock import to_db, utc_now
+from core.clock import to_db, utc_now
 from storage.customers import new_referral_code
 
 API_TOKEN = "bench-api-token"
@@ -80,10 +80,10 @@ def _serve(db_path: str, port: int) -> None:
 
     from aiohttp import web
 
-    from bot.config import Settings
-    from bot.live_settings import LiveSettings
+    from core.settings import Settings
     from intake.api import create_api
     from storage.database import Database
+    from storage.live_settings import LiveSettings
 
     logging.basicConfig(level=logging.WARNING)
 

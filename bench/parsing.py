@@ -4,8 +4,8 @@
 
 A pressed button's update carries the message the button sits under, keyboard and all, and
 the reply to the next question carries that question's keyboard. The bot's session
-(`bot.session.BotSession`) drops both before they become models; aiogram's own session
-(`KeptResponseModelsSession`, the floor's) keeps them. Each figure is the best of
+(`bot.process.aiogram_session.BotSession`) drops both before they become models; aiogram's
+own session (`KeptResponseModelsSession`, the floor's) keeps them. Each figure is the best of
 `--repeat` rounds of `timeit`, the two sessions alternating, in microseconds per parse.
 """
 
@@ -22,9 +22,9 @@ from aiogram import Bot
 from aiogram.methods import GetUpdates, SendMessage, TelegramMethod
 
 from bench.answers import TOKEN
-from bot.keyboards import question_keyboard
-from bot.session import BotSession, KeptResponseModelsSession
-from bot.warm_up import warm_up
+from bot.process.aiogram_session import BotSession, KeptResponseModelsSession
+from bot.process.warm_up import warm_up
+from bot.survey.keyboards import question_keyboard
 from storage.models import Question
 
 CHAT = {"id": 42, "type": "private", "first_name": "Анна"}

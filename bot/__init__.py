@@ -1,11 +1,12 @@
 """The Telegram bot: handlers, services and the app that wires them.
 
 Importing the package imports aiogram with its Telegram types built on first use (see
-`bot.lazy_models`): it is what keeps start-up and resident memory within [proof]'s targets.
+`bot.process.lazy_aiogram_types`): it keeps start-up and resident memory within [proof]'s
+targets.
 Then each aiogram object is given its bot in one call instead of a chain (`bot.bot_context`).
 """
 
-from bot.lazy_models import import_aiogram
+from bot.process.lazy_aiogram_types import import_aiogram
 
 import_aiogram()
 

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from bot.allocator import limit_malloc_arenas
-from bot.config import ConfigError, Settings, load_settings, require_token
-from bot.logs import configure_logging
+from core.clock import utc_now
+from core.logs import configure_logging
+from core.settings import ConfigError, Settings, load_settings, require_token
 from storage.backup import BackupError, backup_database
-from storage.clock import utc_now
 from storage.instance_lock import DatabaseInUse
 from storage.migrations import SchemaTooNewError
 from storage.restore import RestoreError, restore_database
@@ -76,7 +76,7 @@ def restore(args: list[str]) -> None:
 
 def health(args: list[str]) -> None:
     """`python -m bot health`: exit 0 if the running bot says it is healthy, 1 if not."""
-    from bot.health_check import check
+    from bot.process.health import check
 
     if args:
         fail("Usage: python -m bot health")

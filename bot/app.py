@@ -23,35 +23,35 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 
-from bot.alerts import AlertNotifier
-from bot.background import Background
-from bot.commands import publish_customer_menu, publish_staff_menu
-from bot.config import ConfigError, Settings, require_token
-from bot.conversation import SurveyConversation
-from bot.digest import DigestService
-from bot.dispatch_after import DispatchAfterHandler
-from bot.export_files import remove_stale_export_folders
-from bot.handlers import routers
-from bot.inflight import HoldOffsetUntilHandled, InFlightDispatcher
 from bot.languages import staff_language
-from bot.live_settings import LiveSettings
-from bot.long_texts import LongTexts
-from bot.once import OncePerUpdate
-from bot.reward_notice import RewardNotice
-from bot.roles import Roles
-from bot.session import BotSession
-from bot.warm_up import tune_garbage_collector, warm_up
-from bot.webhook import add_webhook_route, webhook_path, webhook_secret
-from bot.wording import Wording
+from bot.menus import publish_customer_menu, publish_staff_menu
+from bot.process.aiogram_session import BotSession
+from bot.process.background import Background
+from bot.process.dispatch_after import DispatchAfterHandler
+from bot.process.once_per_update import OncePerUpdate
+from bot.process.polling import HoldOffsetUntilHandled, InFlightDispatcher
+from bot.process.sender import RateLimitedSender
+from bot.process.warm_up import tune_garbage_collector, warm_up
+from bot.process.webhook import add_webhook_route, webhook_path, webhook_secret
+from bot.reports.alerts import AlertNotifier
+from bot.reports.digest import DigestService
+from bot.reports.export_process import remove_stale_export_folders
+from bot.reports.reward_pool_notice import RewardNotice
+from bot.routing import routers
+from bot.staff.roles import Roles
+from bot.survey.conversation import SurveyConversation
+from bot.survey.long_texts import LongTexts
+from bot.survey.wording import Wording
+from core.clock import Clock, utc_now
+from core.settings import ConfigError, Settings, require_token
 from intake.api import create_api
 from scheduler.jobs import Jobs
-from scheduler.sender import RateLimitedSender
 from scheduler.setup import add_jobs, create_scheduler
 from storage import staff
-from storage.clock import Clock, utc_now
 from storage.database import Database
 from storage.fsm import SQLiteStorage
 from storage.instance_lock import InstanceLock
+from storage.live_settings import LiveSettings
 from storage.meta import get_or_create_secret
 
 log = logging.getLogger(__name__)
@@ -78,14 +78,14 @@ class FeedbackApp:
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     _stopping: asyncio.Future[None] | None = None
     _scheduler_stopped: bool = False
-    webhook_secret: str = ""  # set at start-up in webhook mode (bot/webhook.py)
+    webhook_secret: str = ""  # set at start-up in webhook mode (bot/process/webhook.py)
     instance_lock: InstanceLock | None = None  # released once the database is closed
     exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
 
     def tune_garbage_collector_once_started(self) -> None:
         """For a process that is this bot alone (`python -m bot`): once started, what
         start-up built is left out of full garbage collections and young objects are
-        collected less often (bot/warm_up.py)."""
+        collected less often (bot/process/warm_up.py)."""
         self.dispatcher.startup.register(tune_garbage_collector)  # after _on_startup
 
     async def run(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
@@ -106,7 +106,7 @@ class FeedbackApp:
         """Long polling until stopped; always closes the database afterwards.
 
         The updates of a batch are handled at once, each chat's in order, and the batch is
-        confirmed to Telegram only once all of them are handled (bot/inflight.py): a crash
+        confirmed to Telegram only once all of them are handled (bot/process/polling.py): a crash
         mid-update gets it redelivered, and the update-id records make that harmless.
         """
         try:
@@ -121,7 +121,7 @@ class FeedbackApp:
             await self.close()
 
     async def run_webhook(self) -> None:
-        """Serve WEBHOOK_URL's path beside the intake API until stopped (see bot/webhook.py).
+        """Serve WEBHOOK_URL's path beside the intake API until stopped (bot/process/webhook.py).
 
         The webhook stays registered while the bot is down, so Telegram keeps the updates
         and delivers them when it is back.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 
-from bot.roles import Roles
+from bot.staff.roles import Roles
 
 
 class IsStaff(Filter):

@@ -20,9 +20,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from bot.config import Settings
-from bot.live_settings import LiveSettings
-from bot.logs import log_failure
+from core.clock import Clock
+from core.logs import log_failure
+from core.settings import Settings
 from intake.api_errors import (
     HTTP_ERROR,
     INTERNAL_ERROR,
@@ -36,9 +36,9 @@ from intake.api_errors import (
 )
 from intake.api_service import PurchaseIntake, dump
 from intake.api_validation import order_id_of, validate_batch
-from storage.clock import Clock
 from storage.database import Database, fetch_one
 from storage.intake import DispatchSoon
+from storage.live_settings import LiveSettings
 
 log = logging.getLogger(__name__)
 

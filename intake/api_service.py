@@ -16,16 +16,16 @@ from typing import Any
 
 import aiosqlite
 
-from bot.config import Settings
-from bot.live_settings import LiveSettings
+from core.clock import Clock
+from core.settings import Settings
 from intake.api_errors import ORDER_CONFLICT, UNKNOWN_CUSTOMER, ApiError, unprocessable
 from intake.api_validation import Identity, PurchaseRequest, iso_utc, validate_purchase
 from intake.fields import CUSTOMER_ID, ORDER_ID, PHONE, TELEGRAM_USER_ID
 from intake.money import minor_digits
 from storage import customers, purchases, surveys
-from storage.clock import Clock
 from storage.database import Database
 from storage.intake import DispatchSoon, IntakeResult, IntakeStatus, record_purchase
+from storage.live_settings import LiveSettings
 from storage.models import Customer, Purchase, Survey
 from storage.purchases import NewPurchase
 

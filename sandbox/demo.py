@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_app
-from bot.config import Settings
+from core.settings import Settings
 from sandbox.driver import EmulatedUser
 from sandbox.emulator import BotAPIEmulator
 

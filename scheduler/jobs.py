@@ -10,16 +10,16 @@ from datetime import timedelta
 
 from aiogram import Bot
 
-from bot.alerts import AlertNotifier
-from bot.config import Settings
-from bot.conversation import SurveyConversation
-from bot.digest import DigestService
-from bot.live_settings import LiveSettings
-from bot.logs import log_failure
-from bot.reward_notice import RewardNotice
+from bot.reports.alerts import AlertNotifier
+from bot.reports.digest import DigestService
+from bot.reports.reward_pool_notice import RewardNotice
+from bot.survey.conversation import SurveyConversation
+from core.clock import Clock
+from core.logs import log_failure
+from core.settings import Settings
 from storage import erasure, meta, updates
-from storage.clock import Clock
 from storage.database import Database
+from storage.live_settings import LiveSettings
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.clock import from_db, to_db
+from core.clock import from_db, to_db
 from storage.database import fetch_all, fetch_one
 from storage.models import Answer, Question
 

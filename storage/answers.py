@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.clock import to_db
+from core.clock import to_db
 from storage.database import fetch_all
 from storage.models import Answer, Choice, Question
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.clock import from_db, to_db
+from core.clock import from_db, to_db
 from storage.database import fetch_all
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.clock import to_db
 from storage import surveys
-from storage.clock import to_db
 from storage.database import Database
 from storage.models import Customer, Survey
 

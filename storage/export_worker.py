@@ -1,7 +1,7 @@
 """`python -m storage.export_worker DATABASE FORMAT FOLDER`: one export's files, written into
 FOLDER from one snapshot of DATABASE, and their names and row counts as JSON on stdout.
 
-The bot writes its exports in this short-lived process (bot/export_files.py says why).
+The bot writes its exports in this short-lived process (bot/reports/export_process.py says why).
 """
 
 from __future__ import annotations

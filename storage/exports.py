@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from analytics.export import Table
-from storage.clock import from_db
+from core.clock import from_db
 from storage.database import BUSY_TIMEOUT_MS
 from storage.models import Question
 

@@ -16,7 +16,6 @@ import aiosqlite
 from analytics.chart import WeekPoint
 from analytics.loyalty import YEAR, PurchaseStats, Retention
 from analytics.nps import NpsSummary
-from analytics.period import Period
 from analytics.report import (
     AlertFigures,
     Comment,
@@ -26,7 +25,8 @@ from analytics.report import (
     StoreFigures,
 )
 from analytics.survey_metrics import CsatSummary, SurveyFunnel
-from storage.clock import from_db, to_db
+from core.clock import from_db, to_db
+from core.period import Period
 from storage.database import fetch_all, fetch_one
 from storage.models import Question, SurveyStatus
 

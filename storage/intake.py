@@ -62,7 +62,7 @@ Respond = Callable[[IntakeResult], str]
 # Asks for due surveys to be sent now rather than at the next dispatch tick
 # (Jobs.intake_dispatch); an intake path calls it once its purchase is committed, when
 # `IntakeResult.survey_due`. A chat handler's call takes effect when the handler is done
-# (bot/dispatch_after.py), so the survey follows what the handler sends.
+# (bot/process/dispatch_after.py), so the survey follows what the handler sends.
 DispatchSoon = Callable[[], None]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.clock import from_db
+from core.clock import from_db
 
 
 class Question(StrEnum):

@@ -9,7 +9,7 @@ from typing import Literal
 
 import aiosqlite
 
-from storage.clock import to_db
+from core.clock import to_db
 
 ReferralKind = Literal["text", "contact", "link"]
 

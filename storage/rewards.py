@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from storage.clock import to_db
+from core.clock import to_db
 from storage.database import fetch_one
 
 MODE_KEY = "reward_mode"

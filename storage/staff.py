@@ -13,7 +13,7 @@ from enum import Enum, StrEnum
 
 import aiosqlite
 
-from storage.clock import from_db, to_db
+from core.clock import from_db, to_db
 from storage.database import fetch_all, fetch_one
 
 

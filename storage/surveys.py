@@ -11,7 +11,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.clock import to_db
+from core.clock import to_db
 from storage.database import Database, fetch_all, fetch_one
 from storage.models import DONE, Question, Survey, SurveyStatus
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from storage.clock import to_db
+from core.clock import to_db
 from storage.database import Database, fetch_one
 
 KEEP_FOR = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours

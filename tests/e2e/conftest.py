@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from bot.app import FeedbackApp, create_app
-from bot.config import Settings
+from core.clock import Clock, utc_now
+from core.settings import Settings
 from sandbox import BotAPIEmulator, EmulatedUser
-from storage.clock import Clock, utc_now
 from tests.consistency import check_consistency
 
 TOKEN = "123456:TEST-token"

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 import pytest
 
+from core.clock import utc_now
 from sandbox.faults import Fault
 from scheduler.jobs import STALLED_AFTER
-from storage.clock import utc_now
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import press_and_next, purchase, rows, started_customer
 from tests.helpers import FakeClock, eventually, free_port

@@ -15,12 +15,12 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.config import Settings
-from bot.live_settings import LiveSettings
+from core.clock import utc_now
+from core.settings import Settings
 from intake.api import create_api
 from sandbox import EmulatedUser
-from storage.clock import utc_now
 from storage.database import Database
+from storage.live_settings import LiveSettings
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, rows, served_api, started_customer
 

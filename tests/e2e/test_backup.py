@@ -13,10 +13,10 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.app import create_app
-from bot.handlers import backup
+from bot.staff import backup
+from core.clock import to_db, utc_now
 from sandbox import EmulatedUser
 from storage.backup import BackupError, backup_database
-from storage.clock import to_db, utc_now
 from storage.instance_lock import DatabaseInUse
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import (

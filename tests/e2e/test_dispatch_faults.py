@@ -7,10 +7,10 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot.conversation import SEND_AGAIN_AFTER
+from bot.survey.conversation import SEND_AGAIN_AFTER
+from core.clock import to_db, utc_now
 from sandbox import BotAPIEmulator, EmulatedUser
 from sandbox.faults import Fault
-from storage.clock import to_db, utc_now
 from storage.customers import new_referral_code
 from storage.database import Database
 from tests.consistency import check_consistency

@@ -11,8 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot import charts, export_files
-from bot.handlers import insight
+from bot.reports import chart_process as charts
+from bot.reports import export_process as export_files
+from bot.reports import stats as insight
 from sandbox import BotMessage, EmulatedUser
 from storage import exports
 from storage.exports import PURCHASE_HEADERS

@@ -153,9 +153,9 @@ async def test_sigkill_while_a_repeat_waits_for_the_first_delivery(
     both deliveries open. Neither was answered, so Telegram sends the press once more after
     the restart: the answer counts once and the next question is asked once.
 
-    Both aiogram's per-chat lock and the update-id guard (bot/once.py) hold the repeat back
-    (test_webhook.py shows the guard alone); answered 200 at once, the press would be lost
-    with the kill."""
+    Both aiogram's per-chat lock and the update-id guard (bot/process/once_per_update.py) hold
+    the repeat back (test_webhook.py shows the guard alone); answered 200 at once, the press
+    would be lost with the kill."""
     owner = emulator.create_user(first_name="Olga", language_code="en")
     customer = emulator.create_user(first_name="Anna", language_code="en")
     bot = BotProcess(emulator, tmp_path, owner.id, extra_env=_webhook_env())

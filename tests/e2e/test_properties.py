@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.answers import MAX_TEXT_ANSWER
-from bot.report_text import MAX_QUOTE
+from bot.reports.report_text import MAX_QUOTE
+from bot.survey.answers import MAX_TEXT_ANSWER
 from sandbox.driver import EmulatedUser
 from sandbox.validation import MAX_TEXT
 from tests.e2e.conftest import Harness

@@ -13,8 +13,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 
+from bot.process.sender import RateLimitedSender, SendOutcome, SendResult
 from sandbox import BotAPIEmulator, EmulatedUser
-from scheduler.sender import RateLimitedSender, SendOutcome, SendResult
 
 TOKEN = "123456:TEST-token"
 BATCH_TIMEOUT = 20.0  # generous upper bound on any batch below; no timing is asserted

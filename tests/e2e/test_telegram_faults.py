@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.conversation import SEND_AGAIN_AFTER
+from bot.survey.conversation import SEND_AGAIN_AFTER
+from core.clock import to_db, utc_now
 from sandbox import BotAPIEmulator, EmulatedUser
 from sandbox.faults import Fault, FaultKind
-from storage.clock import to_db, utc_now
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, rows
 from tests.e2e.test_dispatch_faults import _seed_due_surveys

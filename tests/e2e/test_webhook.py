@@ -12,8 +12,8 @@ import pytest
 from aiogram.fsm.storage.memory import DisabledEventIsolation
 
 from bot.callbacks import AnswerCallback
+from bot.process.webhook import SECRET_HEADER
 from bot.texts import t
-from bot.webhook import SECRET_HEADER
 from sandbox.faults import Fault
 from storage.models import Question
 from tests.e2e.conftest import Harness

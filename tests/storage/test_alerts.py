@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from core.clock import to_db
 from storage import alerts
-from storage.clock import to_db
 from storage.database import Database
 
 RAISED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

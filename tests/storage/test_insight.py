@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from analytics import loyalty
 from analytics.nps import summarize
-from analytics.period import Period
 from analytics.survey_metrics import summarize_csat
+from core.clock import to_db
+from core.period import Period
 from storage import insight
-from storage.clock import to_db
 from storage.database import Database
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)

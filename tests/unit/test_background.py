@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.background import Background
+from bot.process.background import Background
 
 
 async def test_a_stop_waits_for_work_that_gives_up_and_cancels_work_that_does_not() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from analytics.chart import WeekPoint, render_weekly_chart
-from bot import charts
+from bot.reports import chart_process as charts
 from tests.helpers import child_processes, sleeping_children
 from tests.unit.test_chart import weeks
 

@@ -1,6 +1,6 @@
 """What the bot remembers of the update ids it claimed, so new ones need no database read."""
 
-from bot.once import ClaimedSinceStart
+from bot.process.once_per_update import ClaimedSinceStart
 
 
 def test_above_the_floor_an_id_is_claimed_exactly_when_it_was_added() -> None:

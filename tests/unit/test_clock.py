@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from storage.clock import from_db, to_db
+from core.clock import from_db, to_db
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import ConfigError, format_duration, load_settings, parse_duration, require_token
+from core.settings import ConfigError, format_duration, load_settings, parse_duration, require_token
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_missing_token_is_named(clean_env: pytest.MonkeyPatch) -> None:
 def test_env_example_lists_every_setting_with_a_comment() -> None:
     from pathlib import Path
 
-    from bot.config import Settings
+    from core.settings import Settings
 
     lines = (Path(__file__).parents[2] / ".env.example").read_text(encoding="utf-8").splitlines()
     listed = [line.split("=", 1)[0] for line in lines if line and not line.startswith("#")]

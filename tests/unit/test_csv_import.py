@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.csv_import import problem_text
+from bot.staff.csv_upload import problem_text
 from bot.texts import LANGUAGES, template
 from intake.csv_import import (
     MAX_CSV_BYTES,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.digest_schedule import DigestSchedule, parse_digest_schedule
+from core.digest_schedule import DigestSchedule, parse_digest_schedule
 
 MOSCOW = ZoneInfo("Europe/Moscow")  # UTC+3, no DST
 BERLIN = ZoneInfo("Europe/Berlin")

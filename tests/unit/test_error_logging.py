@@ -1,4 +1,4 @@
-"""Failures of background work are logged as bot/handlers/errors.py logs a failed update:
+"""Failures of background work are logged as bot/process/errors.py logs a failed update:
 the type and where it happened at ERROR, the message (which may quote what a person wrote)
 only at DEBUG."""
 
@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import pytest
 
-from bot.background import Background
+from bot.process.background import Background
 from scheduler.jobs import Jobs
 
 QUOTED = "Secret complaint by Zinaida +79161234567"
@@ -36,7 +36,7 @@ def _assert_type_and_place_at_error_message_at_debug(
 
 
 async def test_background_work_failure(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.background")
+    caplog.set_level(logging.DEBUG, logger="bot.process.background")
     background = Background()
     background.start(broken_work(), "export")
     await background.stop(grace=1)

@@ -13,8 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet import _writer as openpyxl_writer
 
-from bot import export_files
-from bot.export_files import ExportFailed, ExportStopped, write_export
+from bot.reports import export_process as export_files
+from bot.reports.export_process import ExportFailed, ExportStopped, write_export
 from storage import export_worker
 from storage.database import Database
 from tests.helpers import sleeping_children
@@ -76,7 +76,7 @@ async def test_a_failing_process_is_an_error_naming_only_the_kind_of_failure(
         "import sys; sys.stderr.write('Traceback\\nValueError: Иван Петров, +79161234567\\n');"
         " sys.exit(1)",
     )
-    caplog.set_level(logging.DEBUG, logger="bot.export_files")
+    caplog.set_level(logging.DEBUG, logger="bot.reports.export_process")
     with pytest.raises(ExportFailed) as failure:
         await write_export(db.path, "csv", tmp_path, asyncio.Event())
     assert str(failure.value) == "the export process exited with 1 (ValueError)"

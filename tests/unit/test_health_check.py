@@ -8,8 +8,8 @@ import json
 import pytest
 from aiohttp import web
 
-from bot.config import Settings
-from bot.health_check import check, healthz_url
+from bot.process.health import check, healthz_url
+from core.settings import Settings
 from tests.helpers import serve_on_loopback
 
 

@@ -1,4 +1,4 @@
-"""aiogram's types, left to build on first use by `bot.lazy_models`, behave as eager ones.
+"""aiogram's types, left to build on first use (`bot.process.lazy_aiogram_types`), act eagerly.
 
 Each check runs in a fresh interpreter: the test process itself may have imported aiogram
 eagerly already (any module importing aiogram before `bot` does that).
@@ -113,8 +113,8 @@ def test_the_warm_up_builds_what_answering_needs() -> None:
         import bot.app
         from aiogram.methods import EditMessageText, SendMessage, Response
         from aiogram.types import Update
-        from bot.session import BotSession
-        from bot.warm_up import ANSWER_METHODS, warm_up
+        from bot.process.aiogram_session import BotSession
+        from bot.process.warm_up import ANSWER_METHODS, warm_up
         warm_up()
         print(Update.__pydantic_complete__, EditMessageText.__pydantic_complete__)
         held = BotSession._response_models
@@ -129,7 +129,7 @@ def test_once_started_the_start_up_objects_are_frozen_and_young_ones_collected_l
     out = _run(
         """
         import gc
-        from bot.warm_up import YOUNG_GENERATION_THRESHOLD, tune_garbage_collector
+        from bot.process.warm_up import YOUNG_GENERATION_THRESHOLD, tune_garbage_collector
         before = gc.get_threshold()
         tune_garbage_collector()
         after = gc.get_threshold()

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import JsonFormatter, OneLineFormatter, configure_logging
+from core.logs import JsonFormatter, OneLineFormatter, configure_logging
 
 
 def _record(message: str, *args: object, exc: bool = False) -> logging.LogRecord:
@@ -53,7 +53,7 @@ def restored_logging() -> Iterator[None]:
 @pytest.mark.usefixtures("restored_logging")
 def test_info_leaves_out_a_line_per_handled_update_and_debug_shows_it() -> None:
     configure_logging("INFO")
-    assert logging.getLogger("bot.conversation").isEnabledFor(logging.INFO)
+    assert logging.getLogger("bot.survey.conversation").isEnabledFor(logging.INFO)
     assert not logging.getLogger("aiogram.event").isEnabledFor(logging.INFO)
     assert logging.getLogger("aiogram.event").isEnabledFor(logging.WARNING)
     assert not logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)

@@ -9,10 +9,9 @@ import pytest
 
 from analytics.loyalty import PurchaseStats, Retention
 from analytics.nps import NpsSummary, summarize
-from analytics.period import Period
 from analytics.report import AlertFigures, Comment, OpenAlert, Report, StoreFigures
 from analytics.survey_metrics import CsatSummary, SurveyFunnel, summarize_csat
-from bot.report_text import (
+from bot.reports.report_text import (
     TELEGRAM_LIMIT,
     day_span,
     digest_messages,
@@ -21,6 +20,7 @@ from bot.report_text import (
     pack,
     stats_message,
 )
+from core.period import Period
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEEK = Period(datetime(2026, 11, 22, 21, 0, tzinfo=UTC), datetime(2026, 11, 29, 21, 0, tzinfo=UTC))

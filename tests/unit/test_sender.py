@@ -20,7 +20,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendMessage
 
-from scheduler.sender import RateLimitedSender, SenderStats, SendOutcome, SendResult
+from bot.process.sender import RateLimitedSender, SenderStats, SendOutcome, SendResult
 
 T = TypeVar("T")
 EPS = 1e-9

@@ -40,7 +40,7 @@ from aiogram.types import (
 from aiohttp import FormData
 from aiohttp.payload import BytesPayload
 
-from bot.session import BotSession, KeptResponseModelsSession, json_body
+from bot.process.aiogram_session import BotSession, KeptResponseModelsSession, json_body
 
 MESSAGE = {"message_id": 5, "date": 1_700_000_000, "chat": {"id": 42, "type": "private"}}
 

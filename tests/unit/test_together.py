@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.together import together
+from core.concurrency import together
 
 
 async def test_a_failing_step_waits_for_the_others_then_raises() -> None:

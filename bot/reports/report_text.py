@@ -1,0 +1,416 @@
+"""A Report as Telegram HTML: the digest (sections packed into ≤ 4,096-character messages)
+and the shorter /stats answer. Every figure is shown with its count and against the
+industry reference, and small samples say so instead of pretending to precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta, tzinfo
+
+from analytics.nps import NpsSummary
+from analytics.references import NPS, PURCHASES_PER_YEAR, RETENTION, Reference, Verdict
+from analytics.report import Comment, ReferralNote, Report
+from analytics.survey_metrics import change, is_small_sample, nps_interval
+from bot.texts import t, t_html
+from core.period import Period
+from intake.money import minor_digits
+
+TELEGRAM_LIMIT = 4096
+MAX_QUOTE = 300
+MAX_STORES = 30
+"""The digest lists the busiest stores only; /export has every one."""
+TOO_FEW_TO_JUDGE = 5
+"""Below this many NPS answers even the interval is meaningless: say so instead."""
+
+_VERDICT_KEYS = {
+    Verdict.AIM: "verdict_aim",
+    Verdict.INDUSTRY: "verdict_industry",
+    Verdict.BELOW: "verdict_below",
+}
+
+
+def number(value: float, language: str, digits: int = 1) -> str:
+    """`12.5` → `12.5` or `12,5`; whole numbers lose their decimals."""
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return text.replace(".", ",") if language == "ru" else text
+
+
+def signed(value: float, language: str) -> str:
+    text = number(value, language)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
+def money(minor: float, currency: str, language: str) -> str:
+    digits = minor_digits(currency)
+    whole = minor / 10**digits
+    grouped = f"{whole:,.{digits}f}".replace(",", " ")
+    if language == "ru":
+        grouped = grouped.replace(".", ",")
+    return f"{grouped} {currency}"
+
+
+def day_span(period: Period, tz: tzinfo) -> str:
+    """`16.11–22.11.2026`: the local days the period covers (its end is exclusive)."""
+    first = period.start.astimezone(tz)
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz)
+    if first.date() == last.date():
+        return f"{first:%d.%m.%Y}"
+    return f"{first:%d.%m}–{last:%d.%m.%Y}"
+
+
+def duration(value: timedelta, language: str) -> str:
+    minutes = int(value.total_seconds() // 60)
+    if minutes < 60:
+        return t(language, "dur_minutes", n=minutes)
+    hours = minutes / 60
+    if hours < 48:
+        return t(language, "dur_hours", n=number(hours, language))
+    return t(language, "dur_days", n=number(hours / 24, language))
+
+
+def verdict(reference: Reference, value: float | None, language: str) -> str:
+    if value is None:
+        return ""
+    return t(language, _VERDICT_KEYS[reference.judge(value)])
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+def nps_lines(report: Report, language: str, *, compare: bool = True) -> list[str]:
+    summary = report.nps
+    if summary.total == 0:
+        return [t(language, "nps_none")]
+    score = summary.score or 0.0
+    lines = [
+        t(
+            language,
+            "nps_line",
+            score=number(score, language, 0),
+            promoters=summary.promoters,
+            passives=summary.passives,
+            detractors=summary.detractors,
+            total=summary.total,
+        )
+    ]
+    if summary.total < TOO_FEW_TO_JUDGE:
+        lines.append(t(language, "nps_too_few"))
+    else:
+        if is_small_sample(summary):
+            low, high = nps_interval(summary) or (score, score)
+            lines.append(
+                t(
+                    language,
+                    "nps_interval",
+                    low=number(low, language, 0),
+                    high=number(high, language, 0),
+                    total=summary.total,
+                )
+            )
+        lines.append(t_html(language, "nps_reference", verdict=verdict(NPS, score, language)))
+    if compare:
+        lines.append(_nps_change(summary, report.previous_nps, language))
+    return lines
+
+
+def _nps_change(current: NpsSummary, previous: NpsSummary, language: str) -> str:
+    delta = change(current.score, previous.score)
+    if delta is None:
+        return t(language, "nps_no_previous")
+    return t(
+        language,
+        "nps_change",
+        delta=signed(delta, language),
+        previous=number(previous.score or 0.0, language, 0),
+    )
+
+
+def csat_lines(report: Report, language: str) -> list[str]:
+    csat = report.csat
+    lines = []
+    if csat.count and csat.average is not None and csat.satisfied_share is not None:
+        lines.append(
+            t(
+                language,
+                "csat_line",
+                average=number(csat.average, language, 2),
+                share=number(csat.satisfied_share, language, 0),
+                total=csat.count,
+            )
+        )
+    else:
+        lines.append(t(language, "csat_none"))
+    share = report.satisfied_share
+    if share is not None:
+        lines.append(
+            t(
+                language,
+                "satisfied_line",
+                share=number(share, language, 0),
+                yes=report.satisfied_yes,
+                total=report.satisfied_answers,
+            )
+        )
+    return lines
+
+
+def funnel_lines(report: Report, language: str) -> list[str]:
+    funnel = report.funnel
+    if funnel.sent == 0:
+        return [t(language, "funnel_none")]
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else number(value, language, 0) + "%"
+
+    return [
+        t(
+            language,
+            "funnel_line",
+            sent=funnel.sent,
+            answered=funnel.nps_answered,
+            response=pct(funnel.response_rate),
+            completed=funnel.completed,
+            completion=pct(funnel.completion_rate),
+            comments=pct(funnel.comment_rate),
+        )
+    ]
+
+
+def loyalty_lines(report: Report, language: str) -> list[str]:
+    """The period's purchases, then loyalty over the trailing year.
+
+    Retention and repeat purchases are judged over 365 days: over one week almost every
+    customer is still "retained", and the industry references are yearly figures.
+    """
+    stats = report.purchases
+    lines = [t(language, "loyalty_title")]
+    if stats.purchases == 0:
+        lines.append(t(language, "purchases_none"))
+    else:
+        lines.append(
+            t(
+                language,
+                "purchases_line",
+                purchases=stats.purchases,
+                customers=stats.customers,
+                new=report.retention.new,
+            )
+        )
+        if stats.average_check_minor is not None:
+            amount = money(stats.average_check_minor, report.currency, language)
+            lines.append(t(language, "average_check", amount=amount))
+    year, year_stats = report.year_retention, report.year_purchases
+    lines.append(t(language, "year_title"))
+    crr = year.crr
+    if crr is None:
+        lines.append(t(language, "retention_none"))
+    else:
+        lines.append(
+            t_html(
+                language,
+                "retention_line",
+                crr=number(crr, language, 0),
+                churn=number(year.churn or 0.0, language, 0),
+                start=str(year.at_start),
+                end=str(year.at_end),
+                new=str(year.new),
+                verdict=verdict(RETENTION, crr, language),
+            )
+        )
+    if year_stats.purchases:
+        lines.append(
+            t(
+                language,
+                "repeat_line",
+                repeat=number(year_stats.repeat_rate or 0.0, language, 0),
+                frequency=number(year_stats.frequency or 0.0, language, 2),
+            )
+        )
+    per_year = report.purchases_per_year
+    if per_year is not None:
+        lines.append(
+            t_html(
+                language,
+                "per_year_line",
+                value=number(per_year, language, 1),
+                verdict=verdict(PURCHASES_PER_YEAR, per_year, language),
+            )
+        )
+    clv, lifetime = report.clv_minor, report.lifetime_years
+    if clv is not None and lifetime is not None:
+        lines.append(
+            t(
+                language,
+                "clv_line",
+                clv=money(clv, report.currency, language),
+                years=number(lifetime, language, 1),
+            )
+        )
+    return lines
+
+
+def store_lines(report: Report, language: str) -> list[str]:
+    if not report.stores:
+        return []
+    lines = [t(language, "stores_title")]
+    shown = sorted(report.stores, key=lambda store: -store.purchases)[:MAX_STORES]
+    for store in sorted(shown, key=lambda store: store.store):
+        score = store.nps.score
+        lines.append(
+            t(
+                language,
+                "store_line",
+                store=store.store,
+                purchases=store.purchases,
+                nps="—" if score is None else number(score, language, 0),
+                total=store.nps.total,
+            )
+        )
+    if len(report.stores) > MAX_STORES:
+        lines.append(t(language, "stores_more", count=len(report.stores) - MAX_STORES))
+    return lines
+
+
+def _comments(title_key: str, comments: Iterable[Comment], language: str, tz: tzinfo) -> list[str]:
+    items = list(comments)
+    if not items:
+        return []
+    lines = [t(language, title_key)]
+    for comment in items:
+        lines.append(
+            t(
+                language,
+                "comment_line",
+                when=f"{comment.answered_at.astimezone(tz):%d.%m}",
+                who=comment.customer or "—",
+                text=_quote(comment.text),
+            )
+        )
+    return lines
+
+
+def _referral(note: ReferralNote, language: str) -> str:
+    about = note.name or note.note or ""
+    if note.phone:
+        about = f"{about} {note.phone}".strip()
+    return t(language, "referral_line", who=note.referrer or "—", about=_quote(about) or note.kind)
+
+
+def referral_lines(report: Report, language: str) -> list[str]:
+    if report.referrals == 0:
+        return []
+    lines = [t(language, "referrals_title", count=report.referrals)]
+    lines.extend(_referral(note, language) for note in report.referral_notes)
+    return lines
+
+
+def alert_lines(report: Report, language: str, tz: tzinfo) -> list[str]:
+    figures = report.alerts
+    lines = []
+    if figures.open_count:
+        lines.append(t(language, "alerts_open", count=figures.open_count))
+        for alert in figures.oldest_open:
+            lines.append(
+                t(
+                    language,
+                    "alert_open_line",
+                    score=alert.score,
+                    who=alert.customer or "—",
+                    when=f"{alert.created_at.astimezone(tz):%d.%m %H:%M}",
+                )
+            )
+    elif figures.raised:
+        lines.append(t(language, "alerts_all_closed"))
+    if figures.median_first_response is not None:
+        lines.append(
+            t(
+                language,
+                "alerts_response",
+                median=duration(figures.median_first_response, language),
+                answered=figures.answered,
+                raised=figures.raised,
+            )
+        )
+    return lines
+
+
+# --- whole messages --------------------------------------------------------------------------
+
+
+def digest_sections(report: Report, language: str, tz: tzinfo, title_key: str) -> list[str]:
+    """The digest as sections, each far below Telegram's limit."""
+    title = t(language, title_key, span=day_span(report.period, tz))
+    if report.is_quiet:
+        quiet = [title, t(language, "digest_quiet")]
+        quiet.extend(alert_lines(report, language, tz))
+        return ["\n".join(quiet)]
+    sections = [
+        [title, *funnel_lines(report, language)],
+        nps_lines(report, language),
+        csat_lines(report, language),
+        loyalty_lines(report, language),
+        store_lines(report, language),
+        _comments("fixes_title", report.fixes, language, tz),
+        _comments("upsells_title", report.upsells, language, tz),
+        referral_lines(report, language),
+        alert_lines(report, language, tz),
+    ]
+    return ["\n".join(lines) for lines in sections if lines]
+
+
+def pack(sections: Iterable[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Join sections with blank lines into as few messages as fit.
+
+    A section is only split when it alone is over the limit, and then between lines.
+    """
+    messages: list[str] = []
+    for section in sections:
+        for part in _split_lines(section, limit):
+            if messages and len(messages[-1]) + 2 + len(part) <= limit:
+                messages[-1] += "\n\n" + part
+            else:
+                messages.append(part)
+    return messages
+
+
+def _split_lines(section: str, limit: int) -> list[str]:
+    if len(section) <= limit:
+        return [section]
+    parts = [""]
+    for line in section.split("\n"):
+        if len(line) > limit:
+            raise ValueError("a digest line is longer than a Telegram message")
+        if parts[-1] and len(parts[-1]) + 1 + len(line) > limit:
+            parts.append(line)
+        else:
+            parts[-1] = f"{parts[-1]}\n{line}" if parts[-1] else line
+    return parts
+
+
+def digest_messages(
+    report: Report, language: str, tz: tzinfo, title_key: str = "digest_title"
+) -> list[str]:
+    return pack(digest_sections(report, language, tz, title_key))
+
+
+def stats_message(report: Report, language: str, tz: tzinfo, label: str) -> str:
+    """The headline figures for /stats: one message."""
+    title = t(language, "stats_title", label=label, span=day_span(report.period, tz))
+    sections = [
+        [title, *funnel_lines(report, language)],
+        nps_lines(report, language, compare=False),
+        csat_lines(report, language),
+        loyalty_lines(report, language),
+        alert_lines(report, language, tz)[:1],
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)

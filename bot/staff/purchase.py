@@ -1,0 +1,151 @@
+"""Commands for owners and admins. The whole router is closed to everyone else."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.filters import IsStaff
+from bot.languages import language_of
+from bot.staff.csv_upload import import_csv
+from bot.texts import local_time, t
+from core.clock import Clock
+from core.settings import Settings
+from intake.fields import ORDER_ID_PATTERN
+from intake.money import AmountError, format_amount, parse_amount
+from intake.qr import STORE_CODE, QrTarget, make_payload, qr_png
+from storage import customers
+from storage.database import Database
+from storage.intake import DispatchSoon, IntakeStatus, record_purchase
+from storage.live_settings import LiveSettings
+from storage.models import MAX_ROW_ID, Customer, Survey
+from storage.purchases import NewPurchase
+
+log = logging.getLogger(__name__)
+
+
+TELEGRAM_ID = re.compile(r"[0-9]{1,19}")
+DEFAULT_STORE = "main"
+
+
+async def purchase(
+    message: Message,
+    command: CommandObject,
+    db: Database,
+    live_settings: LiveSettings,
+    clock: Clock,
+    dispatch_soon: DispatchSoon,
+) -> None:
+    """`/purchase <telegram_user_id> <amount> [order_id]`: store a purchase, schedule a survey."""
+    settings = live_settings.current
+    assert message.from_user is not None
+    language = await language_of(db, message.from_user)
+    args = (command.args or "").split()
+    if len(args) not in (2, 3):
+        await message.answer(t(language, "purchase_usage"))
+        return
+    user_text, amount_text, *rest = args
+    if not TELEGRAM_ID.fullmatch(user_text) or int(user_text) > MAX_ROW_ID:
+        await message.answer(t(language, "purchase_bad_user", value=user_text))
+        return
+    try:
+        amount = parse_amount(amount_text, settings.currency)
+    except AmountError:
+        await message.answer(t(language, "purchase_bad_amount", value=amount_text))
+        return
+    order_id = rest[0] if rest else None
+    if order_id is not None and not ORDER_ID_PATTERN.fullmatch(order_id):
+        await message.answer(t(language, "purchase_bad_order"))
+        return
+    customer = await customers.get_by_telegram_id(db.reader, int(user_text))
+    if customer is None:
+        await message.answer(t(language, "purchase_unknown_customer", user_id=user_text))
+        return
+    now = clock()
+    result = await record_purchase(
+        db,
+        NewPurchase(
+            customer_id=customer.id,
+            amount_minor=amount,
+            currency=settings.currency,
+            purchased_at=now,
+            source="command",
+            order_id=order_id,
+        ),
+        settings.survey_rules,
+        now=now,
+    )
+    if result.survey_due(now):
+        dispatch_soon()
+    stored = result.purchase
+    if result.status is IntakeStatus.CONFLICT:
+        text = t(language, "purchase_conflict", order_id=order_id, purchase_id=stored.id)
+    elif result.status is IntakeStatus.REPLAYED:
+        text = t(language, "purchase_replayed", order_id=order_id, purchase_id=stored.id)
+    else:
+        created = {
+            "purchase_id": stored.id,
+            "amount": format_amount(amount, settings.currency),
+            "customer": _describe(customer),
+        }
+        if result.opted_out:
+            text = t(language, "purchase_opted_out", **created)
+        elif result.survey is None:  # throttled
+            text = t(language, "purchase_throttled", days=settings.survey_throttle_days, **created)
+        else:
+            when = _when(result.survey, settings, language, now)
+            text = t(language, "purchase_created", survey_id=result.survey.id, when=when, **created)
+        log.info(
+            "purchase %s registered by staff %s (survey: %s)",
+            stored.id,
+            message.from_user.id,
+            result.survey.id if result.survey else "none",
+        )
+    await message.answer(text)
+
+
+async def qr(
+    message: Message, command: CommandObject, bot: Bot, db: Database, qr_secret: bytes
+) -> None:
+    """`/qr [store]`: the store's signed deep link as a QR code for the counter or receipts."""
+    assert message.from_user is not None
+    language = await language_of(db, message.from_user)
+    store = (command.args or DEFAULT_STORE).strip()
+    if not STORE_CODE.fullmatch(store):
+        await message.answer(t(language, "qr_bad_store"))
+        return
+    link = await create_start_link(bot, make_payload(qr_secret, QrTarget(store=store)))
+    await message.answer_photo(
+        BufferedInputFile(qr_png(link), filename=f"qr-{store}.png"),
+        caption=t(language, "qr_caption", store=store, link=link),
+    )
+
+
+def _describe(customer: Customer) -> str:
+    name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    handle = f" @{customer.username}" if customer.username else ""
+    return f"{name or customer.telegram_user_id}{handle} (id {customer.telegram_user_id})"
+
+
+def _when(survey: Survey, settings: Settings, language: str, now: datetime) -> str:
+    if survey.due_at <= now:
+        return t(language, "when_now")
+    time = local_time(survey.due_at, settings.tz, language)
+    return t(language, "when_at", time=time, timezone=settings.timezone)
+
+
+def build_router() -> Router:
+    """A fresh router per application (a router can belong to one dispatcher only)."""
+    router = Router(name="staff")
+    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+    router.message.register(purchase, Command("purchase"))
+    router.message.register(qr, Command("qr"))
+    router.message.register(import_csv, F.document)
+    return router

@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## Run the bot with .env; with no BOT_TOKEN, run the local sandbox demo instead.
 run: $(STAMP)
-	$(BIN)/python -m bot --sandbox-without-token
+	$(BIN)/python -m sandbox --or-bot
 
 ## Install everything, lint, and run the whole test suite.
 ## Most end-to-end tests wait on the clock (a 35 s retry_after, a lock held past SQLite's

@@ -43,7 +43,6 @@ from aiohttp import web
 
 from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
 from bench.intake import sqlite_single_writer_rate
-from bot.allocator import limit_malloc_arenas
 from bot.process.aiogram_session import KeptResponseModelsSession
 from bot.process.warm_up import warm_up
 from bot.process.webhook import webhook_path
@@ -235,7 +234,6 @@ async def _run_bot(
 
 
 def run(customers: int, paced_rate: float, mode: str) -> dict[str, Any]:
-    limit_malloc_arenas()  # as `python -m bot` does, before any thread starts
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     emulator = context.Process(

@@ -1,10 +1,11 @@
-"""`python -m bot` (or `feedback-bot`): run the bot with long polling.
+"""`python -m bot` (or `feedback-bot`): the bot's process and its maintenance commands.
 
-`python -m bot --sandbox-without-token` is what `make run` calls: with no BOT_TOKEN
-configured it runs the local sandbox demo instead of refusing to start.
+`python -m bot` runs the bot: long polling, or webhook mode with WEBHOOK_URL.
 `python -m bot backup <file>` copies DATABASE_PATH to <file>, also while the bot runs.
 `python -m bot restore <file>` puts that copy back at DATABASE_PATH, with the bot stopped.
 `python -m bot health` asks the running bot's /healthz (exit 0 healthy, 1 not).
+
+Every refusal is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot.allocator import limit_malloc_arenas
+from bot.process.lazy_aiogram_types import defer_aiogram_type_builds
 from core.clock import utc_now
 from core.logs import configure_logging
 from core.settings import ConfigError, Settings, load_settings, require_token
@@ -24,11 +25,11 @@ from storage.instance_lock import DatabaseInUse
 from storage.migrations import SchemaTooNewError
 from storage.restore import RestoreError, restore_database
 
-SANDBOX_FLAG = "--sandbox-without-token"
+log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
-    from bot.app import create_app  # here, so `backup` does not import the whole bot
+    from bot.app import create_app  # imports aiogram: after its types are made lazy
 
     app = await create_app(settings)
     app.tune_garbage_collector_once_started()
@@ -89,32 +90,20 @@ def health(args: list[str]) -> None:
     raise SystemExit(0 if healthy else 1)  # 2 means something else to Docker
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["health"]:
-        health(args[1:])
-        return
-    if args[:1] == ["backup"]:
-        backup(args[1:])
-        return
-    if args[:1] == ["restore"]:
-        restore(args[1:])
+def run_bot(args: list[str]) -> None:
+    """`python -m bot`: run until SIGTERM or Ctrl+C."""
+    if args:
+        fail(f"Unknown arguments {' '.join(args)}: use python -m bot [backup|restore|health]")
         return
     try:
         settings = load_settings()
-        if SANDBOX_FLAG in args and not settings.has_token:
-            from sandbox.demo import main as sandbox_main
-
-            print("BOT_TOKEN is not set: running the local sandbox (emulated Telegram).")
-            sandbox_main()
-            return
         require_token(settings)
     except ConfigError as error:
         fail(str(error))
         return
     configure_logging(settings.log_level, settings.log_format)
-    if limit_malloc_arenas():
-        logging.getLogger(__name__).debug("malloc arenas limited to one")
+    if not defer_aiogram_type_builds():
+        log.warning("aiogram's types were built at import: start-up is slower than it should be")
     try:
         asyncio.run(run(settings))
     except ConfigError as error:  # found only at start, as an API_PORT already taken
@@ -123,6 +112,18 @@ def main(argv: list[str] | None = None) -> None:
         fail(f"Database error: {error}")
     except (OSError, sqlite3.Error) as error:
         fail(f"Database error: cannot open DATABASE_PATH={settings.database_path}: {error}")
+
+
+COMMANDS = {"backup": backup, "restore": restore, "health": health}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    command = COMMANDS.get(args[0]) if args else None
+    if command is not None:
+        command(args[1:])
+    else:
+        run_bot(args)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from bot.process.webhook import add_webhook_route, webhook_path, webhook_secret
 from bot.reports.alerts import AlertNotifier
 from bot.reports.digest import DigestService
 from bot.reports.export_process import remove_stale_export_folders
-from bot.reports.reward_pool_notice import RewardNotice
+from bot.reports.reward_pool_notice import RewardPoolNotice
 from bot.routing import routers
 from bot.staff.roles import Roles
 from bot.survey.conversation import SurveyConversation
@@ -211,7 +211,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     alerts = AlertNotifier(db, clock, roles, sender, live)
     digests = DigestService(db, live, clock, roles, sender)
     scheduler = create_scheduler(settings.tz)
-    notice = RewardNotice(db, roles, sender)
+    notice = RewardPoolNotice(db, roles, sender)
     jobs = Jobs(
         bot, db, conversation, clock, live, alerts=alerts, digests=digests, reward_notice=notice
     )

@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from core.digest_schedule import OFF as DIGEST_OFF
 from core.digest_schedule import DigestSchedule, parse_digest_schedule
 from core.quiet_hours import OFF, QuietHours, parse_quiet_hours
-from storage.intake import SurveyRules
+from core.survey_rules import SurveyRules
 
 OFFICIAL_API_URL = "https://api.telegram.org"
 

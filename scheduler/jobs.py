@@ -6,14 +6,11 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from aiogram import Bot
 
-from bot.reports.alerts import AlertNotifier
-from bot.reports.digest import DigestService
-from bot.reports.reward_pool_notice import RewardNotice
-from bot.survey.conversation import SurveyConversation
 from core.clock import Clock
 from core.logs import log_failure
 from core.settings import Settings
@@ -29,18 +26,47 @@ STALLED_AFTER = timedelta(minutes=1)
 """A question undelivered this long after the survey moved is asked again."""
 
 
+class SurveyWork(Protocol):
+    """What the tick asks of the customers' surveys (bot.survey.conversation does it)."""
+
+    async def expire_overdue(self, bot: Bot, cutoff: datetime) -> int: ...
+
+    async def dispatch_due(self, bot: Bot, limit: int) -> int: ...
+
+    async def send_reminders(self, bot: Bot, sent_before: datetime, limit: int) -> int: ...
+
+    async def resume_unprompted(self, bot: Bot, grace: timedelta) -> int: ...
+
+
+class AlertWork(Protocol):
+    """Alert copies owed to owners, and reminders of open alerts (bot.reports.alerts)."""
+
+    async def redeliver_owed(self, bot: Bot) -> None: ...
+
+    async def send_reminders(self, bot: Bot, remind_after: timedelta) -> int: ...
+
+
+class OwnerNotice(Protocol):
+    """A message owners are owed at some tick: the digest, the reward pool running low."""
+
+    async def send_due(self, bot: Bot) -> object: ...
+
+
 class Jobs:
+    """What runs at each tick; the Telegram side does the work, through the protocols above
+    (the scheduler imports nothing of it: bot.app hands the objects over)."""
+
     def __init__(
         self,
         bot: Bot,
         db: Database,
-        conversation: SurveyConversation,
+        conversation: SurveyWork,
         clock: Clock,
         settings: LiveSettings,
         *,
-        alerts: AlertNotifier,
-        digests: DigestService,
-        reward_notice: RewardNotice,
+        alerts: AlertWork,
+        digests: OwnerNotice,
+        reward_notice: OwnerNotice,
     ) -> None:
         self._bot = bot
         self._alerts = alerts
@@ -170,7 +196,7 @@ class Jobs:
                 lambda: self._alerts.send_reminders(bot, settings.alert_remind_after),
             ),
             ("digest", lambda: self._digests.send_due(bot)),
-            ("reward pool notice", lambda: self._reward_notice.check(bot)),
+            ("reward pool notice", lambda: self._reward_notice.send_due(bot)),
         ):
             try:
                 await run()

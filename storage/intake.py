@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 
 import aiosqlite
 
+from core.survey_rules import SurveyRules
 from storage import customers, purchases, surveys
 from storage.database import Database
 from storage.models import Purchase, Survey
@@ -26,14 +27,6 @@ class IntakeStatus(Enum):
     CREATED = "created"
     REPLAYED = "replayed"
     CONFLICT = "conflict"
-
-
-@dataclass(frozen=True, slots=True)
-class SurveyRules:
-    """When a purchase gets a survey: `delay` after it, and not within `throttle` of the last."""
-
-    delay: timedelta
-    throttle: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)

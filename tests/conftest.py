@@ -1,4 +1,8 @@
-"""Shared fixtures: a real SQLite file per test, never a mock."""
+"""Shared fixtures: a real SQLite file per test, never a mock.
+
+The suite is a process of its own, so it starts as `python -m bot` does: aiogram's types
+are left to build on first use before anything imports aiogram.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import Database
+from bot.process.lazy_aiogram_types import defer_aiogram_type_builds
+
+defer_aiogram_type_builds()
+
+from storage.database import Database  # noqa: E402
 
 
 @pytest.fixture

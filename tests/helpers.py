@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import platform
 import socket
 import sqlite3
 import sys
@@ -17,9 +16,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-
-GLIBC = platform.libc_ver()[0] == "glibc"
-"""The C library is glibc, whose malloc arenas bot/allocator.py limits."""
 
 
 def child_processes(*arguments: str) -> list[int]:
@@ -118,3 +114,11 @@ class FakeClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def make_run_arguments() -> tuple[str, ...]:
+    """The arguments `make run` gives the venv's python (read from the Makefile)."""
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text().splitlines()
+    recipe = makefile[makefile.index(next(line for line in makefile if line.startswith("run:"))) :]
+    command = next(line for line in recipe if "$(BIN)/python" in line)
+    return tuple(command.split("$(BIN)/python", 1)[1].split())

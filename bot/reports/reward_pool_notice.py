@@ -23,13 +23,13 @@ log = logging.getLogger(__name__)
 LOW = 5
 
 
-class RewardNotice:
+class RewardPoolNotice:
     def __init__(self, db: Database, roles: Roles, sender: RateLimitedSender) -> None:
         self._db = db
         self._roles = roles
         self._sender = sender
 
-    async def check(self, bot: Bot) -> bool:
+    async def send_due(self, bot: Bot) -> bool:
         """Warn the owners if the pool is low and they were not told yet; True if warned."""
         owners = sorted(self._roles.owner_ids)
         if not owners:

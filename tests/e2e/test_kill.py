@@ -22,7 +22,7 @@ from tests.consistency import check_consistency
 from tests.e2e.conftest import TOKEN
 from tests.e2e.process import BotProcess
 from tests.e2e.steps import answer_step
-from tests.helpers import free_port
+from tests.helpers import free_port, make_run_arguments
 
 STEPS: list[tuple[str, str]] = [
     ("press", "6"),  # NPS
@@ -218,8 +218,13 @@ def _answers(database: Path) -> list[tuple[str, int | None]]:
     return found
 
 
-async def _bot_stderr_lines(workdir: Path, *args: str, **env_changes: str | None) -> list[str]:
-    """Run `python -m bot` expecting it to refuse to start; return what it printed."""
+MAKE_RUN = make_run_arguments()
+"""What the Makefile's `run` target runs after `python`."""
+
+
+async def _bot_stderr_lines(workdir: Path, *command: str, **env_changes: str | None) -> list[str]:
+    """Run `python -m bot` (or `command`) expecting it to refuse to start; return what it
+    printed."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     for name, value in env_changes.items():
         if value is None:
@@ -228,8 +233,7 @@ async def _bot_stderr_lines(workdir: Path, *args: str, **env_changes: str | None
             env[name] = value
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "bot",
+        *(command or ("-m", "bot")),
         cwd=workdir,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -254,10 +258,18 @@ async def test_malformed_setting_stops_with_one_clear_line(tmp_path: Path) -> No
 async def test_make_run_with_a_malformed_setting_does_not_fall_back_to_the_sandbox(
     tmp_path: Path,
 ) -> None:
-    lines = await _bot_stderr_lines(
-        tmp_path, "--sandbox-without-token", BOT_TOKEN=None, TIMEZONE="Moon/Base"
-    )
+    lines = await _bot_stderr_lines(tmp_path, *MAKE_RUN, BOT_TOKEN=None, TIMEZONE="Moon/Base")
     assert len(lines) == 1 and lines[0].startswith("Configuration error: TIMEZONE")
+
+
+async def test_make_run_with_a_token_runs_the_bot(tmp_path: Path) -> None:
+    """Not the sandbox: the bot itself, here stopping at a database it cannot open."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    lines = await _bot_stderr_lines(
+        tmp_path, *MAKE_RUN, BOT_TOKEN=TOKEN, DATABASE_PATH=str(blocker / "feedback.db")
+    )
+    assert len(lines) == 1 and lines[0].startswith("Database error: cannot open DATABASE_PATH=")
 
 
 async def test_unusable_database_path_is_one_clear_line(tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from core.survey_rules import SurveyRules
 from storage import customers, rewards
 from storage.database import Database
-from storage.intake import SurveyRules, record_purchase
+from storage.intake import record_purchase
 from storage.purchases import NewPurchase
 from storage.rewards import RewardMode
 from tests.helpers import FakeClock

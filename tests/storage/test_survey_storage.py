@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
+from core.survey_rules import SurveyRules
 from storage import answering, answers, customers, surveys
 from storage.answering import Outcome
 from storage.database import Database
-from storage.intake import IntakeStatus, SurveyRules, record_purchase
+from storage.intake import IntakeStatus, record_purchase
 from storage.models import DONE, Answer, Choice, Question, SurveyStatus
 from storage.purchases import NewPurchase
 from tests.helpers import FakeClock

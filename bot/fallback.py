@@ -10,27 +10,24 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.languages import language_of
 from bot.menus import STAFF_COMMANDS
 from bot.texts import t
 from storage.database import Database
 
 
-async def staff_only(message: Message, db: Database) -> None:
+async def staff_only(message: Message, db: Database, language: str) -> None:
     """Reached only when the staff router's filter refused the sender."""
-    language = await language_of(db, message.from_user)
     await message.answer(t(language, "staff_only"))
 
 
-async def unknown_command(message: Message, db: Database) -> None:
-    language = await language_of(db, message.from_user)
+async def unknown_command(message: Message, db: Database, language: str) -> None:
     await message.answer(t(language, "unknown_command"))
 
 
-async def unknown_button(query: CallbackQuery, db: Database) -> None:
+async def unknown_button(query: CallbackQuery, db: Database, language: str) -> None:
     """A button whose data no handler understands (forged, or from an older version)."""
     with suppress(TelegramBadRequest):
-        await query.answer(t(await language_of(db, query.from_user), "cb_invalid"))
+        await query.answer(t(language, "cb_invalid"))
 
 
 def build_router() -> Router:

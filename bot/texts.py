@@ -20,6 +20,8 @@ from babel.messages.pofile import read_po
 RUSSIAN_SPEAKING = frozenset({"ru", "uk", "be", "kk"})
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("ru", "en")
+LANGUAGE_PATTERN = f"^({'|'.join(LANGUAGES)})$"
+"""A language code in a button's callback data."""
 LOCALES = Path(__file__).with_name("locales")
 DOMAIN = "bot"
 

@@ -38,6 +38,17 @@ def _span(period: Period) -> tuple[str, str]:
     return to_db(period.start), to_db(period.end)
 
 
+async def first_recorded(conn: aiosqlite.Connection) -> datetime | None:
+    """When the first purchase or answer was recorded: where `/stats all` starts."""
+    row = await fetch_one(
+        conn,
+        """SELECT MIN(first) FROM (
+               SELECT MIN(purchased_at) AS first FROM purchases
+               UNION ALL SELECT MIN(answered_at) FROM answers)""",
+    )
+    return None if row[0] is None else from_db(row[0])
+
+
 async def nps(conn: aiosqlite.Connection, period: Period) -> NpsSummary:
     row = await fetch_one(
         conn,

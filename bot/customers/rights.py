@@ -9,22 +9,41 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
-from bot.callbacks import ForgetCallback, LanguageCallback, OptOutCallback
-from bot.languages import language_of
+from bot.customers.start import register
 from bot.menus import publish_staff_menu
 from bot.staff.roles import Roles
-from bot.survey.handlers import register
-from bot.survey.keyboards import language_keyboard
-from bot.texts import t
+from bot.survey.callbacks import OptOutCallback
+from bot.texts import LANGUAGE_PATTERN, LANGUAGES, t
 from core.clock import Clock
 from storage import customers, erasure, surveys
 from storage.database import Database
 from storage.models import Customer
 
 log = logging.getLogger(__name__)
+
+
+class LanguageCallback(CallbackData, prefix="lang"):
+    language: str = Field(pattern=LANGUAGE_PATTERN)
+
+
+class ForgetCallback(CallbackData, prefix="forget"):
+    """The answer to "delete all my data?"."""
+
+    confirm: bool
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for language in LANGUAGES:
+        builder.button(
+            text=t(language, "language_name"), callback_data=LanguageCallback(language=language)
+        )
+    return builder.as_markup()
 
 
 async def _customer(db: Database, user: User, clock: Clock) -> Customer:
@@ -60,14 +79,19 @@ async def stop(message: Message, bot: Bot, db: Database, clock: Clock) -> None:
 
 
 async def opt_out_button(
-    query: CallbackQuery, callback_data: OptOutCallback, bot: Bot, db: Database, clock: Clock
+    query: CallbackQuery,
+    callback_data: OptOutCallback,
+    bot: Bot,
+    db: Database,
+    clock: Clock,
+    language: str,
 ) -> None:
     """ "Don't ask me again" under a survey: the same as /stop, for that customer only."""
     customer = await customers.get_by_telegram_id(db.reader, query.from_user.id)
     survey = await surveys.get(db.reader, callback_data.survey_id)
     if customer is None or survey is None or survey.customer_id != customer.id:
         with suppress(TelegramBadRequest):
-            await query.answer(t(await language_of(db, query.from_user), "cb_not_yours"))
+            await query.answer(t(language, "cb_not_yours"))
         return
     await opt_out(bot, db, clock, customer)
     with suppress(TelegramBadRequest):
@@ -103,11 +127,10 @@ async def language_chosen(
     log.info("customer %s chose a language", customer.id)
 
 
-async def forget_asked(message: Message, db: Database) -> None:
+async def forget_asked(message: Message, db: Database, language: str) -> None:
     """`/forget`: asks first, since it cannot be undone."""
     assert message.from_user is not None
     customer = await customers.get_by_telegram_id(db.reader, message.from_user.id)
-    language = customer.language if customer else await language_of(db, message.from_user)
     if customer is None:
         await message.answer(t(language, "forget_nothing"))
         return
@@ -118,10 +141,14 @@ async def forget_asked(message: Message, db: Database) -> None:
 
 
 async def forget_answered(
-    query: CallbackQuery, callback_data: ForgetCallback, bot: Bot, db: Database, clock: Clock
+    query: CallbackQuery,
+    callback_data: ForgetCallback,
+    bot: Bot,
+    db: Database,
+    clock: Clock,
+    language: str,
 ) -> None:
     customer = await customers.get_by_telegram_id(db.reader, query.from_user.id)
-    language = customer.language if customer else await language_of(db, query.from_user)
     with suppress(TelegramBadRequest):
         await query.answer()
     if not callback_data.confirm or customer is None:

@@ -14,13 +14,15 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import timedelta, tzinfo
+from enum import StrEnum
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
-from bot.callbacks import AlertAction, AlertCallback
 from bot.languages import staff_language
 from bot.process.sender import RateLimitedSender, SendOutcome
 from bot.staff.roles import Roles
@@ -31,7 +33,7 @@ from storage import alerts, customers
 from storage.alerts import AlertView
 from storage.database import Database
 from storage.live_settings import LiveSettings
-from storage.models import Question
+from storage.models import MAX_ROW_ID, Question
 
 log = logging.getLogger(__name__)
 
@@ -279,3 +281,15 @@ def _reply(bot: Bot, chat_id: int, message_id: int, text: str) -> Awaitable[Mess
 
 def _hours(duration: timedelta) -> int:
     return max(1, round(duration.total_seconds() / 3600))
+
+
+class AlertAction(StrEnum):
+    CLAIM = "claim"  # "I'll handle it"
+    RESOLVE = "resolve"
+
+
+class AlertCallback(CallbackData, prefix="al"):
+    """A staff button on a detractor alert."""
+
+    alert_id: int = Field(ge=1, le=MAX_ROW_ID)
+    action: AlertAction

@@ -7,13 +7,10 @@ import logging
 import tempfile
 from pathlib import Path
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 
-from bot.filters import IsStaff
-from bot.languages import language_of
 from bot.staff.roles import Roles
 from bot.telegram_limits import UPLOAD_LIMIT, megabytes
 from bot.texts import local_time, t
@@ -26,10 +23,14 @@ log = logging.getLogger(__name__)
 
 
 async def backup_command(
-    message: Message, db: Database, roles: Roles, clock: Clock, live_settings: LiveSettings
+    message: Message,
+    db: Database,
+    roles: Roles,
+    clock: Clock,
+    live_settings: LiveSettings,
+    language: str,
 ) -> None:
     assert message.from_user is not None
-    language = await language_of(db, message.from_user)
     if not roles.is_owner(message.from_user.id):
         await message.answer(t(language, "backup_owners_only"))
         return
@@ -60,8 +61,7 @@ async def backup_command(
 
 
 def build_router() -> Router:
-    """A fresh router per application (a router can belong to one dispatcher only)."""
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
     router = Router(name="backup")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
     router.message.register(backup_command, Command("backup"))
     return router

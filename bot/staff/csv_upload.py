@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiosqlite
-from aiogram import Bot
+from aiogram import Bot, F, Router
 from aiogram.types import Message
 
-from bot.languages import language_of
 from bot.texts import t, t_html
 from core.clock import Clock
 from core.settings import Settings
@@ -60,10 +59,10 @@ async def import_csv(
     live_settings: LiveSettings,
     clock: Clock,
     dispatch_soon: DispatchSoon,
+    language: str,
 ) -> None:
     settings = live_settings.current
     assert message.from_user is not None and message.document is not None
-    language = await language_of(db, message.from_user)
     document = message.document
     filename = document.file_name or "file.csv"
     if not filename.lower().endswith(".csv"):
@@ -188,3 +187,10 @@ def _report_text(language: str, filename: str, report: ImportReport) -> str:
     if len(rejected) > REPORTED_REJECTIONS:
         lines.append(t(language, "csv_more_rejected", count=len(rejected) - REPORTED_REJECTIONS))
     return "\n".join(lines)
+
+
+def build_router() -> Router:
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
+    router = Router(name="csv upload")
+    router.message.register(import_csv, F.document)
+    return router

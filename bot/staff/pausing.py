@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.filters import IsStaff
-from bot.languages import language_of
 from bot.texts import t
 from core.clock import Clock, to_db
 from storage import meta
@@ -24,17 +21,17 @@ from storage.intake import DispatchSoon
 log = logging.getLogger(__name__)
 
 
-async def pause(message: Message, db: Database, clock: Clock) -> None:
+async def pause(message: Message, db: Database, clock: Clock, language: str) -> None:
     assert message.from_user is not None
-    language = await language_of(db, message.from_user)
     await meta.put(db, meta.SURVEYS_PAUSED, to_db(clock()))
     log.info("surveys paused by staff %s", message.from_user.id)
     await message.answer(t(language, "paused"))
 
 
-async def resume(message: Message, db: Database, dispatch_soon: DispatchSoon) -> None:
+async def resume(
+    message: Message, db: Database, dispatch_soon: DispatchSoon, language: str
+) -> None:
     assert message.from_user is not None
-    language = await language_of(db, message.from_user)
     was_paused = await meta.remove(db, meta.SURVEYS_PAUSED)
     log.info("surveys resumed by staff %s", message.from_user.id)
     if was_paused:  # what the pause held back goes out now, not at the next tick
@@ -43,9 +40,8 @@ async def resume(message: Message, db: Database, dispatch_soon: DispatchSoon) ->
 
 
 def build_router() -> Router:
-    """A fresh router per application (a router can belong to one dispatcher only)."""
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
     router = Router(name="pausing")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
     router.message.register(pause, Command("pause"))
     router.message.register(resume, Command("resume"))
     return router

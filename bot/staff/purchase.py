@@ -6,21 +6,15 @@ import logging
 import re
 from datetime import datetime
 
-from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, Message
-from aiogram.utils.deep_linking import create_start_link
+from aiogram.types import Message
 
-from bot.filters import IsStaff
-from bot.languages import language_of
-from bot.staff.csv_upload import import_csv
 from bot.texts import local_time, t
 from core.clock import Clock
 from core.settings import Settings
 from intake.fields import ORDER_ID_PATTERN
 from intake.money import AmountError, format_amount, parse_amount
-from intake.qr import STORE_CODE, QrTarget, make_payload, qr_png
 from storage import customers
 from storage.database import Database
 from storage.intake import DispatchSoon, IntakeStatus, record_purchase
@@ -32,7 +26,6 @@ log = logging.getLogger(__name__)
 
 
 TELEGRAM_ID = re.compile(r"[0-9]{1,19}")
-DEFAULT_STORE = "main"
 
 
 async def purchase(
@@ -42,11 +35,11 @@ async def purchase(
     live_settings: LiveSettings,
     clock: Clock,
     dispatch_soon: DispatchSoon,
+    language: str,
 ) -> None:
     """`/purchase <telegram_user_id> <amount> [order_id]`: store a purchase, schedule a survey."""
     settings = live_settings.current
     assert message.from_user is not None
-    language = await language_of(db, message.from_user)
     args = (command.args or "").split()
     if len(args) not in (2, 3):
         await message.answer(t(language, "purchase_usage"))
@@ -111,23 +104,6 @@ async def purchase(
     await message.answer(text)
 
 
-async def qr(
-    message: Message, command: CommandObject, bot: Bot, db: Database, qr_secret: bytes
-) -> None:
-    """`/qr [store]`: the store's signed deep link as a QR code for the counter or receipts."""
-    assert message.from_user is not None
-    language = await language_of(db, message.from_user)
-    store = (command.args or DEFAULT_STORE).strip()
-    if not STORE_CODE.fullmatch(store):
-        await message.answer(t(language, "qr_bad_store"))
-        return
-    link = await create_start_link(bot, make_payload(qr_secret, QrTarget(store=store)))
-    await message.answer_photo(
-        BufferedInputFile(qr_png(link), filename=f"qr-{store}.png"),
-        caption=t(language, "qr_caption", store=store, link=link),
-    )
-
-
 def _describe(customer: Customer) -> str:
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
     handle = f" @{customer.username}" if customer.username else ""
@@ -142,10 +118,7 @@ def _when(survey: Survey, settings: Settings, language: str, now: datetime) -> s
 
 
 def build_router() -> Router:
-    """A fresh router per application (a router can belong to one dispatcher only)."""
-    router = Router(name="staff")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
+    router = Router(name="purchase")
     router.message.register(purchase, Command("purchase"))
-    router.message.register(qr, Command("qr"))
-    router.message.register(import_csv, F.document)
     return router

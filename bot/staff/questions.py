@@ -5,19 +5,16 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.callbacks import PreviewCallback
-from bot.filters import IsStaff
-from bot.languages import language_of
 from bot.menus import RESET_WORD
 from bot.reports.alerts import staff_name
 from bot.reports.report_text import pack
 from bot.staff.roles import Roles
+from bot.survey.callbacks import PreviewCallback
 from bot.survey.conversation import SurveyConversation
 from bot.survey.keyboards import preview_keyboard
 from bot.survey.wording import KEYS, MAX_LENGTH, THANKS, Wording
@@ -44,11 +41,11 @@ async def questions_command(
     clock: Clock,
     wording: Wording,
     live_settings: LiveSettings,
+    language: str,
 ) -> None:
     """`/questions [ru|en]`, `/questions <key> ru|en <wording>`, `... default`."""
     assert message.from_user is not None
     user_id = message.from_user.id
-    language = await language_of(db, message.from_user)
     args = (command.args or "").split(maxsplit=2)
     if not args or (len(args) == 1 and args[0].lower() in LANGUAGES):
         shown_language = args[0].lower() if args else language
@@ -101,10 +98,10 @@ async def preview_command(
     bot: Bot,
     db: Database,
     conversation: SurveyConversation,
+    language: str,
 ) -> None:
     """`/preview [ru|en]`: the survey's first question, as a customer would get it."""
     assert message.from_user is not None
-    language = await language_of(db, message.from_user)
     choice = (command.args or language).strip().lower()
     if choice not in LANGUAGES:
         await message.answer(t(language, "preview_usage"))
@@ -121,23 +118,23 @@ async def preview_pressed(
     db: Database,
     conversation: SurveyConversation,
     wording: Wording,
+    language: str,
 ) -> None:
     """Any preview button: the next question (or the thank-you), nothing recorded."""
     with suppress(TelegramBadRequest):
-        await query.answer(t(await language_of(db, query.from_user), "cb_preview"))
+        await query.answer(t(language, "cb_preview"))
     if not isinstance(query.message, Message):
         return
     with suppress(TelegramBadRequest):  # the pressed question keeps its text, loses its buttons
         await query.message.edit_reply_markup(reply_markup=None)
     position = PREVIEW_ORDER.index(callback_data.question) + 1
-    language = callback_data.language
+    shown = callback_data.language  # the survey's language, not necessarily the staff's
     if position < len(PREVIEW_ORDER):
         question = PREVIEW_ORDER[position]
-        await _show(query.message, bot, db, conversation, query.from_user.id, language, question)
+        await _show(query.message, bot, db, conversation, query.from_user.id, shown, question)
         return
-    await query.message.answer(await _preview_thanks(db, wording, language))
-    staff_language = await language_of(db, query.from_user)
-    await query.message.answer(t(staff_language, "preview_done"))
+    await query.message.answer(await _preview_thanks(db, wording, shown))
+    await query.message.answer(t(language, "preview_done"))
 
 
 async def _show(
@@ -169,10 +166,8 @@ async def _preview_thanks(db: Database, wording: Wording, language: str) -> str:
 
 
 def build_router() -> Router:
-    """A fresh router per application (a router can belong to one dispatcher only)."""
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
     router = Router(name="wording")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
-    router.callback_query.filter(IsStaff())
     router.message.register(questions_command, Command("questions"))
     router.message.register(preview_command, Command("preview"))
     router.callback_query.register(preview_pressed, PreviewCallback.filter())

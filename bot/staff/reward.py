@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 import re
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.filters import IsStaff
-from bot.languages import language_of
 from bot.staff.roles import Roles
 from bot.texts import t, t_html
 from core.clock import Clock
@@ -26,12 +23,16 @@ SEPARATORS = re.compile(r"[\s,;]+")
 
 
 async def reward_command(
-    message: Message, command: CommandObject, db: Database, roles: Roles, clock: Clock
+    message: Message,
+    command: CommandObject,
+    db: Database,
+    roles: Roles,
+    clock: Clock,
+    language: str,
 ) -> None:
     """`/reward`, `/reward code <CODE>`, `/reward pool <codes>`, `/reward off`."""
     assert message.from_user is not None
     user_id = message.from_user.id
-    language = await language_of(db, message.from_user)
     if not roles.is_owner(user_id):
         await message.answer(t(language, "reward_owners_only"))
         return
@@ -97,8 +98,7 @@ def _pool(reward: Reward, language: str) -> str:
 
 
 def build_router() -> Router:
-    """A fresh router per application (a router can belong to one dispatcher only)."""
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
     router = Router(name="reward")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
     router.message.register(reward_command, Command("reward"))
     return router

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message
+
 from storage import staff
 from storage.database import Database
 
@@ -38,3 +41,10 @@ class Roles:
 
     def is_owner(self, user_id: int) -> bool:
         return user_id in self.owner_ids
+
+
+class IsStaff(Filter):
+    """Passes for owners and admins; `roles` comes from the dispatcher's data."""
+
+    async def __call__(self, event: Message | CallbackQuery, roles: Roles) -> bool:
+        return event.from_user is not None and roles.is_admin(event.from_user.id)

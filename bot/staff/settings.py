@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
-from aiogram.enums import ChatType
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.filters import IsStaff
-from bot.languages import language_of
 from bot.menus import RESET_WORD
 from bot.reports.alerts import staff_name
 from bot.reports.digest import DigestService
@@ -32,11 +29,11 @@ async def settings_command(
     clock: Clock,
     live_settings: LiveSettings,
     digests: DigestService,
+    language: str,
 ) -> None:
     """`/settings`, `/settings <name> <value>`, `/settings <name> default`."""
     assert message.from_user is not None
     user_id = message.from_user.id
-    language = await language_of(db, message.from_user)
     args = (command.args or "").split(maxsplit=1)
     if not args:
         await message.answer(await _listing(db, live_settings, language))
@@ -108,8 +105,7 @@ async def _listing(db: Database, live: LiveSettings, language: str) -> str:
 
 
 def build_router() -> Router:
-    """A fresh router per application (a router can belong to one dispatcher only)."""
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
     router = Router(name="settings")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
     router.message.register(settings_command, Command("settings"))
     return router

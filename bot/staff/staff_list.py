@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
-from aiogram import Bot, F, Router
-from aiogram.enums import ChatType
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.filters import IsStaff
-from bot.languages import language_of, staff_language
+from bot.languages import staff_language
 from bot.menus import publish_staff_menu
 from bot.reports.alerts import staff_name
 from bot.staff.roles import Roles
@@ -43,10 +41,10 @@ async def staff_command(
     db: Database,
     roles: Roles,
     clock: Clock,
+    language: str,
 ) -> None:
     """`/staff`, `/staff add <id> admin|owner`, `/staff remove <id>`."""
     assert message.from_user is not None
-    language = await language_of(db, message.from_user)
     args = (command.args or "").split()
     if not args:
         await message.answer(await _listing(db, language))
@@ -93,8 +91,7 @@ async def _listing(db: Database, language: str) -> str:
 
 
 def build_router() -> Router:
-    """A fresh router per application (a router can belong to one dispatcher only)."""
+    """Under the staff router, which admits owners and admins only (bot/routing.py)."""
     router = Router(name="team")
-    router.message.filter(F.chat.type == ChatType.PRIVATE, IsStaff())
     router.message.register(staff_command, Command("staff"))
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.callbacks import AnswerCallback
+from bot.survey.callbacks import AnswerCallback
 from bot.texts import t
 from storage.models import CSAT_SCORES, NPS_SCORES, Answer, Choice, Question
 

@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AnswerCallback, LanguageCallback, OptOutCallback, PreviewCallback
+from bot.survey.callbacks import AnswerCallback, OptOutCallback, PreviewCallback
 from bot.texts import t
 from storage.models import CSAT_SCORES, NPS_SCORES, Choice, Question
 
@@ -79,12 +78,3 @@ def preview_keyboard(question: Question, language: str) -> InlineKeyboardMarkup:
             [InlineKeyboardButton(text=t(language, "btn_preview_next"), callback_data=data.pack())]
         )
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def language_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for language in ("ru", "en"):
-        builder.button(
-            text=t(language, "language_name"), callback_data=LanguageCallback(language=language)
-        )
-    return builder.as_markup()

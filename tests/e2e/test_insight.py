@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from bot.reports import chart_process as charts
+from bot.reports import export
 from bot.reports import export_process as export_files
-from bot.reports import stats as insight
 from sandbox import BotMessage, EmulatedUser
 from storage import exports
 from storage.exports import PURCHASE_HEADERS
@@ -355,7 +355,7 @@ async def test_an_export_over_telegrams_file_limit_is_refused_clearly(
 ) -> None:
     await _full_survey(running, "Вера", "Холодный кофе", "Десерты", "Сосед Пётр")
     running.owner.drain()
-    monkeypatch.setattr(insight, "UPLOAD_LIMIT", 300)  # bytes: the surveys file is larger
+    monkeypatch.setattr(export, "UPLOAD_LIMIT", 300)  # bytes: the surveys file is larger
     [refusal] = await _export(running, "csv", files=1)
     assert refusal.document is None
     assert "over the 0.0 MB Telegram lets a bot send" in (refusal.text or "")

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from aiogram.fsm.storage.memory import DisabledEventIsolation
 
-from bot.callbacks import AnswerCallback
 from bot.process.webhook import SECRET_HEADER
+from bot.survey.callbacks import AnswerCallback
 from bot.texts import t
 from sandbox.faults import Fault
 from storage.models import Question

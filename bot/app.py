@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -28,11 +28,13 @@ from bot.menus import publish_customer_menu, publish_staff_menu
 from bot.process.aiogram_session import BotSession
 from bot.process.background import Background
 from bot.process.dispatch_after import DispatchAfterHandler
+from bot.process.http_server import Webhook, start_http_server
 from bot.process.once_per_update import OncePerUpdate
 from bot.process.polling import HoldOffsetUntilHandled, InFlightDispatcher
 from bot.process.sender import RateLimitedSender
+from bot.process.signals import stop_on_signals
 from bot.process.warm_up import tune_garbage_collector, warm_up
-from bot.process.webhook import add_webhook_route, webhook_path, webhook_secret
+from bot.process.webhook import webhook_secret
 from bot.reports.alerts import AlertNotifier
 from bot.reports.digest import DigestService
 from bot.reports.export_process import remove_stale_export_folders
@@ -43,13 +45,11 @@ from bot.survey.conversation import SurveyConversation
 from bot.survey.long_texts import LongTexts
 from bot.survey.wording import Wording
 from core.clock import Clock, utc_now
-from core.settings import ConfigError, Settings, require_token
-from intake.api import create_api
+from core.settings import Settings, require_token
 from scheduler.jobs import Jobs
 from scheduler.setup import add_jobs, create_scheduler
 from storage import staff
 from storage.database import Database
-from storage.fsm import SQLiteStorage
 from storage.instance_lock import InstanceLock
 from storage.live_settings import LiveSettings
 from storage.meta import get_or_create_secret
@@ -57,7 +57,6 @@ from storage.meta import get_or_create_secret
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 20.0
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @dataclass
@@ -76,7 +75,6 @@ class FeedbackApp:
     api_runner: web.AppRunner | None = None
     background: Background = field(default_factory=Background)
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
-    _stopping: asyncio.Future[None] | None = None
     _scheduler_stopped: bool = False
     webhook_secret: str = ""  # set at start-up in webhook mode (bot/process/webhook.py)
     instance_lock: InstanceLock | None = None  # released once the database is closed
@@ -90,17 +88,15 @@ class FeedbackApp:
 
     async def run(self, *, handle_signals: bool = True, polling_timeout: int = 10) -> None:
         """Until stopped: webhook mode when WEBHOOK_URL is set, long polling otherwise."""
-        if handle_signals:
-            self._handle_signals()
-        try:
+        with (
+            stop_on_signals(self.stop, self._stop_requested, self.exit_at_once)
+            if handle_signals
+            else nullcontext()
+        ):
             if self.settings.webhook_mode:
                 await self.run_webhook()
             else:
                 await self.run_polling(polling_timeout=polling_timeout)
-        finally:
-            if handle_signals:
-                for signum in SIGNALS:
-                    asyncio.get_running_loop().remove_signal_handler(signum)
 
     async def run_polling(self, *, polling_timeout: int = 10) -> None:
         """Long polling until stopped; always closes the database afterwards.
@@ -153,23 +149,6 @@ class FeedbackApp:
             self._scheduler_stopped = True
             self.scheduler.shutdown(wait=False)
 
-    def _handle_signals(self) -> None:
-        """SIGTERM or SIGINT: stop taking updates, finish what is running, close; a second
-        one exits at once (SQLite's journal keeps the file whole even then)."""
-        loop = asyncio.get_running_loop()
-
-        def on_signal(signum: signal.Signals) -> None:
-            if self._stop_requested.is_set():
-                log.warning("%s again: exiting at once", signum.name)
-                self.exit_at_once(128 + signum)
-                return
-            log.info("%s: stopping gracefully (send it again to exit at once)", signum.name)
-            self._stopping = asyncio.ensure_future(self.stop())
-            self._stop_requested.set()
-
-        for signum in SIGNALS:
-            loop.add_signal_handler(signum, on_signal, signum)
-
     async def close(self) -> None:
         self.stop_scheduler()
         await self.bot.session.close()
@@ -221,7 +200,6 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     background = Background()
     isolation: BaseEventIsolation = SimpleEventIsolation()
     dispatcher = InFlightDispatcher(
-        storage=await SQLiteStorage.open(db),
         events_isolation=isolation,
         db=db,
         live_settings=live,
@@ -283,32 +261,18 @@ async def _on_startup(app: FeedbackApp) -> None:
 
 
 async def _start_http(app: FeedbackApp) -> None:
-    """One HTTP server in this process: the intake API, /healthz and, in webhook mode, the
-    webhook (API_HOST/API_PORT; a reverse proxy in front terminates HTTPS)."""
-    http = create_api(
+    webhook = None
+    if app.settings.webhook_mode:
+        app.webhook_secret = await webhook_secret(app.settings, app.db)
+        webhook = Webhook(app.dispatcher, app.bot, app.webhook_secret)
+    app.api_runner = await start_http_server(
         db=app.db,
-        settings=app.live_settings,
+        live_settings=app.live_settings,
         clock=app.conversation.clock,
         dispatch_soon=app.jobs.intake_dispatch,
         components={"scheduler": lambda: app.scheduler.state == STATE_RUNNING},
+        webhook=webhook,
     )
-    if app.settings.webhook_mode:
-        secret = app.webhook_secret = await webhook_secret(app.settings, app.db)
-        path = webhook_path(app.settings.webhook_url)
-        add_webhook_route(http, path, secret, app.dispatcher, app.bot)
-    runner = web.AppRunner(http, access_log=None)
-    await runner.setup()
-    host, port = app.settings.api_host, app.settings.api_port
-    try:
-        await web.TCPSite(runner, host, port).start()
-    except OSError as error:  # the port is taken, the address is not this machine's
-        await runner.cleanup()
-        raise ConfigError(
-            f"Configuration error: cannot listen on {host}:{port} (API_HOST, API_PORT): "
-            f"{os.strerror(error.errno) if error.errno else error}"
-        ) from None
-    app.api_runner = runner
-    log.info("HTTP server listening on %s", runner.addresses)
 
 
 async def _on_shutdown(app: FeedbackApp) -> None:

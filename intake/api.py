@@ -1,6 +1,7 @@
-"""The HTTP intake API: `POST /api/purchases`, `POST /api/purchases/batch`, `GET /healthz`.
+"""The HTTP intake API: `POST /api/purchases` and `POST /api/purchases/batch`.
 
-Served by the bot's own process (the caller runs `create_api(...)` with an AppRunner). Every
+Served by the bot's own process, on the HTTP server of bot/process/http_server.py, which
+adds /healthz and the webhook to the application `create_api(...)` returns. Every
 answer is JSON, errors included: `{"error": {"code", "message", "field"}}`. Requests under
 `/api/` need `Authorization: Bearer <API_TOKEN>`; with no token configured they are all
 refused. Logs carry method, route and status; the till's order id (free text: it may be a
@@ -9,12 +10,10 @@ phone or an e-mail) only at DEBUG, like any personal data.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -36,7 +35,7 @@ from intake.api_errors import (
 )
 from intake.api_service import PurchaseIntake, dump
 from intake.api_validation import order_id_of, validate_batch
-from storage.database import Database, fetch_one
+from storage.database import Database
 from storage.intake import DispatchSoon
 from storage.live_settings import LiveSettings
 
@@ -45,7 +44,6 @@ log = logging.getLogger(__name__)
 SINGLE_MAX_BYTES = 64 * 1024
 BATCH_MAX_BYTES = 2 * 1024 * 1024
 READ_CHUNK = 64 * 1024
-HEALTH_TIMEOUT_SECONDS = 5.0
 API_PREFIX = "/api/"
 
 # What the access log line says about a request beyond its route and status: counts and
@@ -56,6 +54,9 @@ LOG_ORDER = web.RequestKey("intake_log_order", str)
 # A request that comes once per customer action (a webhook update): logged at DEBUG when it
 # succeeds, so an owner's log is not a line per button press.
 ROUTINE = web.RequestKey("intake_routine_request", bool)
+# A request logged at DEBUG whatever its answer: a health check every 30 s (a failing one
+# logs what failed itself).
+QUIET = web.RequestKey("intake_quiet_request", bool)
 
 _STATUS_CODES = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED, 413: TOO_LARGE}
 
@@ -74,21 +75,19 @@ def create_api(
     settings: LiveSettings,
     clock: Clock,
     dispatch_soon: DispatchSoon,
-    components: Mapping[str, Callable[[], bool]] | None = None,
 ) -> web.Application:
     """The intake API as an aiohttp application, sharing the bot's database and clock.
 
-    A purchase whose survey is due at once calls `dispatch_soon`. `/healthz` reports the
-    database and each of `components` (name → is it working?).
+    A purchase whose survey is due at once calls `dispatch_soon`. Every route added to the
+    application later answers in the same JSON shape and is logged the same way.
     """
     intake = PurchaseIntake(db, settings, clock, dispatch_soon)
-    handlers = _Handlers(db, intake, components or {})
+    handlers = _Handlers(intake)
     app = web.Application(
         middlewares=[_errors_and_access_log, _auth(settings.base)],
         # The per-endpoint limits are enforced while reading; this is the outer bound.
         client_max_size=BATCH_MAX_BYTES,
     )
-    app.router.add_get("/healthz", handlers.healthz)
     app.router.add_post("/api/purchases", handlers.purchase)
     app.router.add_post("/api/purchases/batch", handlers.batch)
     return app
@@ -129,7 +128,7 @@ async def _errors_and_access_log(request: web.Request, handler: Handler) -> web.
         response = error_response(
             ApiError(500, INTERNAL_ERROR, "Something went wrong on our side; please retry")
         )
-    routine = request.path == "/healthz" or (request.get(ROUTINE, False) and response.status == 200)
+    routine = request.get(QUIET, False) or (request.get(ROUTINE, False) and response.status == 200)
     level = logging.DEBUG if routine else logging.INFO
     log.log(
         level,
@@ -267,33 +266,8 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 class _Handlers:
-    def __init__(
-        self,
-        db: Database,
-        intake: PurchaseIntake,
-        components: Mapping[str, Callable[[], bool]],
-    ) -> None:
-        self._db = db
+    def __init__(self, intake: PurchaseIntake) -> None:
         self._intake = intake
-        self._components = components
-
-    async def healthz(self, request: web.Request) -> web.Response:
-        """200 when the database answers and every component works; 503 with the details."""
-        states = {"database": "ok"}
-        try:
-            async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
-                await fetch_one(self._db.reader, "SELECT 1")
-        except Exception as error:
-            log.warning("health check: the database did not answer (%s)", type(error).__name__)
-            log.debug("health check failure details", exc_info=error)
-            states["database"] = "error"
-        for name, working in self._components.items():
-            states[name] = "ok" if working() else "error"
-        healthy = all(state == "ok" for state in states.values())
-        if not healthy:
-            log.warning("health check failed: %s", states)
-        body = {"status": "ok" if healthy else "error", **states}
-        return json_response(200 if healthy else 503, dump(body))
 
     async def purchase(self, request: web.Request) -> web.Response:
         raw = await read_json_object(request, SINGLE_MAX_BYTES)

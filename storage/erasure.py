@@ -47,10 +47,6 @@ async def forget(db: Database, customer: Customer, now: datetime) -> list[Survey
                 "UPDATE referrals SET telegram_user_id = NULL WHERE telegram_user_id = ?",
                 (customer.telegram_user_id,),
             )
-            await conn.execute(
-                "DELETE FROM fsm_states WHERE storage_key LIKE ?",
-                (f"%:{customer.telegram_user_id}:%",),
-            )
     await db.checkpoint()
     return cancelled
 

@@ -303,6 +303,12 @@ UNPROMPTED_SURVEYS = """
 CREATE INDEX surveys_unprompted ON surveys(status) WHERE prompt_message_id IS NULL;
 """
 
+# aiogram's conversation state was kept here for multi-step staff dialogues, and none came:
+# a survey's progress lives in `surveys`, every staff command takes its arguments at once.
+NO_DIALOGUE_STATE = """
+DROP TABLE fsm_states;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -312,6 +318,7 @@ MIGRATIONS: tuple[str, ...] = (
     CONSOLE,
     COMMENTED_SURVEYS,
     UNPROMPTED_SURVEYS,
+    NO_DIALOGUE_STATE,
 )
 
 

@@ -45,6 +45,7 @@ class Harness:
             "dispatch_interval": "1s",
             "quiet_hours": "off",  # tests run at any hour; quiet hours have their own tests
             "digest_schedule": "off",  # the scheduled digest has its own tests
+            "api_port": "0",  # a free port, if the bot serves HTTP (tests run side by side)
             **self.overrides,
         }
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

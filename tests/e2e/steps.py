@@ -8,10 +8,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from hypothesis import HealthCheck, Phase, settings
 
-from intake.api import create_api
 from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
 from storage import customers
 from storage.intake import record_purchase_in
@@ -122,23 +120,11 @@ async def in_fresh_bot(scenario: Callable[[Harness], Awaitable[None]], **overrid
 
 @asynccontextmanager
 async def served_api(harness: Harness) -> AsyncIterator[aiohttp.ClientSession]:
-    """The intake API of the started bot on a local port, and a session to call it."""
+    """A session to the started bot's own HTTP server (start it with `api_token` set and
+    `api_port` "0": any free port)."""
     app = harness.app
-    assert app is not None, "start the harness first"
-    served = create_api(
-        db=app.db,
-        settings=app.live_settings,
-        clock=harness.clock,
-        dispatch_soon=app.jobs.intake_dispatch,
-    )
-    runner = web.AppRunner(served)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(f"http://{host}:{port}", timeout=timeout) as session:
-            yield session
-    finally:
-        await runner.cleanup()
+    assert app is not None and app.api_runner is not None, "start the harness with an API"
+    host, port = app.api_runner.addresses[0][:2]
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession(f"http://{host}:{port}", timeout=timeout) as session:
+        yield session

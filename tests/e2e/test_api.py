@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.process.health import add_healthz_route
 from core.clock import utc_now
 from core.settings import Settings
 from intake.api import create_api
@@ -64,6 +65,7 @@ class Api:
 async def serve(db: Database, settings: Settings) -> tuple[web.AppRunner, str]:
     live = LiveSettings(settings)
     api = create_api(db=db, settings=live, clock=utc_now, dispatch_soon=lambda: None)
+    add_healthz_route(api, db, components={})  # as the bot's HTTP server adds it
     runner = web.AppRunner(api)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -349,7 +351,8 @@ async def test_batch_answers_each_row(api: Api) -> None:
 
 async def test_healthz(api: Api) -> None:
     status, text, _ = await api.send("GET", "/healthz")
-    assert (status, json.loads(text)) == (200, {"status": "ok", "database": "ok"})
+    assert json.loads(text) == {"status": "ok", "database": "ok", "scheduler": "ok"}
+    assert status == 200
 
 
 async def test_a_broken_database_gives_503_and_500_as_json(

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiogram.fsm.storage.base import StorageKey
 
 from bot.app import create_app
 from bot.staff import backup
@@ -35,7 +34,6 @@ SEEDED = (
     "referrals",
     "reward_codes",
     "processed_updates",
-    "fsm_states",
 )
 """Tables `_survey_with_everything` must fill, so that comparing them proves something."""
 
@@ -117,9 +115,6 @@ async def _survey_with_everything(running: Harness) -> EmulatedUser:
     await press_and_next(customer, await customer.next_message(), "No, thanks")
     customer.send_contact("+79001234567", first_name="Ivan")
     assert "GIFT-0" in ((await customer.next_message()).text or "")
-    key = StorageKey(bot_id=running.app.bot.id, chat_id=owner.chat_id, user_id=owner.id)
-    await running.app.dispatcher.storage.set_state(key, "Dialogue:step")
-    await running.app.dispatcher.storage.set_data(key, {"draft": "half-typed"})
     await running.emulator.wait_idle()
     return customer
 

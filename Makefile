@@ -4,12 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format typecheck clean
+# Exact versions, each with the hashes of its files: the runtime lock is what the Docker
+# image installs, the dev lock is it plus the `dev` extra (the same versions).
+RUNTIME_LOCK := requirements/runtime.txt
+DEV_LOCK := requirements/dev.txt
+# How `make upgrade` makes them: uv, for every platform, for Python 3.11 and later; the
+# runtime lock takes its versions from the dev lock.
+UV_VERSION := 0.13.9
+COMPILE := uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes
+COMPILE_DEV := $(COMPILE) --extra dev --upgrade -o $(DEV_LOCK)
+COMPILE_RUNTIME := $(COMPILE) --constraint $(DEV_LOCK) --upgrade -o $(RUNTIME_LOCK)
 
-$(STAMP): pyproject.toml
+.PHONY: run test lint format typecheck clean upgrade
+
+# The dev lock, with the venv's own pip: every file checked against its hash, and wheels
+# only, so nothing is built and no build tool comes from PyPI unpinned. The project itself
+# is not installed: pytest imports it from the checkout (pythonpath in pyproject.toml), and
+# `make run` and the systemd unit run `python -m bot` from the checkout's root. Installing
+# it would only bring in its build backend, another thing to pin.
+$(STAMP): $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r $(DEV_LOCK)
 	touch $(STAMP)
 
 ## Run the bot with .env; with no BOT_TOKEN, run the local sandbox demo instead.
@@ -34,6 +49,14 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## Lock the newest versions within pyproject.toml's ranges, install them and run the tests.
+## (To lock a new dependency and move nothing else, run the two commands without --upgrade.)
+upgrade: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/$(COMPILE_DEV) --quiet --custom-compile-command "make upgrade: $(COMPILE_DEV)"
+	$(BIN)/$(COMPILE_RUNTIME) --quiet --custom-compile-command "make upgrade: $(COMPILE_RUNTIME)"
+	$(MAKE) test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

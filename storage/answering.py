@@ -5,9 +5,9 @@ checked (it belongs to whoever answers, it is waiting for this very question), t
 answer is stored and the survey moves on. A repeat, a stale button or a forged one
 changes nothing and says why.
 
-This is the bot's hottest write, so the transaction runs whole on the writer's thread
-(`Database.run_transaction`): one trip instead of one per statement, its queries plain
-sqlite3 calls.
+This is the bot's hottest write, so the transaction is one call
+(`Database.run_transaction`), its queries plain sqlite3 calls on the event loop's own
+connection: no trip to another thread while the database is free.
 """
 
 from __future__ import annotations

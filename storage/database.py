@@ -11,16 +11,19 @@ event loop's own thread, on a third connection that never waits for SQLite's loc
 statements take a fraction of a millisecond, less than handing them to another thread
 and back costs the loop (a thread wake-up, GIL hand-offs, a turn of a busy loop). When
 another connection holds the lock (a backup script, a migration, an owner's sqlite3
-shell), the write goes to the writer's thread instead and waits there, so the loop never
-waits for a lock. A write waits up to `LOCK_PATIENCE_SECONDS` for such a lock, logging
-each `BUSY_TIMEOUT_MS` it has waited, before it fails. The loop's connection never
-checkpoints the WAL itself: every `CHECKPOINT_EVERY` of its commits, the writer's thread
-does.
+shell), the write goes to a thread of the database's own (`_PatientWriter`), which waits
+there, so the loop never waits for a lock. A write waits up to `LOCK_PATIENCE_SECONDS` for
+such a lock, logging each `BUSY_TIMEOUT_MS` it has waited, before it fails. The loop's
+connection never checkpoints the WAL itself: every `CHECKPOINT_EVERY` of its commits, the
+writer's thread does.
 
-The writer's thread runs what it is given one call after another, in order. One-call
-writes can therefore be queued while others are still in that queue: they share the
-writer. A `transaction()` spans several calls, with the event loop in between, so it takes
-the writer alone: nothing else may run inside it.
+aiosqlite runs the reader and the writer, through its public API only. It has no public way
+to run a function of ours on its thread, so the patient writes have a thread and a
+connection of their own (docs/design.md says why).
+
+The one-call writes share the writer: any number may be under way (on the loop, or queued
+in order on the patient thread). A `transaction()` spans several calls, with the event loop
+in between, so it takes the writer alone: nothing else may run inside it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -61,18 +65,19 @@ Result = TypeVar("Result")
 BodyArgs = ParamSpec("BodyArgs")
 
 
+def _can_open(path: Path) -> None:
+    """Raise sqlite3's error if the file cannot be opened as a database.
+
+    Asked before aiosqlite opens it: aiosqlite stops a connection that failed to open without
+    waiting for its thread, which then reports to the event loop, closed by then when the
+    bot exits on the error."""
+    sqlite3.connect(path).close()
+
+
 async def _connect(path: Path, cache_kib: int | None = None) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves instead of letting the
     # sqlite3 module open transactions implicitly.
-    connecting = aiosqlite.connect(path, isolation_level=None)
-    try:
-        conn = await connecting
-    except BaseException:
-        # aiosqlite stops a connection that failed to open without waiting for its
-        # thread, which then reports to the event loop, closed by then if the bot exits
-        # on the error: wait for the thread to end first.
-        await asyncio.to_thread(connecting._thread.join)
-        raise
+    conn = await aiosqlite.connect(path, isolation_level=None)
     try:
         await _configure(conn, cache_kib)
     except BaseException:
@@ -100,22 +105,57 @@ async def _configure(conn: aiosqlite.Connection, cache_kib: int | None) -> None:
         await conn.execute(f"PRAGMA {pragma}")
 
 
-def _connect_on_loop(path: Path) -> sqlite3.Connection:
-    """The loop's own connection: it never waits for the lock, nor checkpoints."""
+def _connect_plain(path: Path, *pragmas: str) -> sqlite3.Connection:
+    """A sqlite3 connection of our own (used on one thread only), set up like the others."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
-        for pragma in (
-            f"cache_size = -{WRITER_CACHE_KIB}",
-            "busy_timeout = 0",
-            "wal_autocheckpoint = 0",
-            *_PRAGMAS,
-        ):
+        for pragma in (*pragmas, *_PRAGMAS):
             conn.execute(f"PRAGMA {pragma}")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _connect_on_loop(path: Path) -> sqlite3.Connection:
+    """The loop's own connection: it never waits for the lock, nor checkpoints."""
+    return _connect_plain(
+        path, f"cache_size = -{WRITER_CACHE_KIB}", "busy_timeout = 0", "wal_autocheckpoint = 0"
+    )
+
+
+class _PatientWriter:
+    """One thread with a connection of its own, for the one-call writes that met another
+    connection's lock: there they wait for it, one after another, in the order they came.
+
+    Opened on its first use (rarely: a backup script, a migration or an owner's sqlite3
+    shell holding the lock), so a bot that never meets a lock has no fourth connection.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-patient")
+        self._conn: sqlite3.Connection | None = None
+
+    async def run(self, call: Callable[[sqlite3.Connection], Result]) -> Result:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._call, call)
+
+    def _call(self, call: Callable[[sqlite3.Connection], Result]) -> Result:
+        if self._conn is None:
+            self._conn = _connect_plain(
+                self._path, f"cache_size = -{WRITER_CACHE_KIB}", f"busy_timeout = {BUSY_TIMEOUT_MS}"
+            )
+        return call(self._conn)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_connection)
+        self._thread.shutdown(wait=True)
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -168,6 +208,7 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._on_loop = on_loop
+        self._patient = _PatientWriter(path)
         self._commits_since_checkpoint = 0
         self._checkpointing: asyncio.Task[None] | None = None
         self._truncate_owed = False  # a TRUNCATE checkpoint a reader held up
@@ -181,6 +222,7 @@ class Database:
     async def open(cls, path: Path | str, migrations: Sequence[str] = MIGRATIONS) -> Database:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(_can_open, path)
         writer = await _connect(path, cache_kib=WRITER_CACHE_KIB)
         try:
             await migrate(writer, migrations)
@@ -201,6 +243,7 @@ class Database:
             await self._checkpointing
         async with self._writer_alone:
             self._on_loop.close()
+            await self._patient.close()
             await self._reader.close()
             await self._writer.close()
 
@@ -253,8 +296,8 @@ class Database:
         (see above), so it must be quick and must not touch the loop. Its result is
         returned, its exception rolls the transaction back and is raised here.
 
-        While another connection holds the lock, the body runs on the writer's thread once
-        the lock is free. A body that met the lock was rolled back and runs again there, so
+        While another connection holds the lock, the body runs on the patient writer's thread
+        once the lock is free. A body that met the lock was rolled back and runs again there, so
         it must do nothing but its statements. A caller cancelled while it runs there gets
         CancelledError, but the body runs to its end and commits (the thread cannot be
         interrupted), and later writes queue behind it.
@@ -265,11 +308,7 @@ class Database:
 
     async def _one_call(self, call: Callable[[sqlite3.Connection], Result]) -> Result:
         """`call(connection)` on the loop's connection, or, if another connection holds the
-        lock, on the writer's thread.
-
-        aiosqlite has no public way to run a function on its thread: its own methods use
-        `_execute` and `_conn`, hence the pin to aiosqlite's minor versions known to work.
-        """
+        lock, on the patient writer's thread, where it waits for the lock."""
         async with self._shared_writer:
             try:
                 result = call(self._on_loop)
@@ -279,8 +318,7 @@ class Database:
             else:
                 self._committed_on_loop()
                 return result
-            writer = self._writer
-            return await _patiently(lambda: writer._execute(call, writer._conn))
+            return await _patiently(lambda: self._patient.run(call))
 
     def _committed_on_loop(self) -> None:
         self._commits_since_checkpoint += 1

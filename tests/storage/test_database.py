@@ -1,5 +1,6 @@
-"""The writer's rules: `write_alone` and `run_transaction` are transactions of their own,
-queued on the writer's thread one after another, and wait for the lock."""
+"""The writer's rules: `write_alone` and `run_transaction` are transactions of their own;
+while another connection holds the lock they queue on the patient writer's thread, one after
+another, and wait for it there."""
 
 import asyncio
 import sqlite3
@@ -156,9 +157,9 @@ async def test_a_failed_commit_rolls_back_and_the_writer_goes_on(db: Database) -
     assert [row[0] for row in rows] == [404]
 
 
-async def _on_the_writers_thread(db: Database, write: Awaitable[T]) -> asyncio.Task[T]:
+async def _on_the_patient_thread(db: Database, write: Awaitable[T]) -> asyncio.Task[T]:
     """`write` started while another connection holds the lock, so that it waits on the
-    writer's thread, and the lock let go: a body that blocks must not block the loop."""
+    patient writer's thread, and the lock let go: a body that blocks must not block the loop."""
     async with write_lock_held_elsewhere(db.path):
         task = asyncio.ensure_future(write)
         await asyncio.sleep(0.1)
@@ -179,9 +180,9 @@ class _BodyThatWaits:
         return self._then(conn)
 
 
-async def _running_on_the_writers_thread(db: Database, body: _BodyThatWaits) -> asyncio.Task[int]:
-    """`body` as a transaction, running (and waiting) on the writer's thread."""
-    task = await _on_the_writers_thread(db, db.run_transaction(body))
+async def _running_on_the_patient_thread(db: Database, body: _BodyThatWaits) -> asyncio.Task[int]:
+    """`body` as a transaction, running (and waiting) on the patient writer's thread."""
+    task = await _on_the_patient_thread(db, db.run_transaction(body))
     assert await asyncio.to_thread(body.running.wait, 10)
     return task
 
@@ -197,7 +198,7 @@ async def test_a_short_write_runs_on_the_event_loops_thread_when_the_lock_is_fre
     await meta.put(db, "colour", "red")
     seen: list[int] = []
     assert await db.run_transaction(_thread_of_body, seen) == 1
-    assert seen == [threading.get_ident()]  # no hand-off to the writer's thread
+    assert seen == [threading.get_ident()]  # no hand-off to another thread
 
 
 async def test_while_another_connection_holds_the_lock_a_write_waits_off_the_loop(
@@ -275,7 +276,7 @@ async def test_a_transaction_cancelled_while_its_commit_waits_is_cancelled_and_c
     with pytest.raises(asyncio.CancelledError):
         await task
     await busy[0]
-    async with db.transaction():  # its BEGIN is queued behind that COMMIT on the writer's thread
+    async with db.transaction():  # it waits for that COMMIT on the patient writer's thread
         pass
     assert await _value(db, "colour") == "blue"  # the COMMIT ran; no ROLLBACK after it
     assert await db.run_transaction(_recolour, "green") == 1
@@ -286,7 +287,7 @@ async def test_a_caller_cancelled_while_its_body_runs_is_cancelled_and_the_body_
 ) -> None:
     await meta.put(db, "colour", "red")
     body = _BodyThatWaits(lambda conn: _recolour(conn, "blue"))
-    caller = await _running_on_the_writers_thread(db, body)
+    caller = await _running_on_the_patient_thread(db, body)
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await caller
@@ -308,14 +309,14 @@ async def test_one_call_writes_queue_on_the_writer_without_waiting_for_the_event
     through the loop would wait for the loop's turn, one write per turn."""
     await meta.put(db, "colour", "red")
     body = _BodyThatWaits(lambda conn: _repaint(conn, "blue"))
-    first = await _running_on_the_writers_thread(db, body)
+    first = await _running_on_the_patient_thread(db, body)
     second = asyncio.create_task(
         db.write_alone("UPDATE meta SET value = 'green' WHERE key = 'colour'")
     )
     third = asyncio.create_task(db.run_transaction(_repaint, "violet"))
     await asyncio.sleep(0.05)  # both reach the writer's queue
     body.release.set()
-    # The loop is blocked here: only writes already queued on the writer's thread can run.
+    # The loop is blocked here: only writes already queued on the patient thread can run.
     deadline = time.monotonic() + 5
     while _colour_on_disk(db.path) != "violet" and time.monotonic() < deadline:
         time.sleep(0.01)  # noqa: ASYNC251
@@ -332,7 +333,7 @@ def _colour_on_disk(path: Path) -> str | None:
 async def test_a_transaction_waits_for_one_call_writes_queued_before_it(db: Database) -> None:
     await meta.put(db, "colour", "red")
     body = _BodyThatWaits(lambda conn: _repaint(conn, "blue"))
-    queued = await _running_on_the_writers_thread(db, body)
+    queued = await _running_on_the_patient_thread(db, body)
 
     async def read_then_write() -> str:
         async with db.transaction() as conn:

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.scores import NPS_SCORES, PASSIVE_MIN, PROMOTER_MIN
+
 
 class NpsCategory(StrEnum):
     PROMOTER = "promoter"
@@ -14,11 +16,11 @@ class NpsCategory(StrEnum):
 
 
 def categorize(score: int) -> NpsCategory:
-    if not 0 <= score <= 10:
+    if score not in NPS_SCORES:
         raise ValueError(f"an NPS answer is 0 to 10, not {score}")
-    if score >= 9:
+    if score >= PROMOTER_MIN:
         return NpsCategory.PROMOTER
-    if score >= 7:
+    if score >= PASSIVE_MIN:
         return NpsCategory.PASSIVE
     return NpsCategory.DETRACTOR
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from analytics.nps import NpsSummary
+from core.scores import CSAT_SATISFIED_MIN, CSAT_SCORES
 
 SMALL_SAMPLE = 30
 """Fewer NPS answers than this and the interval is too wide to judge the score by."""
@@ -82,11 +83,11 @@ class CsatSummary:
 def summarize_csat(scores: Iterable[int]) -> CsatSummary:
     count = total = satisfied = 0
     for score in scores:
-        if not 1 <= score <= 5:
+        if score not in CSAT_SCORES:
             raise ValueError(f"a CSAT answer is 1 to 5, not {score}")
         count += 1
         total += score
-        satisfied += score >= 4
+        satisfied += score >= CSAT_SATISFIED_MIN
     return CsatSummary(count=count, total=total, satisfied=satisfied)
 
 

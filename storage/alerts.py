@@ -14,11 +14,9 @@ from datetime import datetime
 import aiosqlite
 
 from core.clock import from_db, to_db
+from core.scores import DETRACTOR_MAX
 from storage.database import fetch_all, fetch_one
 from storage.models import Answer, Question
-
-DETRACTOR_MAX = 6
-"""NPS answers up to this score open an alert (detractors are 0–6)."""
 
 
 def is_detractor(answer: Answer) -> bool:

@@ -27,6 +27,7 @@ from analytics.report import (
 from analytics.survey_metrics import CsatSummary, SurveyFunnel
 from core.clock import from_db, to_db
 from core.period import Period
+from core.scores import SQL_THRESHOLDS
 from storage.database import fetch_all, fetch_one
 from storage.models import Question, SurveyStatus
 
@@ -36,6 +37,12 @@ LATEST = 5
 
 def _span(period: Period) -> tuple[str, str]:
     return to_db(period.start), to_db(period.end)
+
+
+def _named(period: Period, **values: object) -> dict[str, object]:
+    """Named parameters: the period as `:start` and `:end`, the score thresholds
+    (`:promoter_min`, ...) and `values`."""
+    return {**SQL_THRESHOLDS, "start": to_db(period.start), "end": to_db(period.end), **values}
 
 
 async def first_recorded(conn: aiosqlite.Connection) -> datetime | None:
@@ -52,10 +59,12 @@ async def first_recorded(conn: aiosqlite.Connection) -> datetime | None:
 async def nps(conn: aiosqlite.Connection, period: Period) -> NpsSummary:
     row = await fetch_one(
         conn,
-        """SELECT COALESCE(SUM(score >= 9), 0), COALESCE(SUM(score BETWEEN 7 AND 8), 0),
-                  COALESCE(SUM(score <= 6), 0)
-           FROM answers WHERE question = ? AND answered_at >= ? AND answered_at < ?""",
-        (Question.NPS, *_span(period)),
+        """SELECT COALESCE(SUM(score >= :promoter_min), 0),
+                  COALESCE(SUM(score BETWEEN :passive_min AND :promoter_min - 1), 0),
+                  COALESCE(SUM(score <= :detractor_max), 0)
+           FROM answers
+           WHERE question = :question AND answered_at >= :start AND answered_at < :end""",
+        _named(period, question=Question.NPS),
     )
     return NpsSummary(promoters=row[0], passives=row[1], detractors=row[2])
 
@@ -63,9 +72,11 @@ async def nps(conn: aiosqlite.Connection, period: Period) -> NpsSummary:
 async def csat(conn: aiosqlite.Connection, period: Period) -> CsatSummary:
     row = await fetch_one(
         conn,
-        """SELECT COUNT(*), COALESCE(SUM(score), 0), COALESCE(SUM(score >= 4), 0)
-           FROM answers WHERE question = ? AND answered_at >= ? AND answered_at < ?""",
-        (Question.CSAT, *_span(period)),
+        """SELECT COUNT(*), COALESCE(SUM(score), 0),
+                  COALESCE(SUM(score >= :csat_satisfied_min), 0)
+           FROM answers
+           WHERE question = :question AND answered_at >= :start AND answered_at < :end""",
+        _named(period, question=Question.CSAT),
     )
     return CsatSummary(count=row[0], total=row[1], satisfied=row[2])
 
@@ -189,14 +200,16 @@ async def stores(conn: aiosqlite.Connection, period: Period) -> list[StoreFigure
     )
     scores = await fetch_all(
         conn,
-        """SELECT p.store, SUM(a.score >= 9), SUM(a.score BETWEEN 7 AND 8), SUM(a.score <= 6)
+        """SELECT p.store, SUM(a.score >= :promoter_min),
+                  SUM(a.score BETWEEN :passive_min AND :promoter_min - 1),
+                  SUM(a.score <= :detractor_max)
            FROM answers a
            JOIN surveys s ON s.id = a.survey_id
            JOIN purchases p ON p.id = s.purchase_id
-           WHERE a.question = ? AND a.answered_at >= ? AND a.answered_at < ?
+           WHERE a.question = :question AND a.answered_at >= :start AND a.answered_at < :end
              AND p.store IS NOT NULL
            GROUP BY p.store""",
-        (Question.NPS, *_span(period)),
+        _named(period, question=Question.NPS),
     )
     # Surveys go out after the purchase, so a store can have answers in a period without
     # purchases in it (and the other way round): either puts it in the list.

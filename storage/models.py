@@ -26,9 +26,6 @@ DONE = "done"
 
 MAX_ROW_ID = 2**63 - 1  # SQLite's INTEGER range; Telegram ids fit in it too
 
-NPS_SCORES = range(0, 11)
-CSAT_SCORES = range(1, 6)
-
 
 class Choice(StrEnum):
     """Button answers that are not scores."""

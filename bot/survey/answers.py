@@ -6,7 +6,8 @@ import re
 
 from bot.survey.callbacks import AnswerCallback
 from bot.texts import t
-from storage.models import CSAT_SCORES, NPS_SCORES, Answer, Choice, Question
+from core.scores import CSAT_SCORES, NPS_SCORES
+from storage.models import Answer, Choice, Question
 
 MAX_TEXT_ANSWER = 2000
 SCORE = re.compile(r"[0-9]{1,2}")  # ASCII digits only: "²".isdigit() is True

@@ -9,7 +9,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.survey.callbacks import AnswerCallback, OptOutCallback, PreviewCallback
 from bot.texts import t
-from storage.models import CSAT_SCORES, NPS_SCORES, Choice, Question
+from core.scores import CSAT_SCORES, NPS_SCORES
+from storage.models import Choice, Question
 
 ButtonData = Callable[[str], CallbackData]
 """The callback data of the button that answers with a value (a score or a choice)."""

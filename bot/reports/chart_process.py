@@ -11,15 +11,15 @@ known and imports while the bot is still computing them (and the digest's figure
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 
 from analytics.chart import WeekPoint
 from analytics.chart_worker import request
+from bot.process.child_process import python_child
 
 CHART_TIMEOUT_SECONDS = 60.0
-WORKER = "analytics.chart_worker"
+WORKER = ("-m", "analytics.chart_worker")
+"""The child's arguments to `python`."""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -34,24 +34,12 @@ async def draw_weekly_chart(
 
     `weeks` is called once the child is running: the child imports matplotlib meanwhile.
     """
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        WORKER,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(CHART_TIMEOUT_SECONDS):
-            asked = request(list(await weeks()), language)
-            picture, errors = await process.communicate(asked)
-    except BaseException:  # a failure, a timeout or a stop: the child never outlives the wait
-        with suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        raise
-    if process.returncode != 0 or not picture.startswith(PNG_SIGNATURE):
-        last_lines = errors.decode(errors="replace").strip().splitlines()[-3:]
-        raise ChartError(f"the chart process exited with {process.returncode}: {last_lines}")
-    return picture
+    async with (
+        python_child(WORKER, takes_input=True) as child,
+        asyncio.timeout(CHART_TIMEOUT_SECONDS),
+    ):
+        asked = request(list(await weeks()), language)
+        drawn = await child.finish(asked)
+    if drawn.returncode != 0 or not drawn.output.startswith(PNG_SIGNATURE):
+        raise ChartError(f"the chart process exited with {drawn.returncode}: {drawn.last_words()}")
+    return drawn.output

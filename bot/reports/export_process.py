@@ -13,13 +13,13 @@ import asyncio
 import json
 import logging
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.process.child_process import ChildStopped, python_child
 from storage.export_worker import EXPORT_FORMATS
 
 __all__ = ["EXPORT_FORMATS", "ExportFailed", "ExportFiles", "ExportStopped", "write_export"]
@@ -75,32 +75,13 @@ async def write_export(
     """One XLSX workbook, or one CSV file per table, written into `folder`.
 
     ExportStopped once `stopping` is set; the child never outlives this call."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *WORKER,
-        str(database),
-        export_format,
-        str(folder),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    finished = asyncio.ensure_future(process.communicate())
-    stop = asyncio.ensure_future(stopping.wait())
-    killed = False
+    arguments = (*WORKER, str(database), export_format, str(folder))
     try:
-        await asyncio.wait([finished, stop], return_when=asyncio.FIRST_COMPLETED)
-    finally:  # a stop, or this task cancelled: the child ends before its folder is removed
-        stop.cancel()
-        if not finished.done():
-            killed = True
-            with suppress(ProcessLookupError):
-                process.kill()
-            await asyncio.wait([finished])
-    if killed:
-        raise ExportStopped
-    output, errors = finished.result()
-    return _written(output, errors, process.returncode, folder)
+        async with python_child(arguments, takes_input=False) as child:
+            written = await child.finish(stop=stopping)
+    except ChildStopped:
+        raise ExportStopped from None
+    return _written(written.output, written.errors, written.returncode, folder)
 
 
 def _written(output: bytes, errors: bytes, returncode: int | None, folder: Path) -> ExportFiles:

@@ -68,7 +68,7 @@ async def test_a_chart_that_cannot_be_drawn_leaves_the_digest_text(
     running: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     await _owner_started(running)
-    monkeypatch.setattr(charts, "WORKER", "analytics.no_such_worker")
+    monkeypatch.setattr(charts, "WORKER", ("-m", "analytics.no_such_worker"))
     running.owner.send_text("/digest")
     digest = await running.owner.next_message()
     assert "Сводка за последние 7 дней" in (digest.text or "")
@@ -245,7 +245,7 @@ async def test_a_scheduled_digest_the_owner_refuses_is_not_sent_later(harness: H
     await asyncio.sleep(TICKS)  # the first check: digests are owed from here on
 
     async def refusal_recorded() -> bool:
-        assert child_processes(charts.WORKER) == []  # no chart before the text is out
+        assert child_processes(*charts.WORKER) == []  # no chart before the text is out
         done = "SELECT COUNT(*) FROM digests WHERE sent_at IS NOT NULL"
         return await rows(harness, done) == [(1,)]
 

@@ -29,13 +29,13 @@ async def test_the_child_is_running_before_the_weeks_are_asked_for() -> None:
     started: list[int] = []
 
     async def slow_weeks() -> list[WeekPoint]:
-        started.extend(child_processes(charts.WORKER))
+        started.extend(child_processes(*charts.WORKER))
         return weeks(3)
 
     picture = await charts.draw_weekly_chart(slow_weeks, "en")
     assert picture.startswith(charts.PNG_SIGNATURE)
     assert len(started) == 1  # the child was already importing matplotlib
-    assert child_processes(charts.WORKER) == []
+    assert child_processes(*charts.WORKER) == []
 
 
 async def test_weeks_that_fail_leave_no_child_behind() -> None:
@@ -44,19 +44,19 @@ async def test_weeks_that_fail_leave_no_child_behind() -> None:
 
     with pytest.raises(RuntimeError, match="went away"):
         await charts.draw_weekly_chart(failing_weeks, "en")
-    assert child_processes(charts.WORKER) == []
+    assert child_processes(*charts.WORKER) == []
 
 
 async def test_a_failing_child_is_a_chart_error_with_its_last_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(charts, "WORKER", "analytics.no_such_worker")
+    monkeypatch.setattr(charts, "WORKER", ("-m", "analytics.no_such_worker"))
     with pytest.raises(charts.ChartError, match=r"exited with 1.*No module named"):
         await charts.draw_weekly_chart(known(3), "en")
 
 
 async def test_a_hung_child_is_killed_at_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(charts, "WORKER", "this.module.is.not.run")
+    monkeypatch.setattr(charts, "WORKER", ("-m", "this.module.is.not.run"))
     monkeypatch.setattr(charts, "CHART_TIMEOUT_SECONDS", 0.5)
     spawned = sleeping_children(monkeypatch)
     with pytest.raises(TimeoutError):

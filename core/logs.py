@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 TEXT = "text"
 JSON = "json"
-FORMATS = (TEXT, JSON)
 
 
 def _time(record: logging.LogRecord) -> str:

@@ -40,15 +40,6 @@ class BotMessage:
         return [label for row in self.buttons for label in row]
 
     @property
-    def url_buttons(self) -> dict[str, str]:
-        return {
-            button["text"]: button["url"]
-            for row in self._inline_rows
-            for button in row
-            if "url" in button
-        }
-
-    @property
     def reply_keyboard(self) -> list[list[dict[str, Any]]]:
         """ReplyKeyboardMarkup buttons as sent (plain-string buttons become {"text": ...})."""
         if not self.reply_markup or "keyboard" not in self.reply_markup:

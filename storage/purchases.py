@@ -42,11 +42,6 @@ async def get(conn: aiosqlite.Connection, purchase_id: int) -> Purchase | None:
     return Purchase.from_row(row) if row else None
 
 
-async def get_by_order_id(conn: aiosqlite.Connection, order_id: str) -> Purchase | None:
-    found = await get_with_reply(conn, order_id)
-    return found[0] if found else None
-
-
 async def get_with_reply(
     conn: aiosqlite.Connection, order_id: str
 ) -> tuple[Purchase, str | None, str | None] | None:

@@ -135,10 +135,6 @@ class RateLimitedSender:
         for nap in self._naps:
             nap.cancel()
 
-    async def pause_until_clear(self) -> None:
-        """Return once no 429 pause is in force."""
-        await self._sleep_until(lambda: self._paused_until)
-
     async def send(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> SendResult[T]:
         """Run `call` once the gates allow, retrying 429s and transient errors.
 

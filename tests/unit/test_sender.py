@@ -377,23 +377,6 @@ async def test_pause_holds_back_sends_that_arrive_later(clock: VirtualTime, rec:
     assert rec.times(2)[1] >= 7.1 - EPS
 
 
-async def test_pause_until_clear_waits_for_the_pause(clock: VirtualTime, rec: Recorder) -> None:
-    sender = make_sender(clock, rate_per_second=10)
-    await clock.run(sender.pause_until_clear())
-    assert clock.now == 0.0 and clock.sleeps == []
-
-    async def scenario() -> float:
-        limited = asyncio.ensure_future(sender.send(1, rec.call(1, retry_after(10))))
-        await clock.sleep(0.5)
-        await sender.pause_until_clear()
-        cleared = clock.now
-        await limited
-        return cleared
-
-    cleared = await clock.run(scenario())
-    assert cleared == pytest.approx(10.0)
-
-
 async def test_stop_ends_every_wait_and_lets_nothing_new_start(
     clock: VirtualTime, rec: Recorder
 ) -> None:

@@ -39,8 +39,8 @@ from bot.reports.alerts import AlertNotifier
 from bot.reports.digest import DigestService
 from bot.reports.export_process import remove_stale_export_folders
 from bot.reports.reward_pool_notice import RewardPoolNotice
+from bot.roles import Roles
 from bot.routing import routers
-from bot.staff.roles import Roles
 from bot.survey.conversation import SurveyConversation
 from bot.survey.long_texts import LongTexts
 from bot.survey.wording import Wording

@@ -12,7 +12,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.staff.roles import Roles
+from bot.roles import Roles
 from bot.texts import LANGUAGES, t
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,7 @@ from bot.customers import rights, start
 from bot.languages import LanguageOfSender
 from bot.process import errors
 from bot.reports import alert_buttons, export, stats
+from bot.roles import IsStaff
 from bot.staff import (
     backup,
     csv_upload,
@@ -37,7 +38,6 @@ from bot.staff import (
     settings,
     staff_list,
 )
-from bot.staff.roles import IsStaff
 from bot.survey import handlers as survey
 
 

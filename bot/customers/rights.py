@@ -16,7 +16,7 @@ from pydantic import Field
 
 from bot.customers.start import register
 from bot.menus import publish_staff_menu
-from bot.staff.roles import Roles
+from bot.roles import Roles
 from bot.survey.callbacks import OptOutCallback
 from bot.texts import LANGUAGE_PATTERN, LANGUAGES, t
 from core.clock import Clock

@@ -19,7 +19,7 @@ from aiogram.types import (
 )
 
 from bot.menus import publish_staff_menu
-from bot.staff.roles import Roles
+from bot.roles import Roles
 from bot.survey.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.texts import language_for, t
 from core.clock import Clock

@@ -25,11 +25,11 @@ from pydantic import Field
 
 from bot.languages import staff_language
 from bot.process.sender import RateLimitedSender, SendOutcome
-from bot.staff.roles import Roles
+from bot.roles import Roles, staff_name
 from bot.texts import t, t_html
 from core.clock import Clock
 from core.logs import log_failure
-from storage import alerts, customers
+from storage import alerts
 from storage.alerts import AlertView
 from storage.database import Database
 from storage.live_settings import LiveSettings
@@ -44,14 +44,6 @@ SETTLE = timedelta(minutes=1)
 """The tick leaves alerts this fresh to the handler that is sending them right now."""
 
 MAX_COMMENT = 1000
-
-
-async def staff_name(db: Database, user_id: int) -> str:
-    """How a staff member is named on an alert (their first name, or their id)."""
-    person = await customers.get_by_telegram_id(db.reader, user_id)
-    if person is not None and person.first_name:
-        return person.first_name
-    return str(user_id)
 
 
 def customer_link(view: AlertView, language: str) -> str:

@@ -27,7 +27,7 @@ from bot.languages import staff_language
 from bot.process.sender import RateLimitedSender, SendOutcome
 from bot.reports.chart_process import draw_weekly_chart
 from bot.reports.report_text import digest_messages
-from bot.staff.roles import Roles
+from bot.roles import Roles
 from bot.texts import t
 from core.clock import Clock, from_db, to_db
 from core.logs import log_failure

@@ -13,7 +13,7 @@ from aiogram import Bot
 
 from bot.languages import staff_language
 from bot.process.sender import RateLimitedSender, SendOutcome
-from bot.staff.roles import Roles
+from bot.roles import Roles
 from bot.texts import t
 from storage import rewards
 from storage.database import Database

@@ -11,7 +11,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 
-from bot.staff.roles import Roles
+from bot.roles import Roles
 from bot.telegram_limits import UPLOAD_LIMIT, megabytes
 from bot.texts import local_time, t
 from core.clock import Clock

@@ -11,9 +11,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.menus import RESET_WORD
-from bot.reports.alerts import staff_name
 from bot.reports.report_text import pack
-from bot.staff.roles import Roles
+from bot.roles import Roles, staff_name
 from bot.survey.callbacks import PreviewCallback
 from bot.survey.conversation import SurveyConversation
 from bot.survey.keyboards import preview_keyboard

@@ -9,7 +9,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.staff.roles import Roles
+from bot.roles import Roles
 from bot.texts import t, t_html
 from core.clock import Clock
 from storage import rewards

@@ -9,9 +9,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.menus import RESET_WORD
-from bot.reports.alerts import staff_name
 from bot.reports.digest import DigestService
-from bot.staff.roles import Roles
+from bot.roles import Roles, staff_name
 from bot.texts import local_time, t
 from core.clock import Clock
 from core.settings import Settings

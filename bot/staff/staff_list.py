@@ -11,8 +11,7 @@ from aiogram.types import Message
 
 from bot.languages import staff_language
 from bot.menus import publish_staff_menu
-from bot.reports.alerts import staff_name
-from bot.staff.roles import Roles
+from bot.roles import Roles, staff_name
 from bot.texts import t
 from core.clock import Clock
 from storage import staff

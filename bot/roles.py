@@ -1,4 +1,5 @@
-"""Who may run staff commands, kept in step with the staff table. Owners are admins too.
+"""Who runs the bot: the roles, kept in step with the staff table (owners are admins too),
+the filter that admits staff, and how a staff member is named to the others.
 
 One instance is shared by the handlers, the alerts and the digests; `load` refreshes it
 in place after /staff changes the table, so everyone sees the change at once.
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 
-from storage import staff
+from storage import customers, staff
 from storage.database import Database
 
 
@@ -20,10 +21,6 @@ class Roles:
         self.owner_ids: frozenset[int] = frozenset()
         self.admin_ids: frozenset[int] = frozenset()
         self.replace(owners, admins)
-
-    @classmethod
-    def from_ids(cls, owners: Iterable[int], admins: Iterable[int]) -> Roles:
-        return cls(owners, admins)
 
     def replace(self, owners: Iterable[int], admins: Iterable[int]) -> None:
         self.owner_ids = frozenset(owners)
@@ -48,3 +45,11 @@ class IsStaff(Filter):
 
     async def __call__(self, event: Message | CallbackQuery, roles: Roles) -> bool:
         return event.from_user is not None and roles.is_admin(event.from_user.id)
+
+
+async def staff_name(db: Database, user_id: int) -> str:
+    """How a staff member is named on an alert (their first name, or their id)."""
+    person = await customers.get_by_telegram_id(db.reader, user_id)
+    if person is not None and person.first_name:
+        return person.first_name
+    return str(user_id)

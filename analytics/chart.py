@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Final
 
-if TYPE_CHECKING:  # matplotlib (with numpy) is ~60 MB and most of a second to import:
+if TYPE_CHECKING:  # matplotlib (with numpy) is heavy to import, in memory and in time:
     # it is loaded when the first chart is drawn, not when the bot starts.
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure

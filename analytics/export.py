@@ -100,7 +100,7 @@ def write_xlsx(tables: Sequence[Table], target: IO[bytes] | Path) -> list[int]:
     names = [table.name.casefold() for table in tables]
     if len(set(names)) != len(names):
         raise ValueError("sheet names must differ (Excel ignores case)")
-    from openpyxl import Workbook  # here: 0.2 s of start-up for a file owners rarely ask for
+    from openpyxl import Workbook  # here: no start-up time for a file owners rarely ask for
 
     # Its sheets spill to temp files until saved, so a failure must still save to clean them up.
     workbook = Workbook(write_only=True)

@@ -12,51 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from pydantic import ValidationError
-
-from core.settings import Settings, format_duration
+from core.owner_settings import RUNTIME, SettingError, shown, with_setting
+from core.settings import Settings
 from storage import runtime_settings
 from storage.database import Database
 from storage.runtime_settings import Override
 
 log = logging.getLogger(__name__)
 
-RUNTIME = (
-    "survey_delay",
-    "survey_throttle_days",
-    "quiet_hours",
-    "reminder_after",
-    "survey_expires_after",
-    "digest_schedule",
-    "timezone",
-    "send_rate",
-)
-"""The settings /settings may change, in the order it lists them."""
-
 Listener = Callable[[Settings], None]
-
-
-class SettingError(ValueError):
-    """A value the setting does not accept; the message says why in one line."""
-
-
-def runtime_name(text: str) -> str | None:
-    """`survey_delay` from `survey_delay`, `SURVEY_DELAY` or `survey-delay`; None if unknown."""
-    name = text.strip().lower().replace("-", "_")
-    return name if name in RUNTIME else None
-
-
-def shown(settings: Settings, name: str) -> str:
-    """A setting's value as an owner writes it (`2h`, `21:00-09:00`, `25`)."""
-    value: Any = getattr(settings, name)
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    if isinstance(value, float):
-        return repr(value).removesuffix(".0")  # every digit: the stored value is the one in force
-    return str(value)
 
 
 class LiveSettings:
@@ -78,7 +44,7 @@ class LiveSettings:
             if name not in RUNTIME:
                 continue
             try:
-                settings = _with(settings, name, override.value)
+                settings = with_setting(settings, name, override.value)
             except SettingError as error:
                 log.warning("stored setting %s ignored: %s", name, error)
                 continue
@@ -88,7 +54,7 @@ class LiveSettings:
     async def change(self, db: Database, name: str, text: str, by: int, now: datetime) -> str:
         """Validate and store a new value; return it as it will be shown."""
         async with self._changing:
-            settings = _with(self.current, name, text)
+            settings = with_setting(self.current, name, text)
             value = shown(settings, name)
             async with db.transaction() as conn:
                 await runtime_settings.put(conn, name, value, by, now)
@@ -102,7 +68,7 @@ class LiveSettings:
                 removed = await runtime_settings.reset(conn, name, by, now)
             if removed:
                 kept = {key: value for key, value in self.overrides.items() if key != name}
-                settings = _with(self.current, name, getattr(self.base, name))
+                settings = with_setting(self.current, name, getattr(self.base, name))
                 self._publish(settings, kept)
         return removed
 
@@ -110,14 +76,3 @@ class LiveSettings:
         self.current, self.overrides = settings, overrides
         for listener in self._listeners:
             listener(settings)
-
-
-def _with(settings: Settings, name: str, value: Any) -> Settings:
-    """`settings` with one field replaced, validated by the same rules as `.env`."""
-    values = settings.model_dump()
-    values[name] = value
-    try:
-        return Settings.model_validate(values)
-    except ValidationError as error:
-        reasons = [str(item["msg"]).removeprefix("Value error, ") for item in error.errors()]
-        raise SettingError("; ".join(reasons)) from None

@@ -23,7 +23,8 @@ from bot.roles import Roles
 from bot.survey.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.texts import language_for, t
 from core.clock import Clock
-from core.settings import Settings, format_duration
+from core.durations import format_duration
+from core.settings import Settings
 from intake.phones import normalize_phone
 from intake.qr import PAYLOAD_PREFIX, read_payload
 from storage import customers, referrals, surveys

@@ -1,23 +1,26 @@
-"""aiogram's aiohttp session with two changes for a bot that answers many customers at once.
+"""Adapts aiogram's aiohttp session for a bot that answers many customers at once.
+
+It overrides two of the session's methods (`build_form_data`, `check_response`), so pyproject
+pins aiogram's minor version; tests/unit/test_session.py holds the result to aiogram's own.
+docs/performance.md has the figures behind each change.
 
 * Requests go out as JSON bodies (the Bot API takes `application/json` for every method
   that uploads no file). aiogram's form encoding walks each parameter in Python,
-  JSON-encodes the nested ones one by one and then URL-quotes the lot: about six times
-  the cost of one `json.dumps` of pydantic's dump for a question with its keyboard. A
-  method that uploads a file is sent as aiogram sends it (multipart).
+  JSON-encodes the nested ones one by one and then URL-quotes the lot, several times the
+  cost of one `json.dumps` of pydantic's dump. A method that uploads a file is sent as
+  aiogram sends it (multipart).
 * Closing skips aiogram's 250 ms pause when the Bot API is reached over plain HTTP (a
   local Bot API server): the pause lets SSL transports finish closing, and there are none.
 * Replies are parsed without the inline keyboards Telegram echoes back: a sent or edited
   message returns with its keyboard, and a pressed button's update carries the message it
-  sits under with its own. As models, a question's keyboard is a dozen nested objects,
-  about half the cost of parsing the update of an answer or the reply to the next
-  question; the bot never reads them back (it knows what it sent).
+  sits under with its own. As models, a question's keyboard is a dozen nested objects, a
+  large share of the cost of parsing an answer's update or the reply to the next question;
+  the bot never reads them back (it knows what it sent).
 * The response models are kept. aiogram parses every reply with
   ``Response[method.__returning__]``, a pydantic generic that pydantic caches only weakly:
-  once the garbage collector has run, the next reply builds the model again, 50-140 ms of
-  schema generation for ``Response[Message | bool]`` on this machine, in the middle of
-  answering a customer. Each one built is held here, for the life of the process (they
-  are the same for every session).
+  once the garbage collector has run, the next reply builds the model again (a schema
+  generation, in the middle of answering a customer). Each one built is held here, for the
+  life of the process (they are the same for every session).
 """
 
 from __future__ import annotations

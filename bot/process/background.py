@@ -1,7 +1,7 @@
 """Owner requests too long to hold up everyone's updates run beside them.
 
 Polling confirms a batch to Telegram only once every update in it is handled, and a webhook
-update is answered only once handled. An export of 200,000 surveys takes minutes: handled
+update is answered only once handled. A chain's export takes minutes: handled
 inside its update, it would hold back every customer's next update that long, or outlast
 Telegram's webhook timeout. Such work is started here instead, and the update is done.
 """

@@ -2,15 +2,14 @@
 
 aiogram's types are built on first use (bot/process/lazy_aiogram_types.py), and each kind of
 Bot API reply is parsed with a `Response[...]` model built on first use too
-(bot/process/aiogram_session.py). Left to the first customers, those builds (tens of
-milliseconds each, over 100 for a reply that is a message or `true`) would land on their
-answers. Building the few that answering and
-polling need costs start-up about as much, once, before anyone waits.
+(bot/process/aiogram_session.py). Left to the first customers, those builds would land on
+their answers. Building the few that answering and polling need costs start-up about as
+much, once, before anyone waits.
 
 What start-up built lives as long as the process, and the garbage collector's full passes
-would walk all of it again and again (about 120,000 objects, 65 ms a pass here, landing on
-whichever answer is being handled): `tune_garbage_collector` exempts it, and makes the
-young generation's passes rarer (see YOUNG_GENERATION_THRESHOLD).
+would walk all of it again and again (a pass lands on whichever answer is being handled):
+`tune_garbage_collector` exempts it, and makes the young generation's passes rarer (see
+YOUNG_GENERATION_THRESHOLD). docs/performance.md has the figures.
 """
 
 from __future__ import annotations
@@ -47,9 +46,9 @@ YOUNG_GENERATION_THRESHOLD = 10_000
 """Allocations between two passes over the young objects (Python's default: 700).
 
 An answer makes hundreds of short-lived pydantic and asyncio objects, so at 700 a burst of
-answers ran a pass every few answers, each walking every answer still in flight: 3-5 % of
-the bot's CPU in a webhook burst, under 1 % at 10,000. The garbage a pass finds waits a
-little longer, some thousands of small objects at most.
+answers ran a pass every few answers, each walking every answer still in flight: a share of
+the bot's CPU in a burst that a higher threshold cuts to next to nothing. The garbage a pass
+finds waits a little longer, some thousands of small objects at most.
 """
 
 
@@ -69,7 +68,7 @@ def tune_garbage_collector() -> None:
     reference does; only a reference cycle among frozen ones would stay, which costs
     nothing for the modules, types and settings the bot keeps to the end anyway.
     """
-    # No gc.collect() first: it took 0.1 s of start-up to find nothing to free here, and
+    # No gc.collect() first: it would spend start-up time finding nothing to free, since
     # what start-up built is alive anyway.
     gc.freeze()
     log.debug("%s start-up objects exempted from garbage collection", gc.get_freeze_count())

@@ -1,11 +1,12 @@
 """The digest's chart, drawn in a short-lived child process.
 
-matplotlib with numpy takes ~57 MB once imported, and Python never gives that memory back:
-drawn in the bot's own process, the first digest would keep the bot that much larger for
-the rest of its life. A child process starts, imports and draws in about a second, and a
-digest goes out once a week (or on /digest), so the bot's own footprint stays what its
-work needs. Most of that second is the import, so the child is started before its weeks are
-known and imports while the bot is still computing them (and the digest's figures).
+matplotlib with numpy takes tens of megabytes once imported, and Python never gives that
+memory back: drawn in the bot's own process, the first digest would keep the bot that much
+larger for the rest of its life. A child process starts, imports and draws in about a
+second, and a digest goes out once a week (or on /digest), so the bot's own footprint stays
+what its work needs. Most of that second is the import, so the child is started before its
+weeks are known and imports while the bot is still computing them (and the digest's
+figures).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The files `/export` sends, written into a folder from one snapshot of the database.
 
-They are written by a child process (storage/export_worker.py). Writing 200,000 surveys to
-XLSX takes minutes of CPU: in a thread of the bot it would hold the interpreter's lock that
-long and slow every customer's answer, and openpyxl's memory would stay with the bot. The
-child reads its own snapshot and streams the rows to disk, so memory stays flat however
-many surveys there are (bench/footprint.py measures it on 200,000).
+They are written by a child process (storage/export_worker.py). A chain's export takes
+minutes of CPU: in a thread of the bot it would hold the interpreter's lock that long and
+slow every customer's answer, and openpyxl's memory would stay with the bot. The child reads
+its own snapshot and streams the rows to disk, so memory stays flat however many surveys
+there are (bench/footprint.py measures it; docs/performance.md has the figures).
 """
 
 from __future__ import annotations

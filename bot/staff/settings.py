@@ -13,9 +13,10 @@ from bot.reports.digest import DigestService
 from bot.roles import Roles, staff_name
 from bot.texts import local_time, t
 from core.clock import Clock
+from core.owner_settings import RUNTIME, SettingError, runtime_name, shown
 from core.settings import Settings
 from storage.database import Database
-from storage.live_settings import RUNTIME, LiveSettings, SettingError, runtime_name, shown
+from storage.live_settings import LiveSettings
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ def _answer_buttons(
         labelled, rows = [(t(language, "btn_no"), Choice.NO)], [1]
     else:
         return []  # answered only with text
-    # Built directly: InlineKeyboardBuilder deep-copies every button, a fifth of the
-    # bot's time per answer when customers answer hundreds a second.
+    # Built directly: InlineKeyboardBuilder deep-copies every button, a cost on every
+    # answer when customers answer hundreds a second.
     buttons = [
         InlineKeyboardButton(text=label, callback_data=data(value).pack())
         for label, value in labelled

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.settings import ConfigError, format_duration, load_settings, parse_duration, require_token
+from core.durations import format_duration, parse_duration
+from core.settings import ConfigError, load_settings, require_token
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The routers, in the order an update meets them.
 
     survey answer buttons          the busiest update, first and on its own
-    errors                         the last net for every update
+    failed updates                 the last net for every update
     people                         everything else; handlers get `language` (LanguageOfSender)
       staff                        private chats of owners and admins only, for all below it
         /purchase /qr CSV files    bot/staff/
@@ -24,7 +24,7 @@ from aiogram.enums import ChatType
 from bot import fallback
 from bot.customers import rights, start
 from bot.languages import LanguageOfSender
-from bot.process import errors
+from bot.process import failed_updates
 from bot.reports import alert_buttons, export, stats
 from bot.roles import IsStaff
 from bot.staff import (
@@ -53,7 +53,7 @@ def routers() -> list[Router]:
         rights.build_router(),
         fallback.build_router(),
     )
-    return [survey.build_answer_router(), errors.build_router(), people]
+    return [survey.build_answer_router(), failed_updates.build_router(), people]
 
 
 def _staff() -> Router:

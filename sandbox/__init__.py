@@ -3,7 +3,7 @@
 from sandbox.driver import EmulatedUser
 from sandbox.emulator import BotAPIEmulator
 from sandbox.errors import EmulatorError
-from sandbox.models import BotMessage, CallbackAnswer, RecordedRequest
+from sandbox.observed import BotMessage, CallbackAnswer, RecordedRequest
 
 __all__ = [
     "BotAPIEmulator",

@@ -15,7 +15,7 @@ from sandbox.errors import EmulatorError
 from sandbox.files import document_object, photo_sizes
 from sandbox.html_entities import utf16_len
 from sandbox.messages import StoredMessage
-from sandbox.models import BotMessage, CallbackAnswer
+from sandbox.observed import BotMessage, CallbackAnswer
 from sandbox.state import EmulatorState
 from sandbox.validation import MAX_TEXT
 

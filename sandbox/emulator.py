@@ -12,7 +12,7 @@ from typing import Any, Self
 from sandbox.driver import EmulatedUser
 from sandbox.errors import EmulatorError
 from sandbox.faults import Fault, FaultPlan
-from sandbox.models import RecordedRequest
+from sandbox.observed import RecordedRequest
 from sandbox.server import ApiServer
 from sandbox.state import BotIdentity, EmulatorState
 from sandbox.webhook import WebhookDelivery

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.models import BotMessage
+from sandbox.observed import BotMessage
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sandbox.chats import PrivateChat
 from sandbox.errors import bad_request
 from sandbox.files import StoredFile, document_object, photo_sizes
 from sandbox.messages import StoredMessage
-from sandbox.models import CallbackAnswer, UploadedFile
+from sandbox.observed import CallbackAnswer, UploadedFile
 from sandbox.params import optional_str, require
 from sandbox.state import EmulatorState
 from sandbox.validation import (

@@ -13,7 +13,7 @@ from aiohttp import web
 from sandbox import methods_bot, methods_messages, methods_updates
 from sandbox.errors import ApiError, bad_request
 from sandbox.faults import FaultKind
-from sandbox.models import RecordedRequest, UploadedFile
+from sandbox.observed import RecordedRequest, UploadedFile
 from sandbox.params import decode_params
 from sandbox.state import EmulatorState, Handler
 

@@ -13,8 +13,8 @@ from sandbox.errors import ApiError, bad_request, forbidden
 from sandbox.faults import FaultPlan
 from sandbox.files import FileStore
 from sandbox.messages import StoredMessage
-from sandbox.models import CallbackAnswer, RecordedRequest
 from sandbox.notifier import ChangeNotifier
+from sandbox.observed import CallbackAnswer, RecordedRequest
 from sandbox.params import require
 from sandbox.rate_limit import SlidingWindowLimiter
 from sandbox.updates import UpdateQueue

@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from sandbox.models import WebhookAttempt
 from sandbox.notifier import ChangeNotifier
+from sandbox.observed import WebhookAttempt
 from sandbox.updates import UpdateQueue
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

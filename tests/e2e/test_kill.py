@@ -17,7 +17,7 @@ import pytest
 
 from sandbox import BotAPIEmulator, BotMessage, EmulatedUser
 from sandbox.faults import Fault
-from sandbox.models import WebhookAttempt
+from sandbox.observed import WebhookAttempt
 from tests.consistency import check_consistency
 from tests.e2e.conftest import TOKEN
 from tests.e2e.process import BotProcess

@@ -118,7 +118,7 @@ async def test_no_personal_data_is_logged_at_info_or_above(
 async def test_an_intake_failure_is_logged_by_type_and_route_the_rest_at_debug(
     harness: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As bot/process/errors.py: a failure's message may quote the body it choked on."""
+    """As bot/process/failed_updates.py: a failure's message may quote the body it choked on."""
 
     async def choking(self: PurchaseIntake, raw: dict[str, Any]) -> NoReturn:
         raise ValueError(f"cannot store {raw['order_id']} for {raw['phone']}")

@@ -1,4 +1,4 @@
-"""Failures of background work are logged as bot/process/errors.py logs a failed update:
+"""Failures of background work are logged as bot/process/failed_updates.py logs a failed update:
 the type and where it happened at ERROR, the message (which may quote what a person wrote)
 only at DEBUG."""
 

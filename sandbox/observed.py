@@ -1,4 +1,5 @@
-"""Public value objects handed to tests: message snapshots, callback answers, request log."""
+"""What the emulator observed, handed to tests: message snapshots, callback answers, requests,
+webhook attempts, uploaded files."""
 
 from __future__ import annotations
 

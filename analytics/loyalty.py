@@ -18,7 +18,8 @@ the same way, so they are spelled out here and followed literally.
   counts as a purchase but is left out of the average check.
 - **Average customer lifetime** is estimated as 1 / yearly churn rate, where yearly churn is
   measured over the trailing 365 days with the same definition of churn; capped at 10 years.
-- **CLV** = average check × purchases per year × lifetime in years.
+- **CLV** = average check × purchases per year × lifetime in years, purchases without an
+  amount (visits) left out of both.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ class PurchaseStats:
     amount_total_minor: int
     amount_count: int
     """Purchases with a known amount."""
+    visits: int = 0
+    """Purchases without an amount: visits recorded from a store's QR code. They count as
+    the customer coming back (frequency, repeat rate) and never in an amount figure."""
 
     @property
     def repeat_rate(self) -> float | None:
@@ -119,6 +123,13 @@ class PurchaseStats:
         return self.purchases / self.customers
 
     @property
+    def paid_frequency(self) -> float | None:
+        """Purchases with an amount per customer in the period: what revenue comes from."""
+        if self.customers == 0:
+            return None
+        return (self.purchases - self.visits) / self.customers
+
+    @property
     def average_check_minor(self) -> float | None:
         if self.amount_count == 0:
             return None
@@ -130,13 +141,15 @@ def purchase_stats(
 ) -> PurchaseStats:
     _check_period(start, end)
     per_customer: dict[int, int] = {}
-    purchases = amount_total = amount_count = 0
+    purchases = amount_total = amount_count = visits = 0
     for event in events:
         if not start <= event.at < end:
             continue
         purchases += 1
         per_customer[event.customer_id] = per_customer.get(event.customer_id, 0) + 1
-        if event.amount_minor is not None:
+        if event.amount_minor is None:
+            visits += 1
+        else:
             amount_total += event.amount_minor
             amount_count += 1
     return PurchaseStats(
@@ -145,14 +158,17 @@ def purchase_stats(
         repeat_customers=sum(count >= 2 for count in per_customer.values()),
         amount_total_minor=amount_total,
         amount_count=amount_count,
+        visits=visits,
     )
 
 
-def purchases_per_year(stats: PurchaseStats, period: timedelta) -> float | None:
-    """The period's purchase frequency scaled to 365 days."""
+def purchases_per_year(
+    stats: PurchaseStats, period: timedelta, *, paid_only: bool = False
+) -> float | None:
+    """The period's purchase frequency scaled to 365 days (`paid_only`: visits left out)."""
     if period <= timedelta(0):
         raise ValueError(f"the period must be positive, not {period}")
-    frequency = stats.frequency
+    frequency = stats.paid_frequency if paid_only else stats.frequency
     if frequency is None:
         return None
     return frequency * (YEAR / period)

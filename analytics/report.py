@@ -104,8 +104,10 @@ class Report:
 
     @property
     def clv_minor(self) -> float | None:
+        """Visits bring no amount: CLV counts the purchases that do."""
+        paid_per_year = purchases_per_year(self.year_purchases, YEAR, paid_only=True)
         return clv_minor(
-            self.year_purchases.average_check_minor, self.purchases_per_year, self.lifetime_years
+            self.year_purchases.average_check_minor, paid_per_year, self.lifetime_years
         )
 
     @property

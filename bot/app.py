@@ -27,11 +27,12 @@ from bot.languages import staff_language
 from bot.menus import publish_customer_menu, publish_staff_menu
 from bot.process.aiogram_session import BotSession
 from bot.process.background import Background
+from bot.process.bulk_sender import BulkSender
 from bot.process.dispatch_after import DispatchAfterHandler
 from bot.process.http_server import Webhook, start_http_server
 from bot.process.once_per_update import OncePerUpdate
+from bot.process.outbound_gate import OutboundGate
 from bot.process.polling import HoldOffsetUntilHandled, InFlightDispatcher
-from bot.process.sender import RateLimitedSender
 from bot.process.signals import stop_on_signals
 from bot.process.warm_up import tune_garbage_collector, warm_up
 from bot.process.webhook import webhook_secret
@@ -68,7 +69,8 @@ class FeedbackApp:
     db: Database
     scheduler: AsyncIOScheduler
     jobs: Jobs
-    sender: RateLimitedSender
+    gate: OutboundGate
+    sender: BulkSender
     conversation: SurveyConversation
     roles: Roles
     qr_secret: bytes
@@ -150,6 +152,7 @@ class FeedbackApp:
             self.scheduler.shutdown(wait=False)
 
     async def close(self) -> None:
+        self.gate.stop()
         self.stop_scheduler()
         await self.bot.session.close()
         await self.db.close()
@@ -183,7 +186,9 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     await roles.load(db)
     live = LiveSettings(settings)
     await live.load(db)
-    sender = RateLimitedSender(rate_per_second=live.current.send_rate)
+    gate = OutboundGate(rate_per_second=live.current.send_rate)
+    bot.session.middleware(gate)  # every message the bot sends or edits, whoever sends it
+    sender = BulkSender()
     wording = Wording()
     await wording.load(db)
     conversation = SurveyConversation(db, clock, sender, wording)
@@ -213,7 +218,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
         long_texts=LongTexts(),
         background=background,
     )
-    live.on_change(lambda changed: sender.set_rate(changed.send_rate))
+    live.on_change(lambda changed: gate.set_rate(changed.send_rate))
     dispatcher.update.outer_middleware(await OncePerUpdate.open(db, clock))
     dispatcher.message.outer_middleware(DispatchAfterHandler(jobs.intake_dispatch))
     bot.session.middleware(HoldOffsetUntilHandled(dispatcher))
@@ -226,6 +231,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
         db,
         scheduler,
         jobs,
+        gate,
         sender,
         conversation,
         roles,
@@ -286,8 +292,10 @@ async def _on_shutdown(app: FeedbackApp) -> None:
         app.api_runner = None
     if app.scheduler.running:
         app.scheduler.pause()
+    app.gate.stop_bulk()  # replies still go out: their handlers get their grace
     app.sender.stop()
     await app.dispatcher.drain(SHUTDOWN_GRACE_SECONDS)
+    await app.conversation.stop()  # an owed message being tried again: its send finishes
     await app.background.stop(SHUTDOWN_GRACE_SECONDS)  # an export gives up between batches
     if app.scheduler.running:
         await app.jobs.drain()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -28,3 +28,9 @@ def from_db(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"not a stored UTC time: {text!r}")
     return moment
+
+
+def start_of_day(moment: datetime, tz: tzinfo) -> datetime:
+    """The midnight that began `moment`'s day on the wall clock of `tz`, in UTC."""
+    local = moment.astimezone(tz)
+    return datetime.combine(local.date(), time(0), tzinfo=tz).astimezone(UTC)

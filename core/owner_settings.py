@@ -9,11 +9,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.durations import format_duration
+from core.quiet_hours import OFF
 from core.settings import Settings
 
 RUNTIME = (
     "survey_delay",
     "survey_throttle_days",
+    "survey_max_age",
     "quiet_hours",
     "reminder_after",
     "survey_expires_after",
@@ -37,6 +39,8 @@ def runtime_name(text: str) -> str | None:
 def shown(settings: Settings, name: str) -> str:
     """A setting's value as an owner writes it (`2h`, `21:00-09:00`, `25`)."""
     value: Any = getattr(settings, name)
+    if value is None:
+        return OFF  # a duration that is off (survey_max_age)
     if isinstance(value, timedelta):
         return format_duration(value)
     if isinstance(value, float):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 OFF = "off"
@@ -21,6 +21,16 @@ class QuietHours:
         if self.start <= self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end  # the window spans midnight
+
+    def ends_after(self, moment: datetime, timezone: tzinfo) -> datetime:
+        """When the window that covers `moment` ends (`moment` itself if none covers it)."""
+        if not self.covers(moment, timezone):
+            return moment
+        local = moment.astimezone(timezone)
+        end = datetime.combine(local.date(), self.end, tzinfo=timezone)
+        if end <= local:  # the window spans midnight and ends tomorrow
+            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=timezone)
+        return end.astimezone(moment.tzinfo)
 
     def __str__(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"

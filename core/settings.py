@@ -26,6 +26,7 @@ DURATION_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
     "reminder_after": (timedelta(minutes=1), timedelta(days=90)),
     "survey_expires_after": (timedelta(minutes=1), timedelta(days=365)),
     "alert_remind_after": (timedelta(minutes=1), timedelta(days=30)),
+    "survey_max_age": (timedelta(hours=1), timedelta(days=3650)),
 }
 """The shortest and longest value each duration setting accepts."""
 
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     currency: str = "RUB"
     dispatch_interval: timedelta = timedelta(seconds=10)
     survey_throttle_days: int = Field(default=30, ge=0, le=3650)
+    survey_max_age: timedelta | None = timedelta(days=3)
     quiet_hours: str = "21:00-09:00"
     reminder_after: timedelta = timedelta(hours=24)
     survey_expires_after: timedelta = timedelta(days=7)
@@ -102,11 +104,18 @@ class Settings(BaseSettings):
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
 
+    @field_validator("survey_max_age", mode="before")
+    @classmethod
+    def _duration_or_off(cls, value: Any) -> timedelta | None:
+        if value is None or str(value).strip().lower() == OFF:
+            return None
+        return parse_duration(value)
+
     @field_validator(*DURATION_LIMITS)
     @classmethod
-    def _duration_in_range(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+    def _duration_in_range(cls, value: timedelta | None, info: ValidationInfo) -> timedelta | None:
         shortest, longest = DURATION_LIMITS[str(info.field_name)]
-        if not shortest <= value <= longest:
+        if value is not None and not shortest <= value <= longest:
             raise ValueError(
                 f"must be from {format_duration(shortest)} to {format_duration(longest)}"
             )
@@ -219,7 +228,9 @@ class Settings(BaseSettings):
 
     @property
     def survey_rules(self) -> SurveyRules:
-        return SurveyRules(delay=self.survey_delay, throttle=self.survey_throttle)
+        return SurveyRules(
+            delay=self.survey_delay, throttle=self.survey_throttle, max_age=self.survey_max_age
+        )
 
     @property
     def webhook_mode(self) -> bool:

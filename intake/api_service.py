@@ -32,6 +32,7 @@ from storage.purchases import NewPurchase
 SOURCE = "api"
 THROTTLED = "throttled"
 OPTED_OUT = "opted_out"
+TOO_OLD = "too_old"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,10 @@ class PurchaseIntake:
     async def submit(self, raw: object) -> Reply:
         """Validate and record one purchase body; the reply is 200, 201, 409 or 422."""
         now = self._clock()
-        request = validate_purchase(raw, default_currency=self._settings.currency, now=now)
+        settings = self._settings
+        request = validate_purchase(
+            raw, default_currency=settings.currency, timezone=settings.tz, now=now
+        )
         if isinstance(request, ApiError):
             return Reply.error(request)
         request_hash = request.request_hash()
@@ -200,18 +204,31 @@ class PurchaseIntake:
         if response is not None:
             return Reply(200, response)
         # No stored answer (the order came via /purchase or CSV): describe what is stored.
-        # Every intake path schedules a survey unless the customer opted out or was throttled.
+        # Every intake path schedules a survey unless the purchase was too old when it came,
+        # or the customer opted out or was throttled.
         survey = await surveys.for_purchase(self._db.reader, stored.id)
         skipped = None
         if survey is None:
+            rules = self._settings.survey_rules
             opted_out = await customers.is_opted_out(self._db.reader, stored.customer_id)
-            skipped = OPTED_OUT if opted_out else THROTTLED
+            if rules.too_old(stored.purchased_at, stored.recorded_at):
+                skipped = TOO_OLD
+            else:
+                skipped = OPTED_OUT if opted_out else THROTTLED
         return Reply.of(200, purchase_body(stored, survey, skipped=skipped))
 
 
 def _created_text(result: IntakeResult) -> str:
     """The answer to a newly created purchase, stored with it for replays."""
-    skipped = OPTED_OUT if result.opted_out else THROTTLED if result.throttled else None
+    skipped = (
+        TOO_OLD
+        if result.too_old
+        else OPTED_OUT
+        if result.opted_out
+        else THROTTLED
+        if result.throttled
+        else None
+    )
     return dump(purchase_body(result.purchase, result.survey, skipped=skipped))
 
 

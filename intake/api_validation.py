@@ -13,9 +13,10 @@ import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from core.phones import normalize_phone
 from intake.api_errors import (
     INVALID_AMOUNT,
     INVALID_PHONE,
@@ -28,6 +29,7 @@ from intake.api_errors import (
     ApiError,
     unprocessable,
 )
+from intake.dates import FORMATS_HINT, parse_purchase_time
 from intake.fields import (
     AMOUNT,
     CURRENCY,
@@ -40,7 +42,6 @@ from intake.fields import (
     STORE,
 )
 from intake.money import MAX_MINOR, AmountError, minor_digits, parse_amount
-from intake.phones import normalize_phone
 
 FIELDS = (ORDER_ID, AMOUNT, CURRENCY, PURCHASED_AT, STORE, *IDENTITY_FIELDS)
 BATCH_FIELD = "purchases"
@@ -50,7 +51,6 @@ MAX_ROW_ID = 2**63 - 1  # SQLite INTEGER; Telegram user ids fit in it
 MAX_STORE_CHARS = 64
 MAX_AMOUNT_CHARS = 32
 MAX_PHONE_CHARS = 32
-MAX_DATETIME_CHARS = 40
 MAX_NAME_CHARS = 40  # how much of an unknown field name an error repeats
 FUTURE_TOLERANCE = timedelta(days=1)  # tills with a wrong clock or in another time zone
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -118,11 +118,12 @@ def order_id_of(raw: object) -> str | None:
 
 
 def validate_purchase(
-    raw: object, *, default_currency: str, now: datetime
+    raw: object, *, default_currency: str, timezone: tzinfo, now: datetime
 ) -> PurchaseRequest | ApiError:
-    """Check one purchase body; never raises for any decoded JSON value."""
+    """Check one purchase body; never raises for any decoded JSON value. A `purchased_at`
+    without an offset is on the `timezone` clock (intake/dates.py, as the CSV import)."""
     try:
-        return _purchase(raw, default_currency, now)
+        return _purchase(raw, default_currency, timezone, now)
     except _Invalid as invalid:
         return invalid.error
 
@@ -146,7 +147,9 @@ def validate_batch(raw: Mapping[str, Any]) -> list[Any] | ApiError:
     return items
 
 
-def _purchase(raw: object, default_currency: str, now: datetime) -> PurchaseRequest:
+def _purchase(
+    raw: object, default_currency: str, timezone: tzinfo, now: datetime
+) -> PurchaseRequest:
     if not isinstance(raw, Mapping):
         raise _Invalid(unprocessable(INVALID_VALUE, "A purchase must be a JSON object", None))
     unknown = _unknown_fields(raw, FIELDS)
@@ -158,7 +161,7 @@ def _purchase(raw: object, default_currency: str, now: datetime) -> PurchaseRequ
         order_id=order_id,
         amount_minor=_amount(raw.get(AMOUNT), currency),
         currency=currency,
-        purchased_at=_purchased_at(raw.get(PURCHASED_AT), now),
+        purchased_at=_purchased_at(raw.get(PURCHASED_AT), timezone, now),
         store=_store(raw.get(STORE)),
         identity=_identity(raw),
     )
@@ -238,22 +241,14 @@ def _plausible_amount(value: object) -> bool:
     return isinstance(value, str) and len(value) <= MAX_AMOUNT_CHARS
 
 
-def _purchased_at(value: object, now: datetime) -> datetime | None:
+def _purchased_at(value: object, timezone: tzinfo, now: datetime) -> datetime | None:
     if value is None:
         return None
-    moment = _parse_datetime(value)
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    moment = parse_purchase_time(value, timezone) if isinstance(value, str) else None
+    if moment is None:
         raise _Invalid(
-            unprocessable(
-                INVALID_VALUE,
-                "purchased_at must include a UTC offset or Z, such as 2026-11-23T10:00:00+03:00",
-                PURCHASED_AT,
-            )
+            unprocessable(INVALID_VALUE, f"purchased_at must be {FORMATS_HINT}", PURCHASED_AT)
         )
-    try:
-        moment = moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise _Invalid(_bad_datetime()) from None
     if moment < EARLIEST:
         raise _Invalid(unprocessable(INVALID_VALUE, "purchased_at is before 1970", PURCHASED_AT))
     if moment > now + FUTURE_TOLERANCE:
@@ -263,24 +258,6 @@ def _purchased_at(value: object, now: datetime) -> datetime | None:
             )
         )
     return moment
-
-
-def _parse_datetime(value: object) -> datetime:
-    if not isinstance(value, str) or len(value) > MAX_DATETIME_CHARS or not value.isascii():
-        raise _Invalid(_bad_datetime())
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise _Invalid(_bad_datetime()) from None
-
-
-def _bad_datetime() -> ApiError:
-    return unprocessable(
-        INVALID_VALUE,
-        "purchased_at must be an ISO 8601 date and time with an offset, "
-        "such as 2026-11-23T10:00:00+03:00 or 2026-11-23T07:00:00Z",
-        PURCHASED_AT,
-    )
 
 
 def _store(value: object) -> str | None:

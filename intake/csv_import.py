@@ -17,6 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from core.phones import normalize_phone
+from intake.dates import parse_purchase_time
 from intake.fields import (
     AMOUNT,
     CURRENCY,
@@ -31,7 +33,6 @@ from intake.fields import (
     TELEGRAM_USER_ID,
 )
 from intake.money import AmountError, parse_amount
-from intake.phones import normalize_phone
 
 MIB = 1024 * 1024
 MAX_CSV_BYTES = 5 * MIB
@@ -58,15 +59,6 @@ _ORDER_ID = ORDER_ID_PATTERN
 _CURRENCY = CURRENCY_PATTERN
 _POSITIVE_INT = re.compile(r"[0-9]{1,19}")
 _MAX_INT = 2**63 - 1  # SQLite INTEGER
-_ISO_DATE = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
-)
-_DOTTED_DATE = re.compile(
-    r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
-    r"(?:\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
-)
-
 
 CsvValue = str | int | float
 """A `CsvProblem` value. Text (column labels as the file spells them, quoted cells, line numbers)
@@ -408,7 +400,7 @@ class _RowValidator:
         value = self._value(record, PURCHASED_AT)
         if not value:
             return None
-        moment = _parse_datetime(value, self._timezone)
+        moment = parse_purchase_time(value, self._timezone)
         if moment is None:
             raise self._bad(PURCHASED_AT, value, "csv_err_date")
         if moment > self._latest:
@@ -438,20 +430,3 @@ class _RowValidator:
         if phone is None:
             raise self._bad(PHONE, value, "csv_err_phone")
         return phone
-
-
-def _parse_datetime(value: str, timezone: tzinfo) -> datetime | None:
-    """An aware UTC datetime from the accepted formats, or None; naive values are in `timezone`."""
-    try:
-        if _ISO_DATE.fullmatch(value.upper()):
-            moment = datetime.fromisoformat(value.upper())
-        elif match := _DOTTED_DATE.fullmatch(value):
-            day, month, year, hour, minute, second = (int(part or 0) for part in match.groups())
-            moment = datetime(year, month, day, hour, minute, second)
-        else:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):  # 31.02.2024, 25:00, or past year 1 / 9999 in UTC
-        return None

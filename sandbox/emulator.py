@@ -17,6 +17,10 @@ from sandbox.server import ApiServer
 from sandbox.state import BotIdentity, EmulatorState
 from sandbox.webhook import WebhookDelivery
 
+TELEGRAM_MESSAGES_PER_SECOND = 30
+"""Telegram's flood limit for one bot, over every method that sends or edits a message: the
+emulator answers 429 beyond it, as Telegram does (None turns it off)."""
+
 
 class BotAPIEmulator:
     """Telegram Bot API on localhost for one bot; create_user() gives the customers."""
@@ -26,7 +30,7 @@ class BotAPIEmulator:
         token: str = "123456:TEST-token",
         bot_username: str = "feedback_test_bot",
         bot_first_name: str = "Feedback Bot",
-        global_rate_limit: float | None = None,
+        global_rate_limit: float | None = TELEGRAM_MESSAGES_PER_SECOND,
     ) -> None:
         bot_id, _, secret = token.partition(":")
         if not bot_id.isdigit() or not secret:

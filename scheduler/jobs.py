@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -22,9 +23,6 @@ log = logging.getLogger(__name__)
 
 BATCHES_PER_SECOND = 4
 
-STALLED_AFTER = timedelta(minutes=1)
-"""A question undelivered this long after the survey moved is asked again."""
-
 
 class SurveyWork(Protocol):
     """What the tick asks of the customers' surveys (bot.survey.conversation does it)."""
@@ -35,7 +33,9 @@ class SurveyWork(Protocol):
 
     async def send_reminders(self, bot: Bot, sent_before: datetime, limit: int) -> int: ...
 
-    async def resume_unprompted(self, bot: Bot, grace: timedelta) -> int: ...
+    async def send_nudges(self, bot: Bot, asked_before: datetime, limit: int) -> int: ...
+
+    async def resume_unprompted(self, bot: Bot) -> int: ...
 
 
 class AlertWork(Protocol):
@@ -88,7 +88,7 @@ class Jobs:
         return self._live.current
 
     async def dispatch_surveys(self) -> None:
-        """Expire old surveys; outside quiet hours send due ones and reminders; resume;
+        """Expire old surveys; outside quiet hours send due ones, reminders and nudges; resume;
         then the owners' alerts and digests."""
         async with self._busy:
             await self._dispatch()
@@ -118,7 +118,11 @@ class Jobs:
             self._full_asked = self._full_asked or full
             return
         self._dispatch_asked, self._full_asked = True, full
-        task = asyncio.get_running_loop().create_task(self._dispatch_in_turn())
+        # A fresh context: nothing of the handler that asked carries over into the scheduler's
+        # work (its sends are not replies to that person, whatever the handler's were).
+        task = asyncio.get_running_loop().create_task(
+            self._dispatch_in_turn(), context=contextvars.Context()
+        )
         self._dispatches.add(task)
         task.add_done_callback(self._finished)
 
@@ -154,12 +158,15 @@ class Jobs:
         settings, bot, conversation = self._settings, self._bot, self._conversation
         if await self._expire_and_send_due():
             batch = self._batch()
-            reminded_before = self._clock() - settings.reminder_after
+            quiet_since = self._clock() - settings.reminder_after
             await self._in_pipeline(
-                lambda: conversation.send_reminders(bot, reminded_before, batch), batch
+                lambda: conversation.send_reminders(bot, quiet_since, batch), batch
+            )
+            await self._in_pipeline(
+                lambda: conversation.send_nudges(bot, quiet_since, batch), batch
             )
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
-        await conversation.resume_unprompted(bot, grace=STALLED_AFTER)
+        await conversation.resume_unprompted(bot)
 
     async def _expire_and_send_due(self) -> bool:
         """All a wake-up does, and a tick's start. Expiring first matters: sending starts

@@ -104,19 +104,19 @@ async def get_or_create_by_phone(conn: aiosqlite.Connection, phone: str, now: da
 
 async def link_phone(
     conn: aiosqlite.Connection, customer: Customer, phone: str, now: datetime
-) -> int:
+) -> int | None:
     """Give a Telegram customer their phone; fold in a customer known only by that phone.
 
     Purchases and surveys that arrived by phone before the customer shared it move to
-    them. Returns how many purchases moved.
+    them. Returns how many purchases moved; None, with nothing changed, when another
+    Telegram account holds that number already (people are never merged).
     """
     stamp = to_db(now)
     moved = 0
     other = await get_by_phone(conn, phone)
     if other is not None and other.id != customer.id:
         if other.telegram_user_id is not None:
-            # Another Telegram account holds this number: keep it there, do not merge people.
-            return 0
+            return None
         for table, column in (
             ("purchases", "customer_id"),
             ("surveys", "customer_id"),

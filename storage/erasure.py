@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import aiosqlite
+
 from core.clock import to_db
+from core.phones import normalize_phone
 from storage import surveys
-from storage.database import Database
+from storage.database import Database, fetch_all
 from storage.models import Customer, Survey
 
 
@@ -42,13 +45,40 @@ async def forget(db: Database, customer: Customer, now: datetime) -> list[Survey
                WHERE referrer_id = ?""",
             (customer.id,),
         )
-        if customer.telegram_user_id is not None:
-            await conn.execute(
-                "UPDATE referrals SET telegram_user_id = NULL WHERE telegram_user_id = ?",
-                (customer.telegram_user_id,),
-            )
+        await _erase_as_a_contact(conn, customer)
     await db.checkpoint()
     return cancelled
+
+
+async def _erase_as_a_contact(conn: aiosqlite.Connection, customer: Customer) -> None:
+    """Where other customers recommended this person (shared their contact, or gave their
+    phone), the person's name, phone and account go; that a recommendation was made stays.
+
+    Phones are stored in E.164 since contacts were normalised; one stored as Telegram sent
+    it (no `+`) is normalised here to be compared."""
+    rows = await fetch_all(
+        conn,
+        """SELECT id, phone, telegram_user_id FROM referrals
+           WHERE telegram_user_id = :account OR phone = :phone
+              OR (phone IS NOT NULL AND phone NOT LIKE '+%')""",
+        {"account": customer.telegram_user_id, "phone": customer.phone},
+    )
+    ids = [
+        row[0]
+        for row in rows
+        if (customer.telegram_user_id is not None and row[2] == customer.telegram_user_id)
+        or (
+            customer.phone is not None
+            and row[1] is not None
+            and (row[1] == customer.phone or normalize_phone(row[1]) == customer.phone)
+        )
+    ]
+    if ids:
+        await conn.execute(
+            f"""UPDATE referrals SET name = NULL, phone = NULL, telegram_user_id = NULL
+                WHERE id IN ({", ".join("?" * len(ids))})""",
+            ids,
+        )
 
 
 async def erase_free_text_before(db: Database, cutoff: datetime) -> int:

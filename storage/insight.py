@@ -171,21 +171,23 @@ async def purchase_stats(
     row = await fetch_one(
         conn,
         """SELECT COUNT(*), COALESCE(SUM(n >= 2), 0), COALESCE(SUM(n), 0),
-                  COALESCE(SUM(total), 0), COALESCE(SUM(priced), 0)
+                  COALESCE(SUM(total), 0), COALESCE(SUM(priced), 0), COALESCE(SUM(visits), 0)
            FROM (SELECT COUNT(*) AS n,
                         SUM(CASE WHEN currency = :currency THEN amount_minor END) AS total,
-                        COUNT(CASE WHEN currency = :currency THEN amount_minor END) AS priced
+                        COUNT(CASE WHEN currency = :currency THEN amount_minor END) AS priced,
+                        SUM(amount_minor IS NULL) AS visits
                  FROM purchases WHERE purchased_at >= :start AND purchased_at < :end
                  GROUP BY customer_id)""",
         {"currency": currency, "start": to_db(period.start), "end": to_db(period.end)},
     )
-    customers, repeat, purchases, total, priced = row
+    customers, repeat, purchases, total, priced, visits = row
     return PurchaseStats(
         purchases=purchases,
         customers=customers,
         repeat_customers=repeat,
         amount_total_minor=total,
         amount_count=priced,
+        visits=visits,
     )
 
 

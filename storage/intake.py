@@ -1,10 +1,12 @@
 """The one way purchases come in: every path (command, API, QR, CSV) calls `record_purchase`.
 
-A purchase is stored and its survey scheduled in the same transaction, unless the
-customer was surveyed within the throttle window (then the purchase is stored alone,
-and no survey is owed: a throttled survey is dropped, not delayed). Replaying an order
-id returns what was stored the first time; the same order id with other data is a
-conflict and stores nothing.
+A purchase is stored and its survey scheduled in the same transaction, unless it was made
+longer than SURVEY_MAX_AGE ago (history: stored and counted, never surveyed) or the
+customer was surveyed within the throttle window (then the purchase is stored alone, and
+no survey is owed: a throttled survey is dropped, not delayed). A customer known only by
+phone gets a survey that waits until they open the bot. Replaying an order id returns what
+was stored the first time; the same order id with other data is a conflict and stores
+nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import aiosqlite
 from core.survey_rules import SurveyRules
 from storage import customers, purchases, surveys
 from storage.database import Database
-from storage.models import Purchase, Survey
+from storage.models import Purchase, Survey, SurveyStatus
 from storage.purchases import NewPurchase
 
 
@@ -36,15 +38,18 @@ class IntakeResult:
     survey: Survey | None
     throttled: bool = False  # stored, but the customer was surveyed too recently
     opted_out: bool = False  # stored, but the customer asked for no more surveys
+    too_old: bool = False  # stored and counted, but made longer than SURVEY_MAX_AGE ago
     # The intake API's stored answer: written with a created purchase when `record_purchase`
     # got a `respond`; for a replay, whatever the first request stored (None if none did).
     response: str | None = None
 
     def survey_due(self, now: datetime) -> bool:
-        """Whether this purchase scheduled a survey that is already due (no SURVEY_DELAY)."""
+        """Whether this purchase scheduled a survey that is already due (no SURVEY_DELAY) to
+        a customer who can be written to (a waiting survey is nobody's to send yet)."""
         return (
             self.status is IntakeStatus.CREATED
             and self.survey is not None
+            and self.survey.status is SurveyStatus.SCHEDULED
             and self.survey.due_at <= now
         )
 
@@ -96,6 +101,8 @@ async def record_purchase_in(
         status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
         survey = await surveys.for_purchase(conn, stored.id)
         return IntakeResult(status, stored, survey, response=response)
+    if rules.too_old(created.purchased_at, now):  # history: stored and counted, not surveyed
+        return IntakeResult(IntakeStatus.CREATED, created, None, too_old=True)
     survey = await surveys.schedule(
         conn,
         customer_id=created.customer_id,

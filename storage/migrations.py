@@ -309,6 +309,17 @@ NO_DIALOGUE_STATE = """
 DROP TABLE fsm_states;
 """
 
+# A customer who stops in the middle of a survey is nudged once to go on: when the current
+# question was asked, and whether the nudge was claimed. Surveys asked before this version
+# count from their last change. The index holds the stalled candidates alone.
+NUDGES = """
+ALTER TABLE surveys ADD COLUMN asked_at TEXT;
+ALTER TABLE surveys ADD COLUMN nudged_at TEXT;
+UPDATE surveys SET asked_at = updated_at WHERE prompt_message_id IS NOT NULL;
+CREATE INDEX surveys_to_nudge ON surveys(asked_at)
+    WHERE status = 'active' AND step != 'nps' AND nudged_at IS NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -319,6 +330,7 @@ MIGRATIONS: tuple[str, ...] = (
     COMMENTED_SURVEYS,
     UNPROMPTED_SURVEYS,
     NO_DIALOGUE_STATE,
+    NUDGES,
 )
 
 

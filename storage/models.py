@@ -32,6 +32,7 @@ class Choice(StrEnum):
 
     YES = "yes"
     NO = "no"
+    SKIP = "skip"  # "What should we fix?" left without an answer
     CONTACT = "contact"
     TEXT = "text"
 
@@ -51,6 +52,7 @@ def next_step(question: Question, choice: Choice | None = None) -> str:
 
 
 class SurveyStatus(StrEnum):
+    WAITING = "waiting"  # for a customer known only by phone, until they open the bot
     SCHEDULED = "scheduled"
     ACTIVE = "active"
     COMPLETED = "completed"
@@ -111,6 +113,7 @@ class Purchase:
     store: str | None
     source: str
     purchased_at: datetime
+    recorded_at: datetime
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Purchase:
@@ -123,6 +126,7 @@ class Purchase:
             store=row["store"],
             source=row["source"],
             purchased_at=from_db(row["purchased_at"]),
+            recorded_at=from_db(row["created_at"]),
         )
 
 

@@ -85,3 +85,25 @@ async def insert_new(
 async def set_response(conn: aiosqlite.Connection, purchase_id: int, response: str) -> None:
     """Keep the intake API's first answer, so a replay gets the very same body."""
     await conn.execute("UPDATE purchases SET response = ? WHERE id = ?", (response, purchase_id))
+
+
+async def same_scan_since(
+    conn: aiosqlite.Connection, purchase: NewPurchase, since: datetime
+) -> Purchase | None:
+    """A purchase this customer recorded from the same QR code (same store, no order id,
+    same amount) at or after `since`: the day's visit, scanned again."""
+    row = await fetch_one(
+        conn,
+        """SELECT * FROM purchases
+           WHERE customer_id = ? AND source = ? AND order_id IS NULL
+             AND store IS ? AND amount_minor IS ? AND purchased_at >= ?
+           ORDER BY purchased_at LIMIT 1""",
+        (
+            purchase.customer_id,
+            purchase.source,
+            purchase.store,
+            purchase.amount_minor,
+            to_db(since),
+        ),
+    )
+    return Purchase.from_row(row) if row else None

@@ -36,13 +36,20 @@ async def schedule(
     unless_surveyed_since: datetime | None = None,
 ) -> Survey | None:
     """Schedule a survey; None if the customer opted out of surveys, or already had one
-    created after `unless_surveyed_since` that did not fail (the throttle). One statement."""
+    created after `unless_surveyed_since` that did not fail (the throttle). One statement.
+
+    A customer known only by phone cannot be written to yet: their survey waits (out of
+    every query of what is due) until they open the bot and share that phone
+    (`release_waiting`)."""
     stamp = to_db(now)
     rows = await fetch_all(
         conn,
         """INSERT INTO surveys (customer_id, purchase_id, status, step, due_at, created_at,
                updated_at)
-           SELECT :customer_id, :purchase_id, :scheduled, :step, :due_at, :now, :now
+           SELECT :customer_id, :purchase_id,
+                  CASE WHEN (SELECT telegram_user_id FROM customers WHERE id = :customer_id)
+                            IS NULL THEN :waiting ELSE :scheduled END,
+                  :step, :due_at, :now, :now
            WHERE (:since IS NULL OR NOT EXISTS (
                       SELECT 1 FROM surveys
                       WHERE customer_id = :customer_id AND created_at > :since
@@ -54,6 +61,7 @@ async def schedule(
             "customer_id": customer_id,
             "purchase_id": purchase_id,
             "scheduled": SurveyStatus.SCHEDULED,
+            "waiting": SurveyStatus.WAITING,
             "step": Question.NPS,
             "due_at": to_db(due_at),
             "now": stamp,
@@ -63,6 +71,37 @@ async def schedule(
         },
     )
     return Survey.from_row(rows[0]) if rows else None
+
+
+async def release_waiting(
+    conn: aiosqlite.Connection, customer_id: int, bought_since: datetime | None, now: datetime
+) -> int:
+    """The customer can be written to now: their waiting surveys of purchases made since
+    `bought_since` (None: any) are scheduled (those due already, due now, so none counts as
+    overdue); older ones expire unsent. How many were scheduled."""
+    stamp = to_db(now)
+    values = {
+        "customer_id": customer_id,
+        "waiting": SurveyStatus.WAITING,
+        "scheduled": SurveyStatus.SCHEDULED,
+        "expired": SurveyStatus.EXPIRED,
+        "since": None if bought_since is None else to_db(bought_since),
+        "now": stamp,
+    }
+    cursor = await conn.execute(
+        """UPDATE surveys SET status = :scheduled, due_at = MAX(due_at, :now), updated_at = :now
+           WHERE customer_id = :customer_id AND status = :waiting
+             AND (:since IS NULL OR purchase_id IN (
+                      SELECT id FROM purchases
+                      WHERE customer_id = :customer_id AND purchased_at >= :since))""",
+        values,
+    )
+    await conn.execute(
+        """UPDATE surveys SET status = :expired, expired_at = :now, updated_at = :now
+           WHERE customer_id = :customer_id AND status = :waiting""",
+        values,
+    )
+    return cursor.rowcount
 
 
 async def in_progress(conn: aiosqlite.Connection, customer_id: int) -> Survey | None:
@@ -160,7 +199,7 @@ async def claim_unsent(
     return [Survey.from_row(row) for row in rows]
 
 
-async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> list[Survey]:
+async def unprompted(conn: aiosqlite.Connection) -> list[Survey]:
     """Surveys owing a follow-up question or a thank-you (a crash or a failed send).
 
     A survey at its first question is left out: that send is at most once.
@@ -168,18 +207,13 @@ async def unprompted(conn: aiosqlite.Connection, updated_before: datetime) -> li
     rows = await fetch_all(
         conn,
         """SELECT * FROM surveys
-           WHERE prompt_message_id IS NULL AND updated_at <= ?
+           WHERE prompt_message_id IS NULL
              AND ((status = ? AND step != ?) OR status = ?)
              AND NOT EXISTS (  -- nobody to write to: blocked, unreachable or forgotten
                  SELECT 1 FROM customers c WHERE c.id = surveys.customer_id
                    AND (c.blocked_at IS NOT NULL OR c.telegram_user_id IS NULL))
            ORDER BY id""",
-        (
-            to_db(updated_before),
-            SurveyStatus.ACTIVE,
-            Question.NPS,
-            SurveyStatus.COMPLETED,
-        ),
+        (SurveyStatus.ACTIVE, Question.NPS, SurveyStatus.COMPLETED),
     )
     return [Survey.from_row(row) for row in rows]
 
@@ -193,10 +227,12 @@ async def set_prompt(
     The status tells a sender whether the survey was cancelled or expired while its
     question was on the way: then nobody else knew that message's id to withdraw its
     buttons."""
+    stamp = to_db(now)
     returned = await db.write_alone_returning(
-        """UPDATE surveys SET prompt_message_id = ?, updated_at = ? WHERE id = ? AND step = ?
+        """UPDATE surveys SET prompt_message_id = ?, asked_at = ?, updated_at = ?
+           WHERE id = ? AND step = ?
            RETURNING status""",
-        (message_id, to_db(now), survey_id, step),
+        (message_id, stamp, stamp, survey_id, step),
     )
     return SurveyStatus(returned[0][0]) if returned else None
 
@@ -262,6 +298,38 @@ async def claim_reminders(
     return [Survey.from_row(row) for row in rows]
 
 
+async def claim_nudges(
+    conn: aiosqlite.Connection, asked_before: datetime, now: datetime, limit: int
+) -> list[Survey]:
+    """Surveys begun and left at a question asked before `asked_before`: marked nudged, then
+    returned (once per survey, even across a crash)."""
+    rows = await fetch_all(
+        conn,
+        # The partial index's own terms, written as it has them: SQLite uses a partial index
+        # only for a query whose terms imply its WHERE, and parameters never do.
+        """UPDATE surveys SET nudged_at = :now, updated_at = :now
+           WHERE id IN (
+               SELECT id FROM surveys INDEXED BY surveys_to_nudge
+               WHERE status = 'active' AND step != 'nps' AND nudged_at IS NULL
+                 AND asked_at <= :asked_before AND prompt_message_id IS NOT NULL
+               ORDER BY asked_at LIMIT :limit)
+           RETURNING *""",
+        {"now": to_db(now), "asked_before": to_db(asked_before), "limit": limit},
+    )
+    return [Survey.from_row(row) for row in rows]
+
+
+async def unnudge(db: Database, survey_id: int, step: str, now: datetime) -> bool:
+    """Owe a claimed nudge again (its send was given up on, or the bot stopped first); False
+    if the survey moved on or closed meanwhile."""
+    changed = await db.write_alone(
+        """UPDATE surveys SET nudged_at = NULL, updated_at = ?
+           WHERE id = ? AND status = ? AND step = ?""",
+        (to_db(now), survey_id, SurveyStatus.ACTIVE, step),
+    )
+    return changed > 0
+
+
 async def unremind(db: Database, survey_id: int, now: datetime) -> bool:
     """Owe a claimed reminder again: its send was given up on (Telegram kept failing) or
     never tried (the bot stopped). False if the survey moved on or closed meanwhile."""
@@ -294,16 +362,17 @@ async def expire(conn: aiosqlite.Connection, cutoff: datetime, now: datetime) ->
 
 
 async def cancel_open(conn: aiosqlite.Connection, customer_id: int, now: datetime) -> list[Survey]:
-    """Cancel the customer's scheduled and running surveys; the ones cancelled."""
+    """Cancel the customer's waiting, scheduled and running surveys; the ones cancelled."""
     rows = await fetch_all(
         conn,
         """UPDATE surveys SET status = :cancelled, updated_at = :now
-           WHERE customer_id = :customer_id AND status IN (:scheduled, :active)
+           WHERE customer_id = :customer_id AND status IN (:waiting, :scheduled, :active)
            RETURNING *""",
         {
             "cancelled": SurveyStatus.CANCELLED,
             "now": to_db(now),
             "customer_id": customer_id,
+            "waiting": SurveyStatus.WAITING,
             "scheduled": SurveyStatus.SCHEDULED,
             "active": SurveyStatus.ACTIVE,
         },

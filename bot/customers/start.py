@@ -22,14 +22,14 @@ from bot.menus import publish_staff_menu
 from bot.roles import Roles
 from bot.survey.conversation import REFERRAL_PREFIX, SurveyConversation
 from bot.texts import language_for, t
-from core.clock import Clock
+from core.clock import Clock, start_of_day
 from core.durations import format_duration
+from core.phones import normalize_phone
 from core.settings import Settings
-from intake.phones import normalize_phone
 from intake.qr import PAYLOAD_PREFIX, read_payload
-from storage import customers, referrals, surveys
+from storage import customers, purchases, referrals, surveys
 from storage.database import Database
-from storage.intake import DispatchSoon, IntakeStatus, record_purchase
+from storage.intake import DispatchSoon, IntakeStatus, record_purchase_in
 from storage.live_settings import LiveSettings
 from storage.models import Customer
 from storage.purchases import NewPurchase
@@ -120,20 +120,25 @@ async def _scanned(
         await message.answer(t(customer.language, "qr_invalid"))
         return
     now = clock()
-    result = await record_purchase(
-        db,
-        NewPurchase(
-            customer_id=customer.id,
-            amount_minor=target.amount_minor,
-            currency=settings.currency,
-            purchased_at=now,
-            source="qr",
-            order_id=target.order_id,
-            store=target.store,
-        ),
-        settings.survey_rules,
-        now=now,
+    scanned = NewPurchase(
+        customer_id=customer.id,
+        amount_minor=target.amount_minor,
+        currency=settings.currency,
+        purchased_at=now,
+        source="qr",
+        order_id=target.order_id,
+        store=target.store,
     )
+    async with db.transaction() as conn:
+        today = start_of_day(now, settings.tz)
+        # A store's code (no order id): one visit a day, however often it is scanned.
+        again = target.order_id is None and await purchases.same_scan_since(conn, scanned, today)
+        if not again:
+            result = await record_purchase_in(conn, scanned, settings.survey_rules, now=now)
+    if again:
+        log.info("customer %s scanned a store's QR code again today", customer.id)
+        await message.answer(t(customer.language, "qr_thanks"))
+        return
     if result.survey_due(now):
         dispatch_soon()
     if result.status is IntakeStatus.CREATED:
@@ -160,7 +165,11 @@ async def help_(
 
 
 async def own_phone(
-    message: Message, db: Database, clock: Clock, dispatch_soon: DispatchSoon
+    message: Message,
+    db: Database,
+    clock: Clock,
+    live_settings: LiveSettings,
+    dispatch_soon: DispatchSoon,
 ) -> None:
     """The customer shared their own number ("Share my phone")."""
     shared, user = message.contact, message.from_user
@@ -173,10 +182,20 @@ async def own_phone(
     if phone is None:
         await message.answer(t(customer.language, "phone_invalid"))
         return
+    now = clock()
     async with db.transaction() as conn:
-        moved = await customers.link_phone(conn, customer, phone, clock())
+        moved = await customers.link_phone(conn, customer, phone, now)
+        if moved is not None:  # the surveys that waited for them can go out now
+            bought_since = live_settings.current.survey_rules.bought_since(now)
+            released = await surveys.release_waiting(conn, customer.id, bought_since, now)
+    if moved is None:
+        log.info("customer %s shared a phone another account holds: not saved", customer.id)
+        await message.answer(
+            t(customer.language, "phone_taken"), reply_markup=ReplyKeyboardRemove()
+        )
+        return
     log.info("customer %s shared their phone; %s earlier purchases linked", customer.id, moved)
-    if moved:  # their surveys came too, and may be due already
+    if released:
         dispatch_soon()
     await message.answer(t(customer.language, "phone_saved"), reply_markup=ReplyKeyboardRemove())
 

@@ -32,6 +32,8 @@ from aiogram.methods import GetUpdates
 from aiogram.methods.base import TelegramType
 from aiogram.types import Update
 
+from bot.process.outbound_gate import replying
+
 if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.methods import Response, TelegramMethod
@@ -60,7 +62,8 @@ class InFlightDispatcher(Dispatcher):
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         # Here rather than in a middleware: an update whose middleware chain fails early
         # (a database error reading its FSM state) still counts as handled.
-        task = asyncio.ensure_future(super().feed_update(bot, update, **kwargs))
+        with replying():  # what the handling sends answers a person (bot/process/outbound_gate.py)
+            task = asyncio.ensure_future(super().feed_update(bot, update, **kwargs))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda _: self._handled(update.update_id))

@@ -24,7 +24,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.languages import staff_language
-from bot.process.sender import RateLimitedSender, SendOutcome
+from bot.process.bulk_sender import BulkSender, SendOutcome
 from bot.roles import Roles, staff_name
 from bot.texts import t, t_html
 from core.clock import Clock
@@ -107,7 +107,7 @@ class AlertNotifier:
         db: Database,
         clock: Clock,
         roles: Roles,
-        sender: RateLimitedSender,
+        sender: BulkSender,
         settings: LiveSettings,
     ) -> None:
         self._db = db
@@ -141,15 +141,25 @@ class AlertNotifier:
             log_failure(log, error, "alert for survey %s", survey_id)
 
     async def deliver(self, bot: Bot, alert_id: int, *, scheduled: bool = False) -> None:
-        """Send the alert to every owner who has no copy of it yet."""
+        """Send the alert to every owner who has no copy of it yet.
+
+        Raised by an answer, the first owner's copy goes out with the replies to customers;
+        the others are bulk work, behind the replies (bot/process/outbound_gate.py).
+        """
         async with self._alert_lock(alert_id):
             view = await alerts.get(self._db.reader, alert_id)
             if view is None:
                 return
             sent = await alerts.messages(self._db.reader, alert_id)
+            owed = sorted(self._roles.owner_ids - sent.keys())
+            copies = await asyncio.gather(
+                *(
+                    self._send(bot, owner_id, view, scheduled=scheduled or index > 0)
+                    for index, owner_id in enumerate(owed)
+                )
+            )
             delivered = 0
-            for owner_id in sorted(self._roles.owner_ids - sent.keys()):
-                message = await self._send(bot, owner_id, view, scheduled=scheduled)
+            for owner_id, message in zip(owed, copies, strict=True):
                 if message is not None:
                     async with self._db.transaction() as conn:
                         await alerts.add_message(conn, alert_id, owner_id, message.message_id)
@@ -214,7 +224,7 @@ class AlertNotifier:
                 language = await staff_language(self._db, chat_id)
                 text = t(language, "alert_reminder", hours=_hours(remind_after))
                 reply = functools.partial(_reply, bot, chat_id, message_id, text)
-                result = await self._sender.send(chat_id, reply)
+                result = await self._sender.send(reply)
                 sent += result.outcome is SendOutcome.SENT
             if sent:
                 log.info("alert %s reminded", alert_id)
@@ -226,8 +236,8 @@ class AlertNotifier:
     async def _send(
         self, bot: Bot, chat_id: int, view: AlertView, *, scheduled: bool
     ) -> Message | None:
-        """Send one copy. A handler sends at once (the customer's update waits for nothing
-        in the scheduler's queue); the tick goes through the rate-limited sender."""
+        """Send one copy: once, as the handler's reply, or as bulk work through the sender,
+        which tries again after Telegram's transient failures."""
         language = await staff_language(self._db, chat_id)
         text = render(view, language, self._tz, await self._handler_name(view))
         markup = keyboard(view, language)
@@ -238,7 +248,7 @@ class AlertNotifier:
                 self._not_delivered(view.id, chat_id, error.message)
                 return None
         result = await self._sender.send(
-            chat_id, lambda: bot.send_message(chat_id, text, reply_markup=markup)
+            lambda: bot.send_message(chat_id, text, reply_markup=markup)
         )
         if result.outcome is SendOutcome.SENT:
             return result.value

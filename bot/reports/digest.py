@@ -24,7 +24,7 @@ from aiogram.types import BufferedInputFile
 
 from analytics.report import Report
 from bot.languages import staff_language
-from bot.process.sender import RateLimitedSender, SendOutcome
+from bot.process.bulk_sender import BulkSender, SendOutcome
 from bot.reports.chart_process import draw_weekly_chart
 from bot.reports.report_text import digest_messages
 from bot.roles import Roles
@@ -60,7 +60,7 @@ class DigestService:
         settings: LiveSettings,
         clock: Clock,
         roles: Roles,
-        sender: RateLimitedSender,
+        sender: BulkSender,
     ) -> None:
         self._db = db
         self._live = settings
@@ -174,9 +174,7 @@ class DigestService:
         """
         texts = digest_messages(report, language, self._settings.tz, title_key)
         for index, text in enumerate(texts):
-            result = await self._sender.send(
-                chat_id, functools.partial(bot.send_message, chat_id, text)
-            )
+            result = await self._sender.send(functools.partial(bot.send_message, chat_id, text))
             if result.outcome is SendOutcome.SENT:
                 continue
             reason = result.error or result.outcome.value
@@ -188,7 +186,6 @@ class DigestService:
             picture = await (chart or self.chart(report.period, language))
             photo = BufferedInputFile(picture, filename="digest.png")
             result = await self._sender.send(
-                chat_id,
                 lambda: bot.send_photo(chat_id, photo, caption=t(language, "digest_chart")),
             )
             if result.outcome is not SendOutcome.SENT:

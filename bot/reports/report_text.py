@@ -206,6 +206,8 @@ def loyalty_lines(report: Report, language: str) -> list[str]:
                 new=report.retention.new,
             )
         )
+        if stats.visits:
+            lines.append(t(language, "visits_line", visits=stats.visits))
         if stats.average_check_minor is not None:
             amount = money(stats.average_check_minor, report.currency, language)
             lines.append(t(language, "average_check", amount=amount))

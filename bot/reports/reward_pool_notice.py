@@ -12,7 +12,7 @@ import logging
 from aiogram import Bot
 
 from bot.languages import staff_language
-from bot.process.sender import RateLimitedSender, SendOutcome
+from bot.process.bulk_sender import BulkSender, SendOutcome
 from bot.roles import Roles
 from bot.texts import t
 from storage import rewards
@@ -24,7 +24,7 @@ LOW = 5
 
 
 class RewardPoolNotice:
-    def __init__(self, db: Database, roles: Roles, sender: RateLimitedSender) -> None:
+    def __init__(self, db: Database, roles: Roles, sender: BulkSender) -> None:
         self._db = db
         self._roles = roles
         self._sender = sender
@@ -48,5 +48,5 @@ class RewardPoolNotice:
         return True
 
     async def _tell(self, bot: Bot, chat_id: int, text: str) -> bool:
-        result = await self._sender.send(chat_id, lambda: bot.send_message(chat_id, text))
+        result = await self._sender.send(lambda: bot.send_message(chat_id, text))
         return result.outcome is SendOutcome.SENT

@@ -41,14 +41,18 @@ from storage.purchases import NewPurchase
 log = logging.getLogger(__name__)
 
 REPORTED_REJECTIONS = 20
+REPORTED_LINES = 30
+"""Line numbers listed for repeated and conflicting order ids; the rest are counted."""
 
 
 @dataclass
 class ImportReport:
     imported: int = 0
-    duplicates: int = 0
     surveys: int = 0
+    too_old: int = 0  # imported as history: older than SURVEY_MAX_AGE, so not surveyed
     due_now: bool = False  # a survey is due at once (no SURVEY_DELAY)
+    repeated: list[int] = field(default_factory=list)  # lines of an order id already seen
+    conflicts: list[int] = field(default_factory=list)  # order ids stored with other data
     rejected: list[CsvRejection] = field(default_factory=list)
 
 
@@ -81,17 +85,18 @@ async def import_csv(
     except CsvFileError as error:
         await message.answer(_file_error_text(language, filename, error.problem))
         return
-    report = ImportReport(duplicates=len(parsed.duplicates_in_file), rejected=list(parsed.rejected))
+    report = ImportReport(repeated=list(parsed.duplicates_in_file), rejected=list(parsed.rejected))
     async with db.transaction() as conn:
         for row in parsed.rows:
             await _import_row(conn, row, settings, clock, report)
     if report.due_now:
         dispatch_soon()
     log.info(
-        "CSV import by staff %s: %s imported, %s duplicates, %s rejected",
+        "CSV import by staff %s: %s imported, %s repeated, %s conflicts, %s rejected",
         message.from_user.id,
         report.imported,
-        report.duplicates,
+        len(report.repeated),
+        len(report.conflicts),
         len(report.rejected),
     )
     await message.answer(_report_text(language, filename, report))
@@ -126,9 +131,12 @@ async def _import_row(
     if result.status is IntakeStatus.CREATED:
         report.imported += 1
         report.surveys += result.survey is not None
+        report.too_old += result.too_old
         report.due_now = report.due_now or result.survey_due(now)
+    elif result.status is IntakeStatus.REPLAYED:  # imported before, with the same data
+        report.repeated.append(row.line)
     else:
-        report.duplicates += 1
+        report.conflicts.append(row.line)
 
 
 async def _customer_for(
@@ -168,6 +176,12 @@ def _file_error_text(language: str, filename: str, problem: CsvProblem) -> str:
     )
 
 
+def _line_numbers(numbers: list[int]) -> str:
+    """`3, 7, 12` and, past REPORTED_LINES, how many more."""
+    shown = ", ".join(str(number) for number in sorted(numbers)[:REPORTED_LINES])
+    return shown + (f" (+{len(numbers) - REPORTED_LINES})" if len(numbers) > REPORTED_LINES else "")
+
+
 def _report_text(language: str, filename: str, report: ImportReport) -> str:
     rejected = sorted(report.rejected, key=lambda rejection: rejection.line)
     lines = [
@@ -176,11 +190,17 @@ def _report_text(language: str, filename: str, report: ImportReport) -> str:
             "csv_report",
             filename=filename,
             imported=report.imported,
-            duplicates=report.duplicates,
+            duplicates=len(report.repeated),
             rejected=len(rejected),
             surveys=report.surveys,
         )
     ]
+    if report.too_old:
+        lines.append(t(language, "csv_too_old", count=report.too_old))
+    if report.repeated:
+        lines.append(t(language, "csv_repeated_lines", lines=_line_numbers(report.repeated)))
+    if report.conflicts:
+        lines.append(t(language, "csv_conflict_lines", lines=_line_numbers(report.conflicts)))
     for rejection in rejected[:REPORTED_REJECTIONS]:
         reason = problem_text(language, rejection.problem)
         lines.append(t_html(language, "csv_rejected_line", line=str(rejection.line), reason=reason))

@@ -15,7 +15,7 @@ from core.clock import Clock
 from core.settings import Settings
 from intake.fields import ORDER_ID_PATTERN
 from intake.money import AmountError, format_amount, parse_amount
-from storage import customers
+from storage import customers, meta
 from storage.database import Database
 from storage.intake import DispatchSoon, IntakeStatus, record_purchase
 from storage.live_settings import LiveSettings
@@ -93,7 +93,8 @@ async def purchase(
         elif result.survey is None:  # throttled
             text = t(language, "purchase_throttled", days=settings.survey_throttle_days, **created)
         else:
-            when = _when(result.survey, settings, language, now)
+            paused = await meta.get(db, meta.SURVEYS_PAUSED) is not None
+            when = _when(result.survey, settings, language, now, paused)
             text = t(language, "purchase_created", survey_id=result.survey.id, when=when, **created)
         log.info(
             "purchase %s registered by staff %s (survey: %s)",
@@ -110,11 +111,18 @@ def _describe(customer: Customer) -> str:
     return f"{name or customer.telegram_user_id}{handle} (id {customer.telegram_user_id})"
 
 
-def _when(survey: Survey, settings: Settings, language: str, now: datetime) -> str:
-    if survey.due_at <= now:
+def _when(survey: Survey, settings: Settings, language: str, now: datetime, paused: bool) -> str:
+    """When the survey really goes out: a pause holds it, quiet hours move it on."""
+    if paused:
+        return t(language, "when_paused")
+    due = max(survey.due_at, now)
+    quiet = settings.quiet_window
+    sent = due if quiet is None else quiet.ends_after(due, settings.tz)
+    if sent <= now:
         return t(language, "when_now")
-    time = local_time(survey.due_at, settings.tz, language)
-    return t(language, "when_at", time=time, timezone=settings.timezone)
+    time = local_time(sent, settings.tz, language)
+    key = "when_after_quiet_hours" if sent > due else "when_at"
+    return t(language, key, time=time, timezone=settings.timezone)
 
 
 def build_router() -> Router:

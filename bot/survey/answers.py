@@ -17,6 +17,7 @@ BUTTON_QUESTIONS = frozenset({Question.NPS, Question.CSAT, Question.SATISFIED})
 
 _BUTTON_CHOICES: dict[Question, frozenset[Choice]] = {
     Question.SATISFIED: frozenset({Choice.YES, Choice.NO}),
+    Question.FIX: frozenset({Choice.SKIP}),
     Question.UPSELL: frozenset({Choice.NO}),
     Question.REFERRAL: frozenset({Choice.NO}),
 }
@@ -46,6 +47,8 @@ def button_label(answer: Answer, language: str) -> str:
         return str(answer.score)
     if answer.choice is Choice.YES:
         return t(language, "btn_yes")
+    if answer.choice is Choice.SKIP:
+        return t(language, "btn_skip")
     if answer.question is Question.UPSELL:
         return t(language, "btn_no_thanks")
     return t(language, "btn_no")
@@ -55,8 +58,6 @@ def hint_key(question: Question) -> str:
     """The hint for a customer who answered `question` the wrong way."""
     if question in BUTTON_QUESTIONS:
         return "hint_buttons"
-    if question is Question.UPSELL:
-        return "hint_text_or_button"
     if question is Question.REFERRAL:
         return "hint_referral"
-    return "hint_text"
+    return "hint_text_or_button"  # what to fix, what else to offer: a few words, or skip

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta
+from enum import Enum
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -26,12 +28,11 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.process.sender import RateLimitedSender, SendOutcome
+from bot.process.bulk_sender import BulkSender, SendOutcome
 from bot.survey.keyboards import question_keyboard
 from bot.survey.wording import THANKS, Wording
 from bot.texts import t, t_html
 from core.clock import Clock
-from core.concurrency import together
 from storage import customers, rewards, surveys
 from storage.answering import AnswerResult
 from storage.database import Database
@@ -55,25 +56,57 @@ def unreachable(description: str, *, forbidden: bool = False) -> bool:
     return forbidden or any(words in description for words in UNREACHABLE)
 
 
-async def _despite_telegram(step: Awaitable[object], survey_id: int, what: str) -> None:
-    """Run `step`; a failure of Telegram's own is logged, any other raised."""
+RETRY_OWED_AFTER = (1.0, 2.0, 4.0)
+"""Seconds before each new try of a next question or thank-you that Telegram failed right
+after an answer; after the last, the scheduler's next tick has it."""
+
+
+async def _despite_telegram(step: Awaitable[object], survey_id: int, what: str) -> bool:
+    """Run `step`; a failure of Telegram's own is logged (False), any other raised."""
     try:
         await step
     except TELEGRAM_UNAVAILABLE as error:
         log.warning("survey %s: %s not sent (%s)", survey_id, what, type(error).__name__)
+        return False
+    return True
+
+
+class FollowUp(Enum):
+    """A question asked again, once, to a customer who went quiet."""
+
+    REMINDER = "reminder"  # the survey's first question, not answered
+    NUDGE = "nudge"  # a later question, the survey begun and left there
 
 
 class SurveyConversation:
     """`sender` paces what the scheduler sends; replies to a customer go out directly."""
 
-    def __init__(
-        self, db: Database, clock: Clock, sender: RateLimitedSender, wording: Wording
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, sender: BulkSender, wording: Wording) -> None:
         self._db = db
         self.clock = clock
         self._sender = sender
         self.wording = wording
         self._locks: dict[int, asyncio.Lock] = {}
+        self._answering: Counter[int] = Counter()  # survey id -> handlings under way
+        self._retries: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+
+    @contextmanager
+    def answering(self, survey_id: int) -> Iterator[None]:
+        """While an answer to this survey is stored and followed up (and while its next
+        message is tried again): the scheduler leaves that message to the handler."""
+        self._answering[survey_id] += 1
+        try:
+            yield
+        finally:
+            self._answering[survey_id] -= 1
+            if not self._answering[survey_id]:
+                del self._answering[survey_id]
+
+    async def stop(self) -> None:
+        """No new try of an owed message; wait for a send under way (the rest stay owed)."""
+        self._stopping.set()
+        await asyncio.gather(*self._retries, return_exceptions=True)
 
     async def question_text(
         self, bot: Bot, question: Question, language: str, referral_code: str | None
@@ -96,7 +129,7 @@ class SurveyConversation:
         only_if_unasked: bool = False,
         scheduled: bool = False,
         fresh: bool = False,
-        reminder: bool = False,
+        follow_up: FollowUp | None = None,
     ) -> bool:
         """Send the survey's current question; False if it was not sent.
 
@@ -120,7 +153,7 @@ class SurveyConversation:
             if lead:
                 text = f"{lead}\n\n{text}"
             message = await self._send(
-                bot, customer, current, text, keyboard, scheduled=scheduled, reminder=reminder
+                bot, customer, current, text, keyboard, scheduled=scheduled, follow_up=follow_up
             )
             if message is None:
                 return False
@@ -143,30 +176,67 @@ class SurveyConversation:
         return await self.ask(bot, customer, survey, lead=lead, only_if_unasked=True)
 
     async def after_answer(
-        self, bot: Bot, result: AnswerResult, answered: Question, answer_label: str | None
+        self, bot: Bot, result: AnswerResult, answered: Question, pressed: str | None
     ) -> None:
-        """Show the answer under its question, then ask the next one or say thank you.
+        """Show a pressed button's answer under its question, then ask the next question or
+        say thank you.
 
-        The answer is stored already: when Telegram fails one of these messages (a 5xx, no
-        connection, a timeout, a 429), the handler still ends normally. "Something went
-        wrong, try again" would be wrong, since nothing is the customer's to repeat; the
-        next question or thank-you stays owed and the scheduler sends it once it is late.
+        A written answer or a shared contact is in the chat already, under the question:
+        the question is left as it is (an edit would show the customer nothing new and cost
+        a message of Telegram's limit).
+
+        The answer is stored already: when Telegram fails the next message (a 5xx, no
+        connection, a timeout, a 429 the gate gave up waiting out), the handler still ends
+        normally. "Something went wrong, try again" would be wrong, since nothing is the
+        customer's to repeat; the message is tried again in a moment (RETRY_OWED_AFTER),
+        then left to the scheduler.
         """
         survey, customer = result.survey, result.customer
         assert survey is not None and customer is not None
-        steps: list[Awaitable[object]] = []
-        if result.answered_prompt_id is not None:
+        steps: list[Awaitable[bool]] = []
+        if result.answered_prompt_id is not None and pressed is not None:
             marked = self._mark_answered(
-                bot, customer, result.answered_prompt_id, answered, answer_label
+                bot, customer, result.answered_prompt_id, answered, pressed
             )
             steps.append(_despite_telegram(marked, survey.id, "the answer under its question"))
+        next_message: Awaitable[object]
         if survey.question is not None:
-            asked = self.ask(bot, customer, survey, fresh=True)
-            steps.append(_despite_telegram(asked, survey.id, "the next question (owed)"))
+            next_message = self.ask(bot, customer, survey, fresh=True)
+            what = "the next question"
         else:
-            thanked = self.thank(bot, customer, survey)
-            steps.append(_despite_telegram(thanked, survey.id, "the thank-you (owed)"))
-        await together(*steps)  # two messages, neither waiting for the other's reply
+            next_message = self.thank(bot, customer, survey)
+            what = "the thank-you"
+        steps.append(_despite_telegram(next_message, survey.id, what))
+        *_, sent = await asyncio.gather(*steps)  # neither waits for the other's reply
+        if not sent:
+            self._try_again_soon(bot, customer, survey.id)
+
+    def _try_again_soon(self, bot: Bot, customer: Customer, survey_id: int) -> None:
+        if self._stopping.is_set():
+            return  # owed: sent after the restart
+        task = asyncio.create_task(self._send_owed(bot, customer, survey_id))
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def _send_owed(self, bot: Bot, customer: Customer, survey_id: int) -> None:
+        """Try the survey's owed message again, a few times, while the scheduler leaves it
+        alone; then the scheduler's tick has it."""
+        with self.answering(survey_id):
+            for delay in RETRY_OWED_AFTER:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+                if self._stopping.is_set():
+                    return
+                survey = await surveys.get(self._db.reader, survey_id)
+                if survey is None or survey.prompt_message_id is not None:
+                    return  # sent meanwhile, or gone
+                sending: Awaitable[object]
+                if survey.status is SurveyStatus.COMPLETED:
+                    sending = self.thank(bot, customer, survey)
+                else:
+                    sending = self.ask(bot, customer, survey, only_if_unasked=True)
+                if await _despite_telegram(sending, survey_id, "the owed message, again"):
+                    return
 
     async def thank(self, bot: Bot, customer: Customer, survey: Survey) -> None:
         """The closing thank-you, recorded like a question so a crash cannot swallow it."""
@@ -219,8 +289,26 @@ class SurveyConversation:
         if customer is None:
             return
         lead = t(customer.language, "reminder")
-        if await self.ask(bot, customer, survey, lead=lead, scheduled=True, reminder=True):
+        reminder = FollowUp.REMINDER
+        if await self.ask(bot, customer, survey, lead=lead, scheduled=True, follow_up=reminder):
             log.info("survey %s reminded", survey.id)
+
+    async def send_nudges(self, bot: Bot, asked_before: datetime, limit: int = 100) -> int:
+        """One nudge for each survey begun and left at a question asked before
+        `asked_before`: that question again, with its buttons, where the customer stopped."""
+        async with self._db.transaction() as conn:
+            claimed = await surveys.claim_nudges(conn, asked_before, self.clock(), limit)
+        await asyncio.gather(*(self._nudge(bot, survey) for survey in claimed))
+        return len(claimed)
+
+    async def _nudge(self, bot: Bot, survey: Survey) -> None:
+        customer = await customers.get(self._db.reader, survey.customer_id)
+        if customer is None:
+            return
+        lead = t(customer.language, "nudge")
+        nudge = FollowUp.NUDGE
+        if await self.ask(bot, customer, survey, lead=lead, scheduled=True, follow_up=nudge):
+            log.info("survey %s nudged at step %s", survey.id, survey.step)
 
     async def expire_overdue(self, bot: Bot, cutoff: datetime) -> int:
         """Close surveys sent (or due) before `cutoff`; their buttons are withdrawn."""
@@ -233,17 +321,18 @@ class SurveyConversation:
             log.info("survey %s expired at step %s", survey.id, survey.step)
         return len(expired)
 
-    async def resume_unprompted(self, bot: Bot, grace: timedelta = timedelta(0)) -> int:
+    async def resume_unprompted(self, bot: Bot) -> int:
         """Send what a crash or a failed send left owed: follow-up questions and thank-yous.
 
         A first question (NPS) whose send was cut off is not sent again: the customer
         may have it already, and a survey goes out at most once (the reminder follows
-        it up). `grace` leaves alone surveys that changed just now, whose handler is
-        still about to send the next message.
+        it up). A survey whose answer is being handled is left to its handler.
         """
-        pending = await surveys.unprompted(self._db.reader, self.clock() - grace)
+        pending = await surveys.unprompted(self._db.reader)
         resumed = 0
         for survey in pending:
+            if survey.id in self._answering:
+                continue
             customer = await customers.get(self._db.reader, survey.customer_id)
             if customer is None:
                 continue
@@ -263,7 +352,7 @@ class SurveyConversation:
         keyboard: InlineKeyboardMarkup | None = None,
         *,
         scheduled: bool = False,
-        reminder: bool = False,
+        follow_up: FollowUp | None = None,
     ) -> Message | None:
         """Send to the customer; a chat Telegram refuses for good fails the survey.
 
@@ -293,7 +382,7 @@ class SurveyConversation:
                     blocked=isinstance(error, TelegramForbiddenError),
                 )
                 return None
-        result = await self._sender.send(chat_id, send)
+        result = await self._sender.send(send)
         if result.outcome is SendOutcome.SENT:
             return result.value
         description = result.error or result.outcome.value
@@ -314,13 +403,21 @@ class SurveyConversation:
             )
             if survey.question is Question.NPS and survey.prompt_message_id is None:
                 await self._send_again_later(survey, tried=result.attempts > 0)
-            elif (
-                reminder
-                and result.outcome in (SendOutcome.GAVE_UP, SendOutcome.STOPPED)
-                and await surveys.unremind(self._db, survey.id, self.clock())
-            ):  # a 400 would be refused again: that reminder is not owed
-                log.info("survey %s: reminder owed again", survey.id)
+            elif follow_up is not None and result.outcome in (
+                SendOutcome.GAVE_UP,
+                SendOutcome.STOPPED,
+            ):  # a 400 would be refused again: that follow-up is not owed
+                await self._owe_again(survey, follow_up)
         return None
+
+    async def _owe_again(self, survey: Survey, follow_up: FollowUp) -> None:
+        now = self.clock()
+        if follow_up is FollowUp.REMINDER:
+            owed = await surveys.unremind(self._db, survey.id, now)
+        else:
+            owed = await surveys.unnudge(self._db, survey.id, survey.step, now)
+        if owed:
+            log.info("survey %s: %s owed again", survey.id, follow_up.value)
 
     async def _send_again_later(self, survey: Survey, *, tried: bool) -> None:
         """A first question the sender gave up on goes to the dispatch again, instead of
@@ -345,19 +442,10 @@ class SurveyConversation:
                 del self._locks[survey_id]
 
     async def _mark_answered(
-        self,
-        bot: Bot,
-        customer: Customer,
-        message_id: int,
-        question: Question,
-        answer_label: str | None,
+        self, bot: Bot, customer: Customer, message_id: int, question: Question, pressed: str
     ) -> None:
         """Replace the question's buttons with the answer, so they cannot be pressed again."""
-        answer = (
-            t(customer.language, "answer_received")
-            if answer_label is None
-            else t(customer.language, "answer_label", label=answer_label)
-        )
+        answer = t(customer.language, "answer_label", label=pressed)
         text = t_html(
             customer.language,
             "answered",
@@ -386,7 +474,7 @@ class SurveyConversation:
             )
 
         if scheduled:
-            await self._sender.send(chat_id, edit)
+            await self._sender.send(edit)
             return
         try:
             await edit()

@@ -24,6 +24,7 @@ from bot.survey.long_texts import LongTexts
 from bot.texts import language_for, t
 from core.clock import Clock
 from core.concurrency import together
+from core.phones import normalize_phone
 from storage import answering, customers, surveys
 from storage.answering import Outcome
 from storage.database import Database
@@ -48,22 +49,24 @@ async def button_answer(
         text = t(await language_of(db, query.from_user), "cb_invalid")
         await _answer_query(query, text, webhook_reply)
         return
-    result = await answering.record(
-        db,
-        update_id=update_record.update_id,
-        telegram_user_id=query.from_user.id,
-        survey_id=callback_data.survey_id,
-        answer=answer,
-        now=clock(),
-    )
-    update_record.recorded = result.update_claimed
-    if result.outcome is Outcome.RECORDED:
-        assert result.customer is not None
-        label = answers.button_label(answer, result.customer.language)
-        await together(  # independent calls: the customer waits for one round trip
-            _answer_query(query, None, webhook_reply),
-            conversation.after_answer(bot, result, answer.question, label),
+    with conversation.answering(callback_data.survey_id):
+        result = await answering.record(
+            db,
+            update_id=update_record.update_id,
+            telegram_user_id=query.from_user.id,
+            survey_id=callback_data.survey_id,
+            answer=answer,
+            now=clock(),
         )
+        update_record.recorded = result.update_claimed
+        if result.outcome is Outcome.RECORDED:
+            assert result.customer is not None
+            label = answers.button_label(answer, result.customer.language)
+            await together(  # independent calls: the customer waits for one round trip
+                _answer_query(query, None, webhook_reply),
+                conversation.after_answer(bot, result, answer.question, label),
+            )
+    if result.outcome is Outcome.RECORDED:
         await alerts.on_answer(bot, callback_data.survey_id, answer.question, result.alert_id)
         return
     refusal = {
@@ -140,7 +143,8 @@ async def contact_answer(
     assert shared is not None
     contact = Contact(
         name=" ".join(part for part in (shared.first_name, shared.last_name) if part),
-        phone=shared.phone_number or None,
+        # E.164 where it reads as a number, so /forget finds it by the person's own phone
+        phone=normalize_phone(shared.phone_number) or shared.phone_number or None,
         telegram_user_id=shared.user_id,
     )
     answer = Answer(Question.REFERRAL, choice=Choice.CONTACT)
@@ -201,19 +205,20 @@ async def _take(
 ) -> None:
     """Record an answer given as a message and move the survey on."""
     assert message.from_user is not None
-    result = await answering.record(
-        db,
-        update_id=update_record.update_id,
-        telegram_user_id=message.from_user.id,
-        survey_id=waiting.survey.id,
-        answer=answer,
-        now=clock(),
-        contact=contact,
-    )
-    update_record.recorded = result.update_claimed
+    with conversation.answering(waiting.survey.id):
+        result = await answering.record(
+            db,
+            update_id=update_record.update_id,
+            telegram_user_id=message.from_user.id,
+            survey_id=waiting.survey.id,
+            answer=answer,
+            now=clock(),
+            contact=contact,
+        )
+        update_record.recorded = result.update_claimed
+        if result.outcome is Outcome.RECORDED:  # the answer is in the chat: nothing to mark
+            await conversation.after_answer(bot, result, answer.question, pressed=None)
     if result.outcome is Outcome.RECORDED:
-        label = contact.name if contact else None
-        await conversation.after_answer(bot, result, answer.question, label)
         await alerts.on_answer(bot, waiting.survey.id, answer.question, result.alert_id)
     else:
         log.info("update %s not recorded: %s", update_record.update_id, result.outcome.value)

@@ -28,12 +28,14 @@ def _answer_buttons(
     elif question is Question.SATISFIED:
         labelled = [(t(language, "btn_yes"), Choice.YES), (t(language, "btn_no"), Choice.NO)]
         rows = [2]
+    elif question is Question.FIX:
+        labelled, rows = [(t(language, "btn_skip"), Choice.SKIP)], [1]
     elif question is Question.UPSELL:
         labelled, rows = [(t(language, "btn_no_thanks"), Choice.NO)], [1]
     elif question is Question.REFERRAL:
         labelled, rows = [(t(language, "btn_no"), Choice.NO)], [1]
     else:
-        return []  # answered only with text
+        raise ValueError(f"no buttons known for {question}")
     # Built directly: InlineKeyboardBuilder deep-copies every button, a cost on every
     # answer when customers answer hundreds a second.
     buttons = [
@@ -52,10 +54,9 @@ def _opt_out(language: str, survey_id: int) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text=t(language, "btn_opt_out"), callback_data=data)]
 
 
-def question_keyboard(
-    survey_id: int, question: Question, language: str
-) -> InlineKeyboardMarkup | None:
-    """The buttons under a question; None for questions answered only with text."""
+def question_keyboard(survey_id: int, question: Question, language: str) -> InlineKeyboardMarkup:
+    """The buttons under a question: every question has one, so no customer is stuck at a
+    question they would rather not write an answer to."""
 
     def answer(value: str) -> AnswerCallback:
         return AnswerCallback(survey_id=survey_id, question=question, value=value)
@@ -63,7 +64,7 @@ def question_keyboard(
     rows = _answer_buttons(question, language, answer)
     if question is Question.NPS:
         rows.append(_opt_out(language, survey_id))
-    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def preview_keyboard(question: Question, language: str) -> InlineKeyboardMarkup:

@@ -210,7 +210,7 @@ async def test_each_refusal_names_the_field(api: Api) -> None:
         ({"order_id": "A-1", "amount": 1, "customer_id": 999}, "unknown_customer", "customer_id"),
         ({**good, "coupon": "X"}, "unknown_field", "coupon"),
         ({"order_id": "A-1", "amount": 1, "phone": "12-34"}, "invalid_phone", "phone"),
-        ({**good, "purchased_at": "2026-11-23T10:00:00"}, "invalid_value", "purchased_at"),
+        ({**good, "purchased_at": "2026-11-31T10:00:00"}, "invalid_value", "purchased_at"),
     ]
     for body, code, field in cases:
         error = await api.error(body)
@@ -234,7 +234,7 @@ async def test_purchase_by_phone_waits_for_the_customer_to_open_the_bot(
         {"order_id": "P-1", "amount": 990, "phone": "8 900 123-45-67"}
     )
     assert status == 201, created
-    assert created["survey"]["status"] == "scheduled" and created["survey_skipped"] is None
+    assert created["survey"]["status"] == "waiting" and created["survey_skipped"] is None
     assert await rows(harness, "SELECT id, phone, telegram_user_id FROM customers") == [
         (created["purchase"]["customer_id"], PHONE, None)
     ]
@@ -248,7 +248,7 @@ async def test_purchase_by_phone_waits_for_the_customer_to_open_the_bot(
     assert "recommend" in ((await other.next_message()).text or "")
     assert await rows(
         harness, "SELECT status FROM surveys WHERE id = ?", created["survey"]["id"]
-    ) == [("scheduled",)]
+    ) == [("waiting",)]  # out of every dispatch until the customer opens the bot
     sends = [r for r in harness.emulator.requests[sent_before:] if r.method.startswith("send")]
     assert sends and {int(r.params["chat_id"]) for r in sends} == {other.chat_id}
     assert "9001234567" not in caplog.text and "Boris" not in caplog.text

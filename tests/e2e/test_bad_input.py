@@ -82,7 +82,8 @@ async def test_sticker_photo_voice_contact_get_a_hint_with_the_question(running:
     for send in (customer.send_sticker, customer.send_photo, customer.send_voice):
         send()
         hint = (await customer.next_message()).text or ""
-        assert hint.startswith("Please answer with a text message.") and FIX_TEXT in hint
+        assert hint.startswith("Please answer with a text message or the button below.")
+        assert FIX_TEXT in hint
     customer.send_contact(phone_number="+15550001", first_name="Bob")
     assert FIX_TEXT in ((await customer.next_message()).text or "")
     customer.send_text("Better packaging")
@@ -127,6 +128,7 @@ async def test_html_in_names_and_answers_is_shown_literally(running: Harness) ->
         message = await press_and_next(customer, message, label)
     customer.send_contact(phone_number="+79001234567", first_name="<i>Ivan</i> & </code>")
     await customer.next_message()  # the thank-you
-    edited = customer.message(message.message_id)
-    assert (edited.text or "").endswith("Your answer: <i>Ivan</i> & </code>")
+    # The contact is in the chat already: the question is not edited to repeat it (what the
+    # owners see of it is shown literally too: test_owner_escaping.py).
+    assert customer.message(message.message_id).edit_count == 0
     assert await rows(running, "SELECT name FROM referrals") == [("<i>Ivan</i> & </code>",)]

@@ -1,4 +1,5 @@
-"""RateLimitedSender with a real aiogram Bot against the emulator's flood control."""
+"""The outbound gate and the bulk sender with a real aiogram Bot against the emulator's flood
+control."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 
-from bot.process.sender import RateLimitedSender, SendOutcome, SendResult
+from bot.process.bulk_sender import BulkSender, SendOutcome, SendResult
+from bot.process.outbound_gate import OutboundGate
 from sandbox import BotAPIEmulator, EmulatedUser
 
 TOKEN = "123456:TEST-token"
@@ -21,13 +23,19 @@ BATCH_TIMEOUT = 20.0  # generous upper bound on any batch below; no timing is as
 
 
 @asynccontextmanager
-async def emulated_bot(rate_limit: float) -> AsyncIterator[tuple[BotAPIEmulator, Bot]]:
+async def emulated_bot(
+    rate_limit: float, send_rate: float
+) -> AsyncIterator[tuple[BotAPIEmulator, Bot, OutboundGate]]:
+    """A bot whose session passes the gate at `send_rate`, against an emulator that takes
+    `rate_limit` messages a second."""
     async with BotAPIEmulator(
         token=TOKEN, bot_username="x_bot", global_rate_limit=rate_limit
     ) as emu:
         bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
+        gate = OutboundGate(rate_per_second=send_rate)
+        bot.session.middleware(gate)
         try:
-            yield emu, bot
+            yield emu, bot, gate
         finally:
             await bot.session.close()
 
@@ -44,9 +52,9 @@ def greeting(bot: Bot, chat_id: int) -> Callable[[], Awaitable[Message]]:
 
 
 async def send_to_all(
-    sender: RateLimitedSender, bot: Bot, users: list[EmulatedUser]
+    sender: BulkSender, bot: Bot, users: list[EmulatedUser]
 ) -> list[SendResult[Message]]:
-    batch = asyncio.gather(*(sender.send(u.chat_id, greeting(bot, u.chat_id)) for u in users))
+    batch = asyncio.gather(*(sender.send(greeting(bot, u.chat_id)) for u in users))
     return list(await asyncio.wait_for(batch, BATCH_TIMEOUT))
 
 
@@ -61,9 +69,9 @@ def assert_each_got_one(emu: BotAPIEmulator, users: list[EmulatedUser]) -> None:
 
 
 async def test_pacing_below_the_limit_never_hits_429() -> None:
-    async with emulated_bot(rate_limit=30) as (emu, bot):
+    async with emulated_bot(rate_limit=30, send_rate=29) as (emu, bot, gate):
         users = started_users(emu, 120)
-        sender = RateLimitedSender(rate_per_second=29)
+        sender = BulkSender()
 
         results = await send_to_all(sender, bot, users)
 
@@ -72,39 +80,39 @@ async def test_pacing_below_the_limit_never_hits_429() -> None:
         assert [r.value.chat.id for r in results if r.value] == [u.chat_id for u in users]
         assert_each_got_one(emu, users)
         assert sender.stats.sent == 120
-        assert sender.stats.rate_limited == 0
+        assert gate.stats.rate_limited == 0
 
 
-async def test_429s_pause_the_sender_and_every_message_still_arrives_once() -> None:
-    async with emulated_bot(rate_limit=5) as (emu, bot):
+async def test_429s_hold_the_gate_and_every_message_still_arrives_once() -> None:
+    async with emulated_bot(rate_limit=5, send_rate=20) as (emu, bot, gate):
         users = started_users(emu, 14)
-        sender = RateLimitedSender(rate_per_second=20)
+        sender = BulkSender()
 
         results = await send_to_all(sender, bot, users)
 
         assert emu.served_429 > 0
-        assert sender.stats.rate_limited == emu.served_429
+        assert gate.stats.rate_limited == emu.served_429
         assert all(r.outcome is SendOutcome.SENT for r in results)
-        assert sum(r.attempts for r in results) == len(users) + emu.served_429
+        assert sum(r.attempts for r in results) == len(users)  # the gate tried them again
         assert_each_got_one(emu, users)
         assert sender.stats.sent == len(users)
         assert sender.stats.gave_up == 0
 
 
 async def test_refusals_are_reported_without_retry() -> None:
-    async with emulated_bot(rate_limit=30) as (emu, bot):
+    async with emulated_bot(rate_limit=30, send_rate=29) as (emu, bot, _):
         reachable, blocker = started_users(emu, 2)
         blocker.block_bot()
         stranger = emu.create_user(first_name="Never", username="never")  # no /start
         missing_chat = 999_999_999
-        sender = RateLimitedSender(rate_per_second=29)
+        sender = BulkSender()
 
         results = await asyncio.wait_for(
             asyncio.gather(
-                sender.send(blocker.chat_id, greeting(bot, blocker.chat_id)),
-                sender.send(stranger.chat_id, greeting(bot, stranger.chat_id)),
-                sender.send(missing_chat, greeting(bot, missing_chat)),
-                sender.send(reachable.chat_id, greeting(bot, reachable.chat_id)),
+                sender.send(greeting(bot, blocker.chat_id)),
+                sender.send(greeting(bot, stranger.chat_id)),
+                sender.send(greeting(bot, missing_chat)),
+                sender.send(greeting(bot, reachable.chat_id)),
             ),
             BATCH_TIMEOUT,
         )

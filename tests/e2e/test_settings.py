@@ -17,6 +17,7 @@ async def test_settings_lists_every_runtime_setting_with_its_origin(running: Har
     for line in (
         "survey_delay = 0s",
         "survey_throttle_days = 30",
+        "survey_max_age = 3d",
         "quiet_hours = off",
         "reminder_after = 1d",
         "survey_expires_after = 7d",
@@ -25,7 +26,7 @@ async def test_settings_lists_every_runtime_setting_with_its_origin(running: Har
         "send_rate = 25",
     ):
         assert line in text
-    assert text.count("from .env") == 8
+    assert text.count("from .env") == 9
 
 
 async def test_survey_delay_change_applies_to_the_next_purchase(running: Harness) -> None:
@@ -64,11 +65,11 @@ async def test_quiet_hours_set_from_the_chat_hold_surveys_back_until_lifted(
 
 async def test_send_rate_reaches_the_sender_and_survives_a_restart(running: Harness) -> None:
     assert running.app is not None
-    assert running.app.sender.rate_per_second == pytest.approx(25)
+    assert running.app.gate.rate_per_second == pytest.approx(25)
     await owner_says(running, "/settings SEND_RATE 12.5")
-    assert running.app.sender.rate_per_second == pytest.approx(12.5)
+    assert running.app.gate.rate_per_second == pytest.approx(12.5)
     app = await running.restart()
-    assert app.sender.rate_per_second == pytest.approx(12.5)
+    assert app.gate.rate_per_second == pytest.approx(12.5)
     assert app.live_settings.current.send_rate == 12.5
     assert "send_rate = 12.5" in await owner_says(running, "/settings")
 

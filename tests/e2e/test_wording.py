@@ -93,7 +93,7 @@ async def test_preview_walks_the_whole_survey_and_records_nothing(running: Harne
     assert admin.message(nps.message_id).buttons == []
     satisfied = await press_and_next(admin, csat, "4")
     fix = await press_and_next(admin, satisfied, "Yes")  # the preview shows every question
-    assert "What should we fix" in (fix.text or "") and fix.button_labels == ["Next ›"]
+    assert "What should we fix" in (fix.text or "") and fix.button_labels == ["Skip", "Next ›"]
     upsell = await press_and_next(admin, fix, "Next ›")
     assert upsell.text == "Anything else we could do for you?"
     assert upsell.button_labels == ["No, thanks", "Next ›"]

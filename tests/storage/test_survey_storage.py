@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from core.clock import to_db
 from core.survey_rules import SurveyRules
 from storage import answering, answers, customers, surveys
 from storage.answering import Outcome
@@ -193,10 +194,94 @@ async def test_owed_messages_are_found_from_their_own_index(db: Database) -> Non
     statements: list[str] = []
     await db.reader.set_trace_callback(statements.append)
     try:
-        await surveys.unprompted(db.reader, FakeClock()())
+        await surveys.unprompted(db.reader)
     finally:
         await db.reader.set_trace_callback(None)
     (query,) = [s for s in statements if "prompt_message_id IS NULL" in s]
     plan = await db.reader.execute_fetchall(f"EXPLAIN QUERY PLAN {query}")
     surveys_read = [row[3] for row in plan if " surveys " in f" {row[3]} "]
     assert surveys_read and all("surveys_unprompted" in step for step in surveys_read), plan
+
+
+async def test_history_older_than_the_max_age_is_stored_without_a_survey(db: Database) -> None:
+    clock = FakeClock()
+    anna = await _customer(db, 100, clock)
+    rules = SurveyRules(timedelta(0), max_age=timedelta(days=3))
+    old = NewPurchase(anna, 500, "RUB", clock() - timedelta(days=3, seconds=1), "csv", "H-1")
+    recent = NewPurchase(anna, 500, "RUB", clock() - timedelta(days=2), "csv", "H-2")
+    history = await record_purchase(db, old, rules, now=clock())
+    fresh = await record_purchase(db, recent, rules, now=clock())
+    assert history.status is IntakeStatus.CREATED and history.too_old and history.survey is None
+    assert not fresh.too_old and fresh.survey is not None
+    assert not history.survey_due(clock())
+
+
+async def test_a_survey_for_a_customer_known_only_by_phone_waits_outside_the_due_ones(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    async with db.transaction() as conn:
+        by_phone = await customers.get_or_create_by_phone(conn, "+79001112233", clock())
+    rules = SurveyRules(timedelta(0))
+    result = await record_purchase(db, _purchase(by_phone.id, clock, "P-1"), rules, now=clock())
+    assert result.survey is not None and result.survey.status is SurveyStatus.WAITING
+    assert not result.survey_due(clock())  # nobody to send it to: no dispatch is asked
+    async with db.transaction() as conn:
+        assert await surveys.activate_due(conn, clock(), 10) == []
+        assert await surveys.expire(conn, clock() + timedelta(days=30), clock()) == []
+
+
+async def test_sharing_the_phone_schedules_recent_waiting_surveys_and_expires_old_ones(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    async with db.transaction() as conn:
+        by_phone = await customers.get_or_create_by_phone(conn, "+79001112233", clock())
+    rules = SurveyRules(timedelta(0), throttle=None)
+    old = NewPurchase(by_phone.id, 500, "RUB", clock() - timedelta(days=5), "api", "P-old")
+    await record_purchase(db, old, rules, now=clock() - timedelta(days=5))
+    await record_purchase(db, _purchase(by_phone.id, clock, "P-new"), rules, now=clock())
+    anna_id = await _customer(db, 100, clock)
+    async with db.transaction() as conn:
+        anna = await customers.get(conn, anna_id)
+        assert anna is not None
+        assert await customers.link_phone(conn, anna, "+79001112233", clock()) == 2
+        scheduled = await surveys.release_waiting(
+            conn, anna_id, clock() - timedelta(days=3), clock()
+        )
+    assert scheduled == 1
+    rows = await db.reader.execute_fetchall(
+        "SELECT p.order_id, s.status, s.due_at >= ? FROM surveys s"
+        " JOIN purchases p ON p.id = s.purchase_id ORDER BY s.id",
+        (to_db(clock()),),
+    )
+    assert [tuple(row) for row in rows] == [("P-old", "expired", 0), ("P-new", "scheduled", 1)]
+
+
+async def test_a_phone_another_account_holds_is_not_taken(db: Database) -> None:
+    clock = FakeClock()
+    anna_id = await _customer(db, 100, clock)
+    boris_id = await _customer(db, 200, clock)
+    async with db.transaction() as conn:
+        anna, boris = await customers.get(conn, anna_id), await customers.get(conn, boris_id)
+        assert anna is not None and boris is not None
+        assert await customers.link_phone(conn, anna, "+79001112233", clock()) == 0
+        assert await customers.link_phone(conn, boris, "+79001112233", clock()) is None
+    rows = await db.reader.execute_fetchall("SELECT id, phone FROM customers ORDER BY id")
+    assert [tuple(row) for row in rows] == [(anna_id, "+79001112233"), (boris_id, None)]
+
+
+async def test_stalled_surveys_are_found_for_a_nudge_from_their_own_index(db: Database) -> None:
+    """Every tick asks for them: the query names its partial index, and SQLite can use it
+    only when the query's terms are the index's own (a mismatch fails the query)."""
+    statements: list[str] = []
+    clock = FakeClock()
+    async with db.transaction() as conn:
+        await conn.set_trace_callback(statements.append)
+        try:
+            await surveys.claim_nudges(conn, clock(), clock(), 10)
+        finally:
+            await conn.set_trace_callback(None)
+    (query,) = [s for s in statements if "surveys_to_nudge" in s]
+    plan = await db.reader.execute_fetchall(f"EXPLAIN QUERY PLAN {query}")
+    assert any("surveys_to_nudge" in row[3] for row in plan), plan

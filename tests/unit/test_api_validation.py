@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -25,13 +26,15 @@ from intake.api_validation import (
     validate_batch,
     validate_purchase,
 )
+from intake.dates import parse_purchase_time
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+MOSCOW = ZoneInfo("Europe/Moscow")
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 
 def validate(body: object, currency: str = "RUB") -> PurchaseRequest | ApiError:
-    return validate_purchase(body, default_currency=currency, now=NOW)
+    return validate_purchase(body, default_currency=currency, timezone=MOSCOW, now=NOW)
 
 
 def valid(body: dict[str, Any], currency: str = "RUB") -> PurchaseRequest:
@@ -98,6 +101,26 @@ def test_nulls_mean_absent() -> None:
     assert (request.currency, request.purchased_at, request.store) == ("RUB", None, None)
 
 
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("2026-11-23", datetime(2026, 11, 22, 21, 0, tzinfo=UTC)),  # midnight in Moscow
+        ("23.11.2026", datetime(2026, 11, 22, 21, 0, tzinfo=UTC)),
+        ("2026-11-23T10:00:00", datetime(2026, 11, 23, 7, 0, tzinfo=UTC)),
+        ("2026-11-23 10:00", datetime(2026, 11, 23, 7, 0, tzinfo=UTC)),
+        ("23.11.2026 10:00:05", datetime(2026, 11, 23, 7, 0, 5, tzinfo=UTC)),
+        ("2026-11-23T10:00:00+03:00", datetime(2026, 11, 23, 7, 0, tzinfo=UTC)),
+        ("2026-11-23T07:00:00Z", datetime(2026, 11, 23, 7, 0, tzinfo=UTC)),
+    ],
+)
+def test_purchased_at_takes_what_the_csv_import_takes_with_the_same_meaning(
+    given: str, meant: datetime
+) -> None:
+    """One parser for both ways in: a till's export works as a file and through the API."""
+    assert valid(base(purchased_at=given)).purchased_at == meant
+    assert parse_purchase_time(given, MOSCOW) == meant  # what the CSV import calls
+
+
 def test_purchased_at_up_to_a_day_ahead_is_accepted() -> None:
     ahead = NOW + timedelta(hours=23)
     assert valid(base(purchased_at=iso_utc(ahead))).purchased_at == ahead
@@ -135,8 +158,8 @@ def test_order_id_alphabet() -> None:
         (base(currency="RU"), "invalid_value", "currency"),
         (base(currency="RUBL"), "invalid_value", "currency"),
         (base(currency=643), "invalid_value", "currency"),
-        (base(purchased_at="2026-11-23T10:00:00"), "invalid_value", "purchased_at"),
-        (base(purchased_at="2026-11-23"), "invalid_value", "purchased_at"),
+        (base(purchased_at="2026-11-31"), "invalid_value", "purchased_at"),
+        (base(purchased_at="23/11/2026"), "invalid_value", "purchased_at"),
         (base(purchased_at="yesterday"), "invalid_value", "purchased_at"),
         (base(purchased_at=1763892000), "invalid_value", "purchased_at"),
         (base(purchased_at="2026-11-25T10:00:01Z"), "invalid_value", "purchased_at"),

@@ -130,7 +130,12 @@ def test_purchase_stats_hand_computed() -> None:
     # known amounts 1000 + 2000 + 3000 = 6000 over 3 → average check 2000.
     stats = purchase_stats(TIMELINE, START, END)
     assert stats == PurchaseStats(
-        purchases=4, customers=3, repeat_customers=1, amount_total_minor=6000, amount_count=3
+        purchases=4,
+        customers=3,
+        repeat_customers=1,
+        amount_total_minor=6000,
+        amount_count=3,
+        visits=1,  # D's purchase without an amount
     )
     assert stats.repeat_rate == pytest.approx(100 / 3)
     assert stats.frequency == pytest.approx(4 / 3)
@@ -153,6 +158,20 @@ def test_unknown_amounts_only() -> None:
     assert (stats.purchases, stats.repeat_customers, stats.amount_count) == (2, 1, 0)
     assert stats.repeat_rate == pytest.approx(100.0)
     assert stats.average_check_minor is None
+    assert stats.visits == 2 and stats.paid_frequency == 0
+
+
+def test_visits_count_as_coming_back_but_not_in_what_customers_spend() -> None:
+    """A store's QR code records a visit without an amount: one customer, two visits and
+    one purchase of 3000 buys three times a period, and pays for one of them."""
+    events = [buy(1, START), buy(1, START + timedelta(days=1)), buy(1, START, 3000)]
+    stats = purchase_stats(events, START, END)
+    assert (stats.frequency, stats.paid_frequency, stats.visits) == (3, 1, 2)
+    assert stats.average_check_minor == 3000
+    year = timedelta(days=365)
+    paid = purchases_per_year(stats, year, paid_only=True)
+    assert purchases_per_year(stats, year) == 3 and paid == 1
+    assert clv_minor(stats.average_check_minor, paid, 2.0) == 6000  # not 18000
 
 
 def test_purchases_per_year_refuses_empty_period() -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from intake.phones import normalize_phone
+from core.phones import normalize_phone
 
 
 @pytest.mark.parametrize(

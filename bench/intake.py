@@ -92,6 +92,7 @@ def _serve(db_path: str, port: int) -> None:
 
     from aiohttp import web
 
+    from bot.process.health import add_healthz_route
     from core.settings import Settings
     from intake.api import create_api
     from storage.database import Database
@@ -114,6 +115,7 @@ def _serve(db_path: str, port: int) -> None:
                 task.add_done_callback(dispatching.discard)
 
         app = create_api(db=db, settings=live, clock=utc_now, dispatch_soon=dispatch_soon)
+        add_healthz_route(app, db, components={})  # as the bot's HTTP server has it
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()

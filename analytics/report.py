@@ -55,6 +55,7 @@ class OpenAlert:
     score: int
     created_at: datetime
     customer: str | None
+    question: str = "nps"  # the answer that raised it: nps or csat
 
 
 @dataclass(frozen=True, slots=True)

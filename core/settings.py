@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.alert_rules import DEFAULT as DEFAULT_ALERT_ON
+from core.alert_rules import AlertRules, parse_alert_rules
 from core.digest_schedule import OFF as DIGEST_OFF
 from core.digest_schedule import DigestSchedule, parse_digest_schedule
 from core.durations import format_duration, parse_duration
@@ -82,6 +84,7 @@ class Settings(BaseSettings):
     digest_schedule: str = "mon 09:00"
     churn_after_days: int = Field(default=180, ge=1, le=3650)
     alert_remind_after: timedelta = timedelta(hours=24)
+    alert_on: str = DEFAULT_ALERT_ON
     retention_days: str = "off"
     webhook_url: str = ""
     webhook_secret: SecretStr = SecretStr("")
@@ -126,6 +129,11 @@ class Settings(BaseSettings):
     def _quiet_hours(cls, value: str) -> str:
         window = parse_quiet_hours(value)
         return OFF if window is None else str(window)
+
+    @field_validator("alert_on")
+    @classmethod
+    def _alert_on(cls, value: str) -> str:
+        return str(parse_alert_rules(value))
 
     @field_validator("digest_schedule")
     @classmethod
@@ -207,6 +215,10 @@ class Settings(BaseSettings):
     @property
     def quiet_window(self) -> QuietHours | None:
         return parse_quiet_hours(self.quiet_hours)
+
+    @property
+    def alert_rules(self) -> AlertRules:
+        return parse_alert_rules(self.alert_on)
 
     @property
     def digest(self) -> DigestSchedule | None:

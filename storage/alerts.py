@@ -1,4 +1,5 @@
-"""Detractor alerts: opened with the low score in the same transaction, then handled by staff.
+"""Alerts of a low score (a detractor's NPS, a low CSAT: ALERT_ON): opened with the score in
+the same transaction, then handled by staff.
 
 An alert belongs to one survey. It remembers who said "I'll handle it" and who resolved it,
 and which message shows it in each owner's chat, so every copy can be edited as it changes.
@@ -14,17 +15,8 @@ from datetime import datetime
 import aiosqlite
 
 from core.clock import from_db, to_db
-from core.scores import DETRACTOR_MAX
 from storage.database import fetch_all, fetch_one
 from storage.models import Answer, Question
-
-
-def is_detractor(answer: Answer) -> bool:
-    return (
-        answer.question is Question.NPS
-        and answer.score is not None
-        and answer.score <= DETRACTOR_MAX
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +25,7 @@ class AlertView:
 
     id: int
     survey_id: int
+    question: Question  # the answer that raised it: NPS or CSAT
     score: int
     created_at: datetime
     claimed_by: int | None
@@ -56,6 +49,7 @@ class AlertView:
         return cls(
             id=row["id"],
             survey_id=row["survey_id"],
+            question=Question(row["question"]),
             score=row["score"],
             created_at=from_db(row["created_at"]),
             claimed_by=row["claimed_by"],
@@ -83,13 +77,13 @@ LEFT JOIN purchases p ON p.id = s.purchase_id
 """
 
 
-def open_for(conn: sqlite3.Connection, survey_id: int, score: int, now: datetime) -> int | None:
-    """Open the alert for a detractor's answer; its id, or None if it was open already
-    (inside `Database.run_transaction`)."""
+def open_for(conn: sqlite3.Connection, survey_id: int, answer: Answer, now: datetime) -> int | None:
+    """Open the survey's alert for a low score (ALERT_ON); its id, or None if the survey has
+    one already (inside `Database.run_transaction`)."""
     rows = conn.execute(
-        """INSERT INTO alerts (survey_id, score, created_at) VALUES (?, ?, ?)
+        """INSERT INTO alerts (survey_id, question, score, created_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (survey_id) DO NOTHING RETURNING id""",
-        (survey_id, score, to_db(now)),
+        (survey_id, answer.question, answer.score, to_db(now)),
     ).fetchall()
     for row in rows:
         return int(row[0])

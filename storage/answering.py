@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
 
+from core.alert_rules import AlertRules
 from storage import alerts, answers, referrals, surveys, updates
 from storage.database import Database
 from storage.models import (
@@ -61,10 +62,12 @@ async def record(
     survey_id: int,
     answer: Answer,
     now: datetime,
+    alert_rules: AlertRules,
     contact: Contact | None = None,
 ) -> AnswerResult:
+    """Store `answer` once; an answer `alert_rules` name opens the survey's alert."""
     return await db.run_transaction(
-        _record, update_id, telegram_user_id, survey_id, answer, now, contact
+        _record, update_id, telegram_user_id, survey_id, answer, now, alert_rules, contact
     )
 
 
@@ -75,6 +78,7 @@ def _record(
     survey_id: int,
     answer: Answer,
     now: datetime,
+    alert_rules: AlertRules,
     contact: Contact | None,
 ) -> AnswerResult:
     survey, customer = _survey_and_customer(conn, survey_id, telegram_user_id)
@@ -92,8 +96,8 @@ def _record(
         return AnswerResult(Outcome.NOT_WAITING, survey, customer)
     answers.insert(conn, survey.id, answer, now)
     alert_id = None
-    if alerts.is_detractor(answer):
-        alert_id = alerts.open_for(conn, survey.id, answer.score or 0, now)
+    if alert_rules.raises(answer.question, answer.score):
+        alert_id = alerts.open_for(conn, survey.id, answer, now)
     if answer.question is Question.REFERRAL:
         referral = _referral(customer, survey, answer, contact)
         if referral is not None:

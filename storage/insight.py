@@ -279,7 +279,7 @@ async def alert_figures(
     )
     oldest = await fetch_all(
         conn,
-        """SELECT a.id, a.score, a.created_at, c.first_name
+        """SELECT a.id, a.score, a.created_at, c.first_name, a.question
            FROM alerts a JOIN surveys s ON s.id = a.survey_id
            JOIN customers c ON c.id = s.customer_id
            WHERE a.created_at < :end AND (a.resolved_at IS NULL OR a.resolved_at >= :end)
@@ -302,7 +302,7 @@ async def alert_figures(
     ]
     return AlertFigures(
         open_count=int(open_count[0]),
-        oldest_open=[OpenAlert(r[0], r[1], from_db(r[2]), r[3]) for r in oldest],
+        oldest_open=[OpenAlert(r[0], r[1], from_db(r[2]), r[3], r[4]) for r in oldest],
         raised=int(raised[0]),
         answered=len(response_seconds),
         median_first_response=(

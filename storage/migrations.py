@@ -320,6 +320,11 @@ CREATE INDEX surveys_to_nudge ON surveys(asked_at)
     WHERE status = 'active' AND step != 'nps' AND nudged_at IS NULL;
 """
 
+# Alerts are raised by a low CSAT too (ALERT_ON): which question raised each.
+ALERT_QUESTION = """
+ALTER TABLE alerts ADD COLUMN question TEXT NOT NULL DEFAULT 'nps';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -331,6 +336,7 @@ MIGRATIONS: tuple[str, ...] = (
     UNPROMPTED_SURVEYS,
     NO_DIALOGUE_STATE,
     NUDGES,
+    ALERT_QUESTION,
 )
 
 

@@ -59,7 +59,11 @@ def customer_link(view: AlertView, language: str) -> str:
 
 def render(view: AlertView, language: str, tz: tzinfo, handler: str | None) -> str:
     lines = [
-        t(language, "alert_title", score=view.score),
+        t(
+            language,
+            "alert_title" if view.question is Question.NPS else "alert_title_csat",
+            score=view.score,
+        ),
         t_html(language, "alert_customer", customer=customer_link(view, language)),
     ]
     if view.customer_phone:

@@ -325,7 +325,7 @@ def alert_lines(report: Report, language: str, tz: tzinfo) -> list[str]:
             lines.append(
                 t(
                     language,
-                    "alert_open_line",
+                    "alert_open_line" if alert.question == "nps" else "alert_open_line_csat",
                     score=alert.score,
                     who=alert.customer or "—",
                     when=f"{alert.created_at.astimezone(tz):%d.%m %H:%M}",

@@ -28,6 +28,7 @@ from core.phones import normalize_phone
 from storage import answering, customers, surveys
 from storage.answering import Outcome
 from storage.database import Database
+from storage.live_settings import LiveSettings
 from storage.models import Answer, Choice, Contact, Customer, Question, Survey
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ async def button_answer(
     conversation: SurveyConversation,
     clock: Clock,
     alerts: AlertNotifier,
+    live_settings: LiveSettings,
     webhook_reply: WebhookReply | None = None,
 ) -> None:
     answer = answers.from_button(callback_data)
@@ -57,6 +59,7 @@ async def button_answer(
             survey_id=callback_data.survey_id,
             answer=answer,
             now=clock(),
+            alert_rules=live_settings.current.alert_rules,
         )
         update_record.recorded = result.update_claimed
         if result.outcome is Outcome.RECORDED:
@@ -103,6 +106,7 @@ async def text_answer(
     clock: Clock,
     alerts: AlertNotifier,
     long_texts: LongTexts,
+    live_settings: LiveSettings,
 ) -> None:
     if long_texts.is_tail(message.chat.id, message.message_id, message.date):
         log.debug("update %s is the tail of a refused long text", update_record.update_id)
@@ -121,7 +125,18 @@ async def text_answer(
         await conversation.ask(bot, waiting.customer, waiting.survey, lead=refusal)
     else:
         answer = answers.from_text(question, text)
-        await _take(message, update_record, bot, db, conversation, clock, alerts, waiting, answer)
+        await _take(
+            message,
+            update_record,
+            bot,
+            db,
+            conversation,
+            clock,
+            alerts,
+            live_settings,
+            waiting,
+            answer,
+        )
 
 
 async def contact_answer(
@@ -132,6 +147,7 @@ async def contact_answer(
     conversation: SurveyConversation,
     clock: Clock,
     alerts: AlertNotifier,
+    live_settings: LiveSettings,
 ) -> None:
     waiting = await _waiting(message, bot, db, conversation)
     if waiting is None:
@@ -149,7 +165,17 @@ async def contact_answer(
     )
     answer = Answer(Question.REFERRAL, choice=Choice.CONTACT)
     await _take(
-        message, update_record, bot, db, conversation, clock, alerts, waiting, answer, contact
+        message,
+        update_record,
+        bot,
+        db,
+        conversation,
+        clock,
+        alerts,
+        live_settings,
+        waiting,
+        answer,
+        contact,
     )
 
 
@@ -199,6 +225,7 @@ async def _take(
     conversation: SurveyConversation,
     clock: Clock,
     alerts: AlertNotifier,
+    live_settings: LiveSettings,
     waiting: Waiting,
     answer: Answer,
     contact: Contact | None = None,
@@ -213,6 +240,7 @@ async def _take(
             survey_id=waiting.survey.id,
             answer=answer,
             now=clock(),
+            alert_rules=live_settings.current.alert_rules,
             contact=contact,
         )
         update_record.recorded = result.update_claimed

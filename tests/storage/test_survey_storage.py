@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from core.alert_rules import DEFAULT as DEFAULT_ALERT_ON
+from core.alert_rules import parse_alert_rules
 from core.clock import to_db
 from core.survey_rules import SurveyRules
 from storage import answering, answers, customers, surveys
@@ -133,6 +135,7 @@ async def test_answers_count_once_and_only_for_their_owner(db: Database) -> None
             survey_id=survey.id,
             answer=given,
             now=clock(),
+            alert_rules=parse_alert_rules(DEFAULT_ALERT_ON),
         )
         return result.outcome
 

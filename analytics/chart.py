@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Final
 
+from analytics.survey_metrics import MIN_SAMPLE
+
 if TYPE_CHECKING:  # matplotlib (with numpy) is heavy to import, in memory and in time:
     # it is loaded when the first chart is drawn, not when the bot starts.
     from matplotlib.axes import Axes
@@ -32,6 +34,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "passives": "нейтралы",
         "detractors": "критики",
         "answers": "n={n}",
+        "few": "n<{min}: мало",
         "no_data": "Пока нет данных:\nответы появятся здесь после первых опросов",
     },
     "en": {
@@ -45,6 +48,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "passives": "passives",
         "detractors": "detractors",
         "answers": "n={n}",
+        "few": "n<{min}: too few",
         "no_data": "No data yet:\nanswers will appear here after the first surveys",
     },
 }
@@ -79,6 +83,12 @@ _PROMOTER_COLOUR: Final = "#2e9e4f"
 _PASSIVE_COLOUR: Final = "#a6a6a6"
 _DETRACTOR_COLOUR: Final = "#d03b3b"
 _SMALL: Final = 7.0
+_FEW_HATCH: Final = "////"
+_MIX: Final = (
+    ("promoters", _PROMOTER_COLOUR),
+    ("passives", _PASSIVE_COLOUR),
+    ("detractors", _DETRACTOR_COLOUR),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +110,11 @@ class WeekPoint:
     @property
     def total(self) -> int:
         return self.promoters + self.passives + self.detractors
+
+    @property
+    def too_few(self) -> bool:
+        """Some answers, too few to judge by: drawn hollow and hatched, not like the rest."""
+        return 0 < self.total < MIN_SAMPLE
 
     @property
     def nps(self) -> float | None:
@@ -166,6 +181,17 @@ def _draw_scores(ax: Axes, weeks: Sequence[WeekPoint], labels: dict[str, str]) -
     ax.axhline(50, color=_BAND_COLOUR, linestyle="--", linewidth=1)
     ax.axhline(0, color="#cccccc", linewidth=0.6)
     ax.plot(x, [_gap(w.nps) for w in weeks], color=_NPS_COLOUR, marker="o", markersize=4)
+    few = [(i, w.nps) for i, w in enumerate(weeks) if w.too_few]
+    if few:  # hollow: a score of a handful of answers, not to be read like the others
+        ax.plot(
+            [i for i, _ in few],
+            [_gap(score) for _, score in few],
+            linestyle="none",
+            marker="o",
+            markersize=4,
+            markerfacecolor="white",
+            markeredgecolor=_NPS_COLOUR,
+        )
     ax.set_ylim(-100, 100)
     ax.set_yticks([-100, -50, 0, 50, 100])
     ax.set_ylabel(labels["nps"], color=_NPS_COLOUR, fontsize=_SMALL + 1)
@@ -209,18 +235,20 @@ def _draw_scores(ax: Axes, weeks: Sequence[WeekPoint], labels: dict[str, str]) -
 
 
 def _draw_mix(ax: Axes, weeks: Sequence[WeekPoint], labels: dict[str, str]) -> None:
+    from matplotlib.patches import Patch
+
     x = list(range(len(weeks)))
     shares = [_shares(w) for w in weeks]
     bottom = [0.0] * len(weeks)
-    for index, (key, colour) in enumerate(
-        (
-            ("promoters", _PROMOTER_COLOUR),
-            ("passives", _PASSIVE_COLOUR),
-            ("detractors", _DETRACTOR_COLOUR),
-        )
-    ):
+    for index, (key, colour) in enumerate(_MIX):
         heights = [share[index] for share in shares]
-        ax.bar(x, heights, bottom=bottom, width=0.7, color=colour, label=labels[key])
+        bars = ax.bar(x, heights, bottom=bottom, width=0.7, color=colour, label=labels[key])
+        for bar, week in zip(bars, weeks, strict=True):
+            if week.too_few:
+                bar.set_alpha(0.45)
+                bar.set_hatch(_FEW_HATCH)
+                bar.set_edgecolor("white")  # the hatch's colour
+                bar.set_linewidth(0)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.set_ylim(0, 100)
     ax.set_yticks([0, 25, 50, 75, 100])
@@ -234,10 +262,22 @@ def _draw_mix(ax: Axes, weeks: Sequence[WeekPoint], labels: dict[str, str]) -> N
         fontsize=_SMALL - 1 if len(weeks) > 8 else _SMALL,
     )
     ax.set_title(labels["mix_title"], fontsize=_SMALL + 1, pad=14)
+    handles = [Patch(color=colour, label=labels[key]) for key, colour in _MIX]
+    if any(week.too_few for week in weeks):
+        handles.append(
+            Patch(
+                facecolor=_PASSIVE_COLOUR,
+                alpha=0.45,
+                edgecolor="white",
+                hatch=_FEW_HATCH,
+                label=labels["few"].format(min=MIN_SAMPLE),
+            )
+        )
     ax.legend(
+        handles=handles,
         loc="lower center",
         bbox_to_anchor=(0.5, 1.0),
-        ncol=3,
+        ncol=len(handles),
         fontsize=_SMALL - 0.5,
         frameon=False,
         handlelength=1.2,

@@ -3,6 +3,10 @@
 Plain data: storage.insight fills it with SQL aggregates, bot.reports.report_text renders it.
 The derived yearly figures (purchases per year, lifetime, CLV) are computed here, from the
 trailing 365 days that end with the period, so a weekly digest still shows yearly loyalty.
+A business with less than a year of purchases gets them over the span it has (from two
+months on): purchases over that span, and retention over its second half, customers of the
+first half who came back (a window of churn_after would count everyone as retained), both
+scaled to a year.
 """
 
 from __future__ import annotations
@@ -67,6 +71,10 @@ class AlertFigures:
     answered: int = 0  # of those raised, how many had a first response (the median's base)
 
 
+MIN_HISTORY = timedelta(days=60)
+"""Loyalty over a business's life is shown from two months of purchases on."""
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     period: Period
@@ -88,6 +96,27 @@ class Report:
     referrals: int = 0
     referral_notes: list[ReferralNote] = field(default_factory=list)
     alerts: AlertFigures = field(default_factory=lambda: AlertFigures(0, [], 0, None, 0))
+    loyalty: Period | None = None
+    """What the yearly figures (year_purchases) cover: the trailing 365 days, or, for a
+    business with less history, the span since its first purchase (None: the 365 days)."""
+    retention_span: Period | None = None
+    """What year_retention covers (None: as `loyalty`); see `loyalty_over`."""
+    previous: Report | None = None
+    """The same figures for the period before, for the changes the digest shows."""
+
+    @property
+    def loyalty_period(self) -> Period:
+        return self.loyalty or Period.ending(self.period.end, YEAR)
+
+    @property
+    def loyalty_shown(self) -> bool:
+        """Two months of purchases at least: less says nothing about coming back."""
+        return self.loyalty_period.length >= MIN_HISTORY
+
+    @property
+    def young(self) -> bool:
+        """Less than a year of purchases: the yearly figures are over the span there is."""
+        return self.loyalty_period.length < YEAR
 
     @property
     def satisfied_share(self) -> float | None:
@@ -96,17 +125,29 @@ class Report:
 
     @property
     def purchases_per_year(self) -> float | None:
-        return purchases_per_year(self.year_purchases, YEAR)
+        return purchases_per_year(self.year_purchases, self.loyalty_period.length)
+
+    @property
+    def yearly_churn(self) -> float | None:
+        """Churn over the retention span; over a shorter span, compounded to a year (kept
+        a share r of customers over the span: r^(year/span) of them over a year)."""
+        churn = self.year_retention.churn
+        span = (self.retention_span or self.loyalty_period).length
+        if churn is None or span >= YEAR:
+            return churn
+        kept = min(1.0, max(0.0, 1 - churn / 100))
+        return 100 * (1 - kept ** (YEAR / span))
 
     @property
     def lifetime_years(self) -> float | None:
-        """1 / yearly churn (trailing 365 days), capped at 10 years; see analytics.loyalty."""
-        return lifetime_years(self.year_retention.churn)
+        """1 / yearly churn, capped at 10 years; see analytics.loyalty."""
+        return lifetime_years(self.yearly_churn)
 
     @property
     def clv_minor(self) -> float | None:
         """Visits bring no amount: CLV counts the purchases that do."""
-        paid_per_year = purchases_per_year(self.year_purchases, YEAR, paid_only=True)
+        span = self.loyalty_period.length
+        paid_per_year = purchases_per_year(self.year_purchases, span, paid_only=True)
         return clv_minor(
             self.year_purchases.average_check_minor, paid_per_year, self.lifetime_years
         )

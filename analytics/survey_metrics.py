@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from analytics.nps import NpsSummary
 from core.scores import CSAT_SATISFIED_MIN, CSAT_SCORES
 
+MIN_SAMPLE = 5
+"""Fewer answers (or customers) than this and a rate is not shown as a figure: "too few"."""
 SMALL_SAMPLE = 30
-"""Fewer NPS answers than this and the interval is too wide to judge the score by."""
+"""Fewer than this and a rate is shown with the range it may well be in."""
 
 
 def is_small_sample(summary: NpsSummary) -> bool:
@@ -44,6 +46,19 @@ def nps_interval(summary: NpsSummary, z: float = 1.96) -> tuple[float, float] | 
     low = max(-100.0, 100 * (centre - half_width))
     high = min(100.0, 100 * (centre + half_width))
     return low, high
+
+
+def share_interval(part: int, whole: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval of part/whole in percent (z=1.96: 95 %); None without a
+    whole. Unlike part/whole ± a normal spread, it stays within 0-100 and is not a point
+    for 0 of 3 or 3 of 3."""
+    if whole <= 0:
+        return None
+    share = part / whole
+    denominator = 1 + z * z / whole
+    centre = (share + z * z / (2 * whole)) / denominator
+    half = z * math.sqrt(share * (1 - share) / whole + z * z / (4 * whole * whole)) / denominator
+    return max(0.0, 100 * (centre - half)), min(100.0, 100 * (centre + half))
 
 
 def percent(part: int, whole: int) -> float | None:

@@ -26,7 +26,7 @@ from analytics.report import (
 )
 from analytics.survey_metrics import CsatSummary, SurveyFunnel
 from core.clock import from_db, to_db
-from core.period import Period
+from core.period import RESOLUTION, Period
 from core.scores import SQL_THRESHOLDS
 from storage.database import fetch_all, fetch_one
 from storage.models import Question, SurveyStatus
@@ -331,6 +331,42 @@ async def weekly_points(
     return points
 
 
+async def first_purchase(conn: aiosqlite.Connection) -> datetime | None:
+    row = await fetch_one(conn, "SELECT MIN(purchased_at) FROM purchases")
+    return None if row[0] is None else from_db(row[0])
+
+
+async def _loyalty_spans(
+    conn: aiosqlite.Connection, end: datetime, churn_after: timedelta
+) -> tuple[Period, Period, timedelta]:
+    """What the yearly figures cover, what retention covers, and its churn window.
+
+    A year and CHURN_AFTER_DAYS once the business has a year of purchases. Before that, the
+    purchases since the first one; retention over the second half of that span, with half of
+    it as the window: customers of the first half who bought again in the second.
+    """
+    year = Period.ending(end, YEAR)
+    first = await first_purchase(conn)
+    if first is None or first <= year.start or first >= end - RESOLUTION:
+        return year, year, churn_after
+    half = (end - first) / 2  # rounded to the microsecond: the halves meet at `middle`
+    middle = first + half
+    return Period(first, end), Period(middle, end), min(churn_after, middle - first)
+
+
+async def _previous(
+    conn: aiosqlite.Connection,
+    period: Period,
+    currency: str,
+    churn_after: timedelta,
+    now: datetime | None,
+) -> Report:
+    """The headline figures of the period before, for the changes the digest shows."""
+    return await report(
+        conn, period, currency=currency, churn_after=churn_after, details=False, now=now
+    )
+
+
 async def report(
     conn: aiosqlite.Connection,
     period: Period,
@@ -340,12 +376,13 @@ async def report(
     details: bool = True,
     now: datetime | None = None,
 ) -> Report:
-    """Every figure of the period, with the trailing year that ends with it.
+    """Every figure of the period, with the trailing year that ends with it (or the span of
+    history there is, for a younger business: analytics.report).
 
-    Without `details` (the headline figures of /stats) the comparison with the previous
-    period, the stores, the comments and the referrals are left out.
+    Without `details` (the headline figures of /stats) the figures of the previous period,
+    the stores, the comments and the referrals are left out.
     """
-    year = Period.ending(period.end, YEAR)
+    loyalty, retention_span, window = await _loyalty_spans(conn, period.end, churn_after)
     yes, asked = await satisfied(conn, period)
     report = Report(
         period=period,
@@ -359,18 +396,22 @@ async def report(
         funnel=await funnel(conn, period),
         retention=await retention(conn, period, churn_after),
         purchases=await purchase_stats(conn, period, currency),
-        year_purchases=await purchase_stats(conn, year, currency),
-        year_retention=await retention(conn, year, churn_after),
+        year_purchases=await purchase_stats(conn, loyalty, currency),
+        year_retention=await retention(conn, retention_span, window),
         alerts=await alert_figures(conn, period, open_as_of=now),
+        loyalty=loyalty,
+        retention_span=retention_span,
     )
     if not details:
         return report
-    previous = period.previous()
+    previous_period = period.previous()
+    previous = await _previous(conn, previous_period, currency, churn_after, now)
     referral_count, referral_notes = await referrals(conn, period)
     return replace(
         report,
-        previous_nps=await nps(conn, previous),
-        previous_csat=await csat(conn, previous),
+        previous=previous,
+        previous_nps=previous.nps,
+        previous_csat=previous.csat,
         stores=await stores(conn, period),
         fixes=await latest_texts(conn, Question.FIX, period),
         upsells=await latest_texts(conn, Question.UPSELL, period),

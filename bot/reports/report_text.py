@@ -5,13 +5,21 @@ industry reference, and small samples say so instead of pretending to precision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta, tzinfo
+from html import escape
 
 from analytics.nps import NpsSummary
 from analytics.references import NPS, PURCHASES_PER_YEAR, RETENTION, Reference, Verdict
 from analytics.report import Comment, ReferralNote, Report
-from analytics.survey_metrics import change, is_small_sample, nps_interval
+from analytics.survey_metrics import (
+    MIN_SAMPLE,
+    SMALL_SAMPLE,
+    change,
+    is_small_sample,
+    nps_interval,
+    share_interval,
+)
 from bot.texts import t, t_html
 from core.period import Period
 from intake.money import minor_digits
@@ -20,8 +28,6 @@ TELEGRAM_LIMIT = 4096
 MAX_QUOTE = 300
 MAX_STORES = 30
 """The digest lists the busiest stores only; /export has every one."""
-TOO_FEW_TO_JUDGE = 5
-"""Below this many NPS answers even the interval is meaningless: say so instead."""
 
 _VERDICT_KEYS = {
     Verdict.AIM: "verdict_aim",
@@ -40,8 +46,8 @@ def number(value: float, language: str, digits: int = 1) -> str:
     return text.replace(".", ",") if language == "ru" else text
 
 
-def signed(value: float, language: str) -> str:
-    text = number(value, language)
+def signed(value: float, language: str, digits: int = 1) -> str:
+    text = number(value, language, digits)
     return text if text.startswith("-") or text == "0" else f"+{text}"
 
 
@@ -55,11 +61,14 @@ def money(minor: float, currency: str, language: str) -> str:
 
 
 def day_span(period: Period, tz: tzinfo) -> str:
-    """`16.11–22.11.2026`: the local days the period covers (its end is exclusive)."""
+    """`16.11–22.11.2026` (`28.12.2026–03.01.2027` across years): the local days the
+    period covers (its end is exclusive)."""
     first = period.start.astimezone(tz)
     last = (period.end - timedelta(microseconds=1)).astimezone(tz)
     if first.date() == last.date():
         return f"{first:%d.%m.%Y}"
+    if first.year != last.year:
+        return f"{first:%d.%m.%Y}–{last:%d.%m.%Y}"
     return f"{first:%d.%m}–{last:%d.%m.%Y}"
 
 
@@ -84,6 +93,62 @@ def _quote(text: str) -> str:
     return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
 
 
+def share_text(part: int, whole: int, language: str) -> str:
+    """`70%`; with a small sample `70% (likely 40–89%)`; below MIN_SAMPLE "too few"."""
+    if whole < MIN_SAMPLE:
+        return t(language, "share_too_few", total=whole)
+    return _rate(100 * part / whole, part, whole, language)
+
+
+def _rate(value: float, part: int, whole: int, language: str) -> str:
+    """A rate of `part` in `whole`, its range added while the sample is small."""
+    shown = number(value, language, 0) + "%"
+    interval = share_interval(part, whole) if whole < SMALL_SAMPLE else None
+    if interval is None:
+        return shown
+    low, high = interval
+    return t(
+        language,
+        "share_range",
+        share=shown,
+        low=number(low, language, 0),
+        high=number(high, language, 0),
+    )
+
+
+Figure = Callable[[Report], float | None]
+"""One figure of a report, read the same way from the period and from the one before."""
+
+
+def _delta(report: Report, figure: Figure) -> float | None:
+    before = report.previous
+    return None if before is None else change(figure(report), figure(before))
+
+
+def points_change(report: Report, figure: Figure, language: str) -> str:
+    """` (+3 pts against the period before)` for a rate; nothing without both figures."""
+    delta = _delta(report, figure)
+    if delta is None:
+        return ""
+    return t(language, "change_vs", change=t(language, "points", n=signed(delta, language)))
+
+
+def value_change(report: Report, figure: Figure, language: str, digits: int) -> str:
+    """` (+0.25 against the period before)` for a count or an average."""
+    delta = _delta(report, figure)
+    if delta is None:
+        return ""
+    return t(language, "change_vs", change=signed(delta, language, digits))
+
+
+def money_change(report: Report, figure: Figure, language: str) -> str:
+    delta = _delta(report, figure)
+    if delta is None:
+        return ""
+    shown = money(delta, report.currency, language)
+    return t(language, "change_vs", change=shown if delta < 0 else f"+{shown}")
+
+
 # --- sections --------------------------------------------------------------------------------
 
 
@@ -103,7 +168,7 @@ def nps_lines(report: Report, language: str, *, compare: bool = True) -> list[st
             total=summary.total,
         )
     ]
-    if summary.total < TOO_FEW_TO_JUDGE:
+    if summary.total < MIN_SAMPLE:
         lines.append(t(language, "nps_too_few"))
     else:
         if is_small_sample(summary):
@@ -138,28 +203,31 @@ def _nps_change(current: NpsSummary, previous: NpsSummary, language: str) -> str
 def csat_lines(report: Report, language: str) -> list[str]:
     csat = report.csat
     lines = []
-    if csat.count and csat.average is not None and csat.satisfied_share is not None:
+    if csat.count and csat.count < MIN_SAMPLE:
+        lines.append(t(language, "csat_too_few", total=csat.count))
+    elif csat.count and csat.average is not None:
         lines.append(
-            t(
+            t_html(
                 language,
                 "csat_line",
                 average=number(csat.average, language, 2),
-                share=number(csat.satisfied_share, language, 0),
-                total=csat.count,
+                change=value_change(report, lambda r: r.csat.average, language, 2),
+                share=share_text(csat.satisfied, csat.count, language),
+                total=str(csat.count),
             )
         )
     else:
         lines.append(t(language, "csat_none"))
-    share = report.satisfied_share
-    if share is not None:
+    if report.satisfied_answers:
         lines.append(
-            t(
+            t_html(
                 language,
                 "satisfied_line",
-                share=number(share, language, 0),
-                yes=report.satisfied_yes,
-                total=report.satisfied_answers,
+                share=share_text(report.satisfied_yes, report.satisfied_answers, language),
+                yes=str(report.satisfied_yes),
+                total=str(report.satisfied_answers),
             )
+            + points_change(report, lambda r: r.satisfied_share, language)
         )
     return lines
 
@@ -173,13 +241,14 @@ def funnel_lines(report: Report, language: str) -> list[str]:
         return "—" if value is None else number(value, language, 0) + "%"
 
     return [
-        t(
+        t_html(
             language,
             "funnel_line",
-            sent=funnel.sent,
-            answered=funnel.nps_answered,
+            sent=str(funnel.sent),
+            answered=str(funnel.nps_answered),
             response=pct(funnel.response_rate),
-            completed=funnel.completed,
+            change=points_change(report, lambda r: r.funnel.response_rate, language),
+            completed=str(funnel.completed),
             completion=pct(funnel.completion_rate),
             comments=pct(funnel.comment_rate),
         )
@@ -187,11 +256,8 @@ def funnel_lines(report: Report, language: str) -> list[str]:
 
 
 def loyalty_lines(report: Report, language: str) -> list[str]:
-    """The period's purchases, then loyalty over the trailing year.
-
-    Retention and repeat purchases are judged over 365 days: over one week almost every
-    customer is still "retained", and the industry references are yearly figures.
-    """
+    """The period's purchases (frequency, repeat rate, average check over the period's own
+    purchases), then loyalty over the trailing year, or the span there is."""
     stats = report.purchases
     lines = [t(language, "loyalty_title")]
     if stats.purchases == 0:
@@ -205,37 +271,56 @@ def loyalty_lines(report: Report, language: str) -> list[str]:
                 customers=stats.customers,
                 new=report.retention.new,
             )
+            + value_change(report, lambda r: r.purchases.purchases, language, 0)
         )
         if stats.visits:
             lines.append(t(language, "visits_line", visits=stats.visits))
         if stats.average_check_minor is not None:
             amount = money(stats.average_check_minor, report.currency, language)
-            lines.append(t(language, "average_check", amount=amount))
-    year, year_stats = report.year_retention, report.year_purchases
-    lines.append(t(language, "year_title"))
-    crr = year.crr
-    if crr is None:
-        lines.append(t(language, "retention_none"))
-    else:
+            lines.append(
+                t(language, "average_check", amount=amount)
+                + money_change(report, lambda r: r.purchases.average_check_minor, language)
+            )
         lines.append(
             t_html(
                 language,
-                "retention_line",
-                crr=number(crr, language, 0),
-                churn=number(year.churn or 0.0, language, 0),
+                "repeat_line",
+                repeat=share_text(stats.repeat_customers, stats.customers, language)
+                + points_change(report, lambda r: r.purchases.repeat_rate, language),
+                frequency=number(stats.frequency or 0.0, language, 2)
+                + value_change(report, lambda r: r.purchases.frequency, language, 2),
+            )
+        )
+    lines.extend(_lifetime_lines(report, language))
+    return lines
+
+
+def _lifetime_lines(report: Report, language: str) -> list[str]:
+    """Retention, churn, purchases per year and CLV: over the trailing year, or over the span
+    of a younger business (saying so), from two months of purchases on."""
+    days = max(0, report.loyalty_period.length.days)
+    if not report.loyalty_shown:
+        return [t(language, "loyalty_too_young", days=days)]
+    lines = [t(language, "young_title", days=days) if report.young else t(language, "year_title")]
+    year = report.year_retention
+    if year.at_start == 0:
+        lines.append(t(language, "retention_none"))
+    elif year.at_start < MIN_SAMPLE:
+        lines.append(t(language, "retention_too_few", start=year.at_start))
+    else:
+        crr = year.crr or 0.0
+        kept = min(year.at_start, max(0, year.at_end - year.new))
+        lines.append(
+            t_html(
+                language,
+                "retention_line_young" if report.young else "retention_line",
+                crr=_rate(crr, kept, year.at_start, language)
+                + points_change(report, lambda r: r.year_retention.crr, language),
+                churn=number(report.yearly_churn or 0.0, language, 0),
                 start=str(year.at_start),
                 end=str(year.at_end),
                 new=str(year.new),
                 verdict=verdict(RETENTION, crr, language),
-            )
-        )
-    if year_stats.purchases:
-        lines.append(
-            t(
-                language,
-                "repeat_line",
-                repeat=number(year_stats.repeat_rate or 0.0, language, 0),
-                frequency=number(year_stats.frequency or 0.0, language, 2),
             )
         )
     per_year = report.purchases_per_year
@@ -244,7 +329,8 @@ def loyalty_lines(report: Report, language: str) -> list[str]:
             t_html(
                 language,
                 "per_year_line",
-                value=number(per_year, language, 1),
+                value=number(per_year, language, 1)
+                + value_change(report, lambda r: r.purchases_per_year, language, 1),
                 verdict=verdict(PURCHASES_PER_YEAR, per_year, language),
             )
         )
@@ -257,6 +343,7 @@ def loyalty_lines(report: Report, language: str) -> list[str]:
                 clv=money(clv, report.currency, language),
                 years=number(lifetime, language, 1),
             )
+            + money_change(report, lambda r: r.clv_minor, language)
         )
     return lines
 
@@ -267,20 +354,37 @@ def store_lines(report: Report, language: str) -> list[str]:
     lines = [t(language, "stores_title")]
     shown = sorted(report.stores, key=lambda store: -store.purchases)[:MAX_STORES]
     for store in sorted(shown, key=lambda store: store.store):
-        score = store.nps.score
         lines.append(
-            t(
+            t_html(
                 language,
                 "store_line",
-                store=store.store,
-                purchases=store.purchases,
-                nps="—" if score is None else number(score, language, 0),
-                total=store.nps.total,
+                store=escape(store.store),
+                purchases=str(store.purchases),
+                nps=_store_nps(store.nps, language),
+                total=str(store.nps.total),
             )
         )
     if len(report.stores) > MAX_STORES:
         lines.append(t(language, "stores_more", count=len(report.stores) - MAX_STORES))
     return lines
+
+
+def _store_nps(summary: NpsSummary, language: str) -> str:
+    """A store's NPS: "too few answers" below MIN_SAMPLE, with its range while small."""
+    if summary.total < MIN_SAMPLE or summary.score is None:
+        return t(language, "store_too_few")
+    score = number(summary.score, language, 0)
+    interval = nps_interval(summary) if is_small_sample(summary) else None
+    if interval is None:
+        return score
+    low, high = interval
+    return t(
+        language,
+        "score_range",
+        score=score,
+        low=number(low, language, 0),
+        high=number(high, language, 0),
+    )
 
 
 def _comments(title_key: str, comments: Iterable[Comment], language: str, tz: tzinfo) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -56,6 +57,22 @@ async def purchase_by_phone_only(harness: Harness, phone: str, order_id: str) ->
             NewPurchase(phone_only.id, 5000, "RUB", now, "api", order_id=order_id),
             harness.app.settings.survey_rules,
             now=now,
+        )
+
+
+async def past_purchase(
+    harness: Harness, phone: str, when: datetime, amount_minor: int | None = 100_000
+) -> None:
+    """A purchase from the shop's history (an import of its till's records): stored and
+    counted in the figures, too old to be surveyed."""
+    assert harness.app is not None
+    async with harness.app.db.transaction() as conn:
+        customer = await customers.get_or_create_by_phone(conn, phone, when)
+        await record_purchase_in(
+            conn,
+            NewPurchase(customer.id, amount_minor, "RUB", when, "api"),
+            harness.app.settings.survey_rules,
+            now=harness.clock(),
         )
 
 

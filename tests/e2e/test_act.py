@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from tests.e2e.conftest import Harness
-from tests.e2e.steps import press_and_next, purchase, rows, started_customer
+from tests.e2e.steps import (
+    admin_says,
+    past_purchase,
+    press_and_next,
+    purchase,
+    rows,
+    started_customer,
+)
 
 
 async def _owner_listening(harness: Harness) -> None:
@@ -35,3 +43,52 @@ async def test_alert_on_decides_which_answers_alert(harness: Harness) -> None:
     await asyncio.sleep(1.5)  # a tick: nothing owed either
     assert harness.owner.pending_messages() == []
     assert await rows(harness, "SELECT COUNT(*) FROM alerts") == [(0,)]
+
+
+async def test_stats_all_covers_the_whole_history_with_its_years(running: Harness) -> None:
+    now = running.clock()
+    since = datetime(1997, 3, 1, 12, 0, tzinfo=UTC)
+    for number in range(5):
+        await past_purchase(running, f"+7900000000{number}", since + timedelta(days=number))
+    await past_purchase(running, "+79000000000", now - timedelta(days=3))  # the first, again
+    text = (await admin_says(running, "/stats all")).text or ""
+    assert f"01.03.1997–{now:%d.%m.%Y}" in text
+    assert "Purchases: 6 by 5 customers" in text
+    # one of five bought twice; six purchases by five customers
+    assert "Repeat purchase rate: 20% (likely 4–62%) · purchase frequency: 1.2" in text
+
+
+async def test_a_young_business_sees_loyalty_over_its_days(running: Harness) -> None:
+    now = running.clock()
+    start = now - timedelta(days=94)
+    for number in range(6):
+        await past_purchase(running, f"+7900000001{number}", start + timedelta(days=number))
+    for number in range(3):  # half of them came back
+        await past_purchase(running, f"+7900000001{number}", now - timedelta(days=number + 1))
+    text = (await admin_says(running, "/stats 7d")).text or ""
+    assert "Over 94 days, the history there is" in text
+    assert "Retention 50% (likely 19–81%) over the second half of the span" in text
+
+
+async def test_a_business_of_a_month_is_told_when_loyalty_comes(running: Harness) -> None:
+    now = running.clock()
+    for number in range(6):
+        await past_purchase(running, f"+7900000002{number}", now - timedelta(days=30 + number))
+    running.admin.send_text("/stats 30d")
+    text = (await running.admin.next_message()).text or ""
+    assert "shown from two months of purchases on (so far 35 days)" in text
+    assert "Retention " not in text and "CLV:" not in text
+
+
+async def test_the_digest_shows_each_change_against_the_week_before(running: Harness) -> None:
+    now = running.clock()
+    for number in range(5):  # a week ago: five purchases of 1,000
+        await past_purchase(running, f"+7900000003{number}", now - timedelta(days=10))
+    for number in range(6):  # this week: six purchases of 1,500
+        await past_purchase(running, f"+7900000003{number}", now - timedelta(days=2), 150_000)
+    running.owner.send_text("/start")
+    await running.owner.next_message()
+    running.owner.send_text("/digest")
+    text = (await running.owner.next_message()).text or ""
+    assert "Покупок: 6 у 6 клиентов" in text and "(+1 к прошлому периоду)" in text
+    assert "Средний чек: 1 500,00 RUB (+500,00 RUB к прошлому периоду)" in text

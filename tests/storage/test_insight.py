@@ -240,3 +240,44 @@ async def test_a_survey_counts_as_commented_once_for_a_written_fix_or_upsell(
         assert (funnel.sent, funnel.started, funnel.commented) == (5, 4, 3)
     finally:
         await db.close()
+
+
+async def test_a_young_business_gets_loyalty_over_its_history(tmp_path: Path) -> None:
+    # six customers in the first ten days; three of them come back after day 47
+    rows = [(customer, (customer - 1) * 48, 1000) for customer in range(1, 7)]
+    rows += [(1, 60 * 24, 2000), (2, 70 * 24, 2000), (3, 80 * 24, None)]
+    end = BASE + timedelta(days=94)
+    week = Period.ending(end, timedelta(days=7))
+    db = await Database.open(tmp_path / "young.db")
+    try:
+        await _seed_purchases(db, rows)
+        report = await insight.report(
+            db.reader, week, currency="RUB", churn_after=timedelta(days=180)
+        )
+        assert report.young and report.loyalty_shown
+        assert report.loyalty == Period(BASE, end)
+        assert report.retention_span == Period.ending(end, timedelta(days=47))
+        # the six of the first half, three of them back in the second: CRR 50%
+        assert report.year_retention == loyalty.Retention(at_start=6, at_end=3, new=0)
+        assert report.year_purchases.purchases == 9
+        # 9 purchases by 6 customers over 94 days: 5.8 a year
+        assert round(report.purchases_per_year or 0, 1) == 5.8
+        assert report.previous is not None and report.previous.period == week.previous()
+    finally:
+        await db.close()
+
+
+async def test_a_year_of_history_keeps_the_trailing_year(tmp_path: Path) -> None:
+    rows = [(1, 0, 1000), (2, 400 * 24, 1000), (1, 420 * 24, 1000)]
+    end = BASE + timedelta(days=430)
+    db = await Database.open(tmp_path / "old.db")
+    try:
+        await _seed_purchases(db, rows)
+        report = await insight.report(
+            db.reader, Period.ending(end, timedelta(days=7)), currency="RUB", churn_after=CHURN
+        )
+        assert not report.young
+        assert report.loyalty_period == Period.ending(end, loyalty.YEAR)
+        assert report.year_purchases.purchases == 2  # the first purchase is over a year old
+    finally:
+        await db.close()

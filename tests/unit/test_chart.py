@@ -181,3 +181,24 @@ def test_nps_of_a_week() -> None:
 def test_impossible_weeks_are_refused(counts: tuple[int, int, int], csat: float | None) -> None:
     with pytest.raises(ValueError):
         WeekPoint(FIRST_MONDAY, *counts, csat)
+
+
+def _mix_legend(data: list[WeekPoint], language: str = "en") -> list[str]:
+    figure = weekly_chart_figure(data, language)
+    legend = figure.axes[1].get_legend()
+    assert legend is not None
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def test_weeks_with_too_few_answers_are_marked() -> None:
+    judged = [WeekPoint(FIRST_MONDAY + timedelta(weeks=i), 5, 2, 1, 4.0) for i in range(3)]
+    assert _mix_legend(judged) == ["promoters", "passives", "detractors"]
+    few = [*judged, WeekPoint(FIRST_MONDAY + timedelta(weeks=3), 2, 1, 0, 4.5)]
+    assert _mix_legend(few)[-1] == "n<5: too few"
+    assert _mix_legend(few, "ru")[-1] == "n<5: мало"
+    hatched = [bar.get_hatch() for bar in weekly_chart_figure(few, "en").axes[1].patches]
+    assert hatched.count("////") == 3  # the fourth week's three bars, and only those
+    assert pixels_differ(
+        render_weekly_chart(judged + few[3:], "en"),
+        render_weekly_chart([*judged, WeekPoint(few[3].week_start, 20, 10, 0, 4.5)], "en"),
+    )

@@ -33,7 +33,7 @@ def _report(**changes: object) -> Report:
         "currency": "RUB",
         "nps": summarize([10, 10, 9, 9, 8, 7, 6, 3, 0, 10]),
         "previous_nps": NpsSummary(1, 0, 1),
-        "csat": summarize_csat([5, 4, 3, 1]),
+        "csat": summarize_csat([5, 4, 3, 1, 5, 4]),
         "previous_csat": CsatSummary(0, 0, 0),
         "satisfied_yes": 7,
         "satisfied_answers": 10,
@@ -54,14 +54,17 @@ def test_english_digest_has_every_headline_figure() -> None:
     assert "Few answers (10): the true NPS is likely between -27 and 67." in text
     assert "Change: +20 against the previous period (0)." in text
     assert "Industry 30–50, aim above 50: ⚠️ below the industry" in text
-    assert "<b>CSAT 3.25</b> / 5 (50% gave 4–5; 4 answers)" in text
-    assert "100% satisfied: 70% (7 of 10)" in text
+    # 4 of 6 gave 4-5: the Wilson interval of a small sample, 30-90%
+    assert "<b>CSAT 3.67</b> / 5 · gave 4–5: 67% (likely 30–90%) · answers: 6" in text
+    assert "100% satisfied: 70% (likely 40–89%) (7 of 10)" in text
     assert "Surveys sent: 20 · answered: 10 (50%)" in text
     assert "Purchases: 12 by 10 customers (6 of them new)" in text
     assert "Average check: 1 004.17 RUB" in text  # 1,205,000 kopecks / 12
+    # the period's own purchases: 2 of its 10 customers bought twice; 12 / 10
+    assert "Repeat purchase rate: 20% (likely 6–51%) · purchase frequency: 1.2" in text
     # judged over the trailing year: CRR = (90 − 30) / 80 = 75%, not the week's (38 − 6) / 40
+    assert "<i>Last 365 days</i>" in text
     assert "Retention 75%, churn 25%" in text and "✅ meets the aim" in text
-    assert "Repeat purchase rate 60% · purchase frequency 4" in text  # 60 of 100; 400 / 100
     assert "Purchases per customer per year: 4." in text
     # yearly churn = (80 − 90 + 30) / 80 = 25% → lifetime 4 years; CLV = 1000 × 4 × 4
     assert "CLV: 16 000.00 RUB" in text and "4 years" in text
@@ -69,7 +72,7 @@ def test_english_digest_has_every_headline_figure() -> None:
 
 def test_russian_uses_decimal_commas() -> None:
     text = "\n".join(digest_messages(_report(), "ru", MOSCOW))
-    assert "<b>CSAT 3,25</b> / 5" in text
+    assert "<b>CSAT 3,67</b> / 5" in text
     assert "Средний чек: 1 004,17 RUB" in text
 
 
@@ -159,3 +162,81 @@ def test_day_span_uses_local_days() -> None:
     assert day_span(WEEK, MOSCOW) == "23.11–29.11.2026"
     one_day = Period.ending(WEEK.end, timedelta(days=1))
     assert day_span(one_day, MOSCOW) == "29.11.2026"
+    since_1997 = Period(datetime(1996, 12, 31, 21, 0, tzinfo=UTC), WEEK.end)
+    assert day_span(since_1997, MOSCOW) == "01.01.1997–29.11.2026"
+
+
+def _previous(**changes: object) -> Report:
+    figures: dict[str, object] = {
+        "period": WEEK.previous(),
+        "csat": summarize_csat([5, 5, 5, 4, 3, 2]),
+        "satisfied_yes": 5,
+        "satisfied_answers": 10,
+        "funnel": SurveyFunnel(sent=20, started=8, nps_answered=8, completed=6, commented=2),
+        "purchases": PurchaseStats(10, 10, 0, 1_000_000, 10),
+        "year_purchases": PurchaseStats(380, 100, 55, 36_000_000, 380),
+        "year_retention": Retention(at_start=80, at_end=84, new=28),
+    }
+    figures.update(changes)
+    return _report(**figures)
+
+
+def test_every_digest_figure_shows_its_change_against_the_period_before() -> None:
+    text = "\n".join(digest_messages(_report(previous=_previous()), "en", MOSCOW))
+    assert "answered: 10 (50%) (+10 pts against the period before)" in text  # 8 of 20 before
+    assert "<b>CSAT 3.67</b> / 5 (-0.33 against the period before)" in text  # 4.00 before
+    assert "(7 of 10) (+20 pts against the period before)" in text  # 70% against 50%
+    assert "(6 of them new) (+2 against the period before)" in text  # 12 purchases against 10
+    assert "1 004.17 RUB (+4.17 RUB against the period before)" in text
+    assert "(likely 6–51%) (+20 pts against the period before)" in text  # repeat 20% against 0
+    assert "frequency: 1.2 (+0.2 against the period before)" in text
+    # retention 75% against (84 − 28) / 80 = 70%; 4 purchases a year against 3.8
+    assert "Retention 75% (+5 pts against the period before)" in text
+    assert "Purchases per customer per year: 4 (+0.2 against the period before)." in text
+    assert "at most 10) (+4 000.00 RUB against the period before)" in text
+
+
+def test_without_the_period_before_no_change_is_invented() -> None:
+    text = "\n".join(digest_messages(_report(), "en", MOSCOW))
+    assert "against the period before" not in text
+
+
+def test_every_rate_says_too_few_below_five() -> None:
+    few = _report(
+        csat=summarize_csat([5, 1, 4]),
+        satisfied_yes=2,
+        satisfied_answers=3,
+        purchases=PurchaseStats(5, 4, 1, 500_000, 5),
+        year_retention=Retention(at_start=3, at_end=4, new=2),
+        stores=[
+            StoreFigures("Main", 4, NpsSummary(2, 0, 1)),
+            StoreFigures("Mall", 40, NpsSummary(6, 2, 2)),
+        ],
+    )
+    text = "\n".join(digest_messages(few, "en", MOSCOW))
+    assert "CSAT: too few answers to judge (3)." in text and "CSAT 3.33" not in text
+    assert "100% satisfied: too few to judge (2 of 3)" in text
+    assert "Repeat purchase rate: too few to judge" in text
+    assert "Retention: too few customers to judge (3)." in text and "Retention 1" not in text
+    assert "Main: 4 purchases · NPS too few answers (3 answers)" in text
+    # ten answers, NPS 40: a range the true score is likely in
+    assert "Mall: 40 purchases · NPS 40 (likely from -5 to 85) (10 answers)" in text
+
+
+def test_a_young_business_sees_loyalty_over_the_span_it_has() -> None:
+    span = Period.ending(WEEK.end, timedelta(days=94))
+    young = _report(loyalty=span, retention_span=Period.ending(WEEK.end, timedelta(days=47)))
+    text = "\n".join(digest_messages(young, "en", MOSCOW))
+    assert "<i>Over 94 days, the history there is</i>" in text and "Last 365 days" not in text
+    assert "Retention 75% over the second half of the span" in text
+    # 400 purchases by 100 customers in 94 days: 15.5 a year
+    assert "Purchases per customer per year: 15.5." in text
+    # 75% kept over 47 days: 0.75^(365/47) ≈ 11% kept over a year
+    assert "churn 89% a year at that rate" in text
+
+
+def test_loyalty_waits_for_two_months_of_purchases() -> None:
+    young = _report(loyalty=Period.ending(WEEK.end, timedelta(days=40)))
+    text = "\n".join(digest_messages(young, "ru", MOSCOW))
+    assert "появятся после двух месяцев покупок (пока дней: 40)" in text
+    assert "Удержание 7" not in text and "CLV:" not in text

@@ -11,6 +11,7 @@ scaled to a year.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -50,7 +51,36 @@ class ReferralNote:
 class StoreFigures:
     store: str
     purchases: int
-    nps: NpsSummary
+    amount_total_minor: int = 0
+    amount_count: int = 0
+    """Purchases with an amount in the report's currency."""
+    nps: NpsSummary = field(default_factory=lambda: NpsSummary(0, 0, 0))
+    csat: CsatSummary = field(default_factory=lambda: CsatSummary(0, 0, 0))
+
+    @property
+    def average_check_minor(self) -> float | None:
+        return self.amount_total_minor / self.amount_count if self.amount_count else None
+
+    @classmethod
+    def together(cls, name: str, stores: Iterable[StoreFigures]) -> StoreFigures:
+        """Several stores as one line ("others")."""
+        group = list(stores)
+        return cls(
+            name,
+            sum(s.purchases for s in group),
+            sum(s.amount_total_minor for s in group),
+            sum(s.amount_count for s in group),
+            NpsSummary(
+                sum(s.nps.promoters for s in group),
+                sum(s.nps.passives for s in group),
+                sum(s.nps.detractors for s in group),
+            ),
+            CsatSummary(
+                sum(s.csat.count for s in group),
+                sum(s.csat.total for s in group),
+                sum(s.csat.satisfied for s in group),
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.digest --purchases 200000
 
-A fresh database gets N purchases by N/4 customers spread over two years, one survey per
+A fresh database gets N purchases by N/4 customers in STORES stores, spread over two
+years, one survey per
 purchase and five answers per survey (NPS, CSAT, "100% satisfied?", upsell, referral), so
 5·N answers in all, plus an alert for every detractor. Then the real code computes what
 the bot sends: the weekly digest's figures, `/stats` for each period, and the chart's 12
@@ -37,6 +38,7 @@ NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # a Monday 09:00 in Moscow: a di
 SPAN = timedelta(days=730)
 CHURN_AFTER = timedelta(days=180)
 TZ_NAME = "Europe/Moscow"
+STORES = 40
 
 
 def _seed(db_path: Path, purchases: int, seed: int = 7) -> None:
@@ -56,8 +58,17 @@ def _seed(db_path: Path, purchases: int, seed: int = 7) -> None:
             customer = rng.randint(1, customers)
             bought = NOW - SPAN * rng.random()
             answered = to_db(bought + timedelta(hours=3))
+            store = f"Store {rng.randint(1, STORES)}"
             purchase_rows.append(
-                (pid, customer, f"O{pid}", rng.randint(100, 900_000), to_db(bought))
+                (
+                    pid,
+                    customer,
+                    f"O{pid}",
+                    rng.randint(100, 900_000),
+                    store,
+                    store.lower(),
+                    to_db(bought),
+                )
             )
             survey_rows.append(
                 (pid, customer, pid, to_db(bought), to_db(bought + timedelta(hours=2)), answered)
@@ -88,9 +99,14 @@ def _seed(db_path: Path, purchases: int, seed: int = 7) -> None:
             if nps <= 6:
                 alert_rows.append((pid, nps, answered))
         conn.executemany(
-            "INSERT INTO purchases (id, customer_id, order_id, amount_minor, currency, source,"
-            " purchased_at, created_at) VALUES (?, ?, ?, ?, 'RUB', 'api', ?, ?)",
-            ((*row, row[4]) for row in purchase_rows),
+            "INSERT INTO purchases (id, customer_id, order_id, amount_minor, store, store_key,"
+            " currency, source, purchased_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'RUB', 'api', ?, ?)",
+            ((*row, row[6]) for row in purchase_rows),
+        )
+        conn.executemany(
+            "INSERT INTO stores (key, name, created_at) VALUES (?, ?, ?)",
+            ((f"store {n}", f"Store {n}", stamp) for n in range(1, STORES + 1)),
         )
         conn.executemany(
             "INSERT INTO surveys (id, customer_id, purchase_id, status, step, due_at, sent_at,"
@@ -167,6 +183,19 @@ async def _measure(db_path: Path, repeat: int) -> dict[str, Any]:
         for label, length in (("7d", 7), ("30d", 30), ("90d", 90), ("all", 731)):
             seconds = await _best(repeat, stats(timedelta(days=length)))
             result[f"stats_{label}_seconds"] = round(seconds, 3)
+
+        async def one_store() -> None:  # /stats 30d <store>
+            report = await insight.report(
+                reader,
+                Period.ending(NOW, timedelta(days=30)),
+                currency="RUB",
+                churn_after=CHURN_AFTER,
+                details=False,
+                scope=insight.Scope("store 1"),
+            )
+            stats_message(report, "ru", tz, "bench")
+
+        result["stats_30d_one_store_seconds"] = round(await _best(repeat, one_store), 3)
         result["chart_data_seconds"] = round(await _best(repeat, chart_data), 3)
         points = await insight.weekly_points(reader, weeks, tz)
         started = time.perf_counter()

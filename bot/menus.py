@@ -22,6 +22,7 @@ ADMIN_MENU = (
     *CUSTOMER_MENU,
     "purchase",
     "qr",
+    "stores",
     "stats",
     "digest",
     "export",
@@ -33,7 +34,7 @@ ADMIN_MENU = (
     "preview",
 )
 OWNER_MENU = (*ADMIN_MENU, "reward", "backup")
-OWNERS_DO_MORE = frozenset({"staff", "settings", "questions"})
+OWNERS_DO_MORE = frozenset({"staff", "settings", "questions", "stores"})
 """Commands that admins may only look with, and owners also change with (`cmd_<name>_owner`)."""
 RESET_WORD = "default"
 """`/settings <name> default`, `/questions <key> <language> default`: back to the standard."""

@@ -4,7 +4,7 @@
     failed updates                 the last net for every update
     people                         everything else; handlers get `language` (LanguageOfSender)
       staff                        private chats of owners and admins only, for all below it
-        /purchase /qr CSV files    bot/staff/
+        /purchase /qr /stores CSV files    bot/staff/
         /stats /digest /export     bot/reports/
         alert buttons
         /pause /resume /staff /settings /questions /preview /reward /backup
@@ -37,6 +37,7 @@ from bot.staff import (
     reward,
     settings,
     staff_list,
+    stores,
 )
 from bot.survey import handlers as survey
 
@@ -65,6 +66,7 @@ def _staff() -> Router:
     router.include_routers(
         purchase.build_router(),
         qr.build_router(),
+        stores.build_router(),
         csv_upload.build_router(),
         stats.build_router(),
         export.build_router(),

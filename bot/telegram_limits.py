@@ -1,7 +1,10 @@
-"""Files the bot sends: Telegram's size limit and how sizes are shown."""
+"""What Telegram accepts from a bot: a message's length, a file's size (and how sizes are
+shown)."""
 
 from __future__ import annotations
 
+MESSAGE_LENGTH = 4096
+"""The longest text message, in characters after entities are parsed."""
 UPLOAD_LIMIT = 50 * 1024 * 1024
 """The largest file the Bot API lets a bot send."""
 

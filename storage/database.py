@@ -42,6 +42,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import aiosqlite
 from aiorwlock import RWLock
 
+from core.stores import display_name, store_key
 from storage.migrations import MIGRATIONS, migrate
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,18 @@ _PRAGMAS = (
 )
 
 
+def _store_name_of(name: str | None) -> str | None:
+    return None if name is None else display_name(name)
+
+
+_FUNCTIONS = (("store_key_of", store_key), ("store_name_of", _store_name_of))
+"""SQL functions of our own, on every connection: the migrations and queries use them."""
+
+
 async def _configure(conn: aiosqlite.Connection, cache_kib: int | None) -> None:
     conn.row_factory = sqlite3.Row
+    for name, function in _FUNCTIONS:
+        await conn.create_function(name, 1, function, deterministic=True)
     if cache_kib is not None:
         await conn.execute(f"PRAGMA cache_size = -{cache_kib}")  # negative: in KiB
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -110,6 +121,8 @@ def _connect_plain(path: Path, *pragmas: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
+        for name, function in _FUNCTIONS:
+            conn.create_function(name, 1, function, deterministic=True)
         for pragma in (*pragmas, *_PRAGMAS):
             conn.execute(f"PRAGMA {pragma}")
     except BaseException:

@@ -8,7 +8,7 @@ never holds up customers' answers.
 from __future__ import annotations
 
 import statistics
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 import aiosqlite
@@ -30,9 +30,48 @@ from core.period import RESOLUTION, Period
 from core.scores import SQL_THRESHOLDS
 from storage.database import fetch_all, fetch_one
 from storage.models import Question, SurveyStatus
+from storage.stores import names as store_names
 
 LATEST = 5
 """How many of the latest comments, upsell requests, referrals and open alerts a report lists."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a report counts: every purchase, or one store's (with their surveys and
+    answers). Its tables go into the queries' FROM; the store is a bound `:store_key`."""
+
+    store_key: str | None = None
+
+    @property
+    def purchases(self) -> str:
+        if self.store_key is None:
+            return "purchases"
+        return "(SELECT * FROM purchases WHERE store_key = :store_key)"
+
+    @property
+    def surveys(self) -> str:
+        if self.store_key is None:
+            return "surveys"
+        return """(SELECT s.* FROM surveys s JOIN purchases p ON p.id = s.purchase_id
+                   WHERE p.store_key = :store_key)"""
+
+    @property
+    def answers(self) -> str:
+        if self.store_key is None:
+            return "answers"
+        return """(SELECT a.* FROM answers a JOIN surveys s ON s.id = a.survey_id
+                   JOIN purchases p ON p.id = s.purchase_id WHERE p.store_key = :store_key)"""
+
+    def values(self, period: Period, **values: object) -> dict[str, object]:
+        """The named parameters of a scoped query: see `_named`."""
+        return _named(period, **values, **self.values_only())
+
+    def values_only(self) -> dict[str, object]:
+        return {} if self.store_key is None else {"store_key": self.store_key}
+
+
+EVERYTHING = Scope()
 
 
 def _span(period: Period) -> tuple[str, str]:
@@ -56,68 +95,74 @@ async def first_recorded(conn: aiosqlite.Connection) -> datetime | None:
     return None if row[0] is None else from_db(row[0])
 
 
-async def nps(conn: aiosqlite.Connection, period: Period) -> NpsSummary:
+async def nps(conn: aiosqlite.Connection, period: Period, scope: Scope = EVERYTHING) -> NpsSummary:
     row = await fetch_one(
         conn,
-        """SELECT COALESCE(SUM(score >= :promoter_min), 0),
+        f"""SELECT COALESCE(SUM(score >= :promoter_min), 0),
                   COALESCE(SUM(score BETWEEN :passive_min AND :promoter_min - 1), 0),
                   COALESCE(SUM(score <= :detractor_max), 0)
-           FROM answers
+           FROM {scope.answers}
            WHERE question = :question AND answered_at >= :start AND answered_at < :end""",
-        _named(period, question=Question.NPS),
+        scope.values(period, question=Question.NPS),
     )
     return NpsSummary(promoters=row[0], passives=row[1], detractors=row[2])
 
 
-async def csat(conn: aiosqlite.Connection, period: Period) -> CsatSummary:
+async def csat(
+    conn: aiosqlite.Connection, period: Period, scope: Scope = EVERYTHING
+) -> CsatSummary:
     row = await fetch_one(
         conn,
-        """SELECT COUNT(*), COALESCE(SUM(score), 0),
+        f"""SELECT COUNT(*), COALESCE(SUM(score), 0),
                   COALESCE(SUM(score >= :csat_satisfied_min), 0)
-           FROM answers
+           FROM {scope.answers}
            WHERE question = :question AND answered_at >= :start AND answered_at < :end""",
-        _named(period, question=Question.CSAT),
+        scope.values(period, question=Question.CSAT),
     )
     return CsatSummary(count=row[0], total=row[1], satisfied=row[2])
 
 
-async def satisfied(conn: aiosqlite.Connection, period: Period) -> tuple[int, int]:
+async def satisfied(
+    conn: aiosqlite.Connection, period: Period, scope: Scope = EVERYTHING
+) -> tuple[int, int]:
     """(customers who said they are 100% satisfied, everyone who answered that question)."""
     row = await fetch_one(
         conn,
-        """SELECT COALESCE(SUM(choice = 'yes'), 0), COUNT(*)
-           FROM answers WHERE question = ? AND answered_at >= ? AND answered_at < ?""",
-        (Question.SATISFIED, *_span(period)),
+        f"""SELECT COALESCE(SUM(choice = 'yes'), 0), COUNT(*)
+           FROM {scope.answers}
+           WHERE question = :question AND answered_at >= :start AND answered_at < :end""",
+        scope.values(period, question=Question.SATISFIED),
     )
     return row[0], row[1]
 
 
-async def funnel(conn: aiosqlite.Connection, period: Period) -> SurveyFunnel:
+async def funnel(
+    conn: aiosqlite.Connection, period: Period, scope: Scope = EVERYTHING
+) -> SurveyFunnel:
     """Surveys sent in the period and how far they got.
 
     A survey is started once its NPS question is answered (its step has moved on),
     commented when the customer wrote what to fix or what they would buy (a referral's
     name is not a comment).
     """
-    values = {
-        "nps": Question.NPS,
-        "fix": Question.FIX,
-        "upsell": Question.UPSELL,
-        "completed": SurveyStatus.COMPLETED,
-        "start": to_db(period.start),
-        "end": to_db(period.end),
-    }
+    values = scope.values(
+        period,
+        nps=Question.NPS,
+        fix=Question.FIX,
+        upsell=Question.UPSELL,
+        completed=SurveyStatus.COMPLETED,
+    )
     sent, started, completed = await fetch_one(
         conn,
-        """SELECT COUNT(*), COALESCE(SUM(step != :nps), 0), COALESCE(SUM(status = :completed), 0)
-           FROM surveys WHERE sent_at >= :start AND sent_at < :end""",
+        f"""SELECT COUNT(*), COALESCE(SUM(step != :nps), 0), COALESCE(SUM(status = :completed), 0)
+           FROM {scope.surveys} WHERE sent_at >= :start AND sent_at < :end""",
         values,
     )
     # Driven by the surveys' time index, each probing the written answers' own index: a
     # week's digest reads a week of surveys, whatever the size of the history.
     commented = await fetch_one(
         conn,
-        """SELECT COUNT(*) FROM surveys s
+        f"""SELECT COUNT(*) FROM {scope.surveys} s
            WHERE s.sent_at >= :start AND s.sent_at < :end AND s.step != :nps
              AND EXISTS (SELECT 1 FROM answers a INDEXED BY answers_text_by_question
                          WHERE a.survey_id = s.id AND a.question IN (:fix, :upsell)
@@ -127,18 +172,25 @@ async def funnel(conn: aiosqlite.Connection, period: Period) -> SurveyFunnel:
     return SurveyFunnel(sent, started, started, completed, int(commented[0]))
 
 
-async def existing_at(conn: aiosqlite.Connection, moment: datetime, churn_after: timedelta) -> int:
+async def existing_at(
+    conn: aiosqlite.Connection,
+    moment: datetime,
+    churn_after: timedelta,
+    scope: Scope = EVERYTHING,
+) -> int:
     """Customers with a purchase in [moment − churn_after, moment)."""
     row = await fetch_one(
         conn,
-        """SELECT COUNT(DISTINCT customer_id) FROM purchases
-           WHERE purchased_at >= ? AND purchased_at < ?""",
-        (to_db(moment - churn_after), to_db(moment)),
+        f"""SELECT COUNT(DISTINCT customer_id) FROM {scope.purchases}
+           WHERE purchased_at >= :start AND purchased_at < :end""",
+        scope.values(Period(moment - churn_after, moment)),
     )
     return int(row[0])
 
 
-async def new_customers(conn: aiosqlite.Connection, period: Period) -> int:
+async def new_customers(
+    conn: aiosqlite.Connection, period: Period, scope: Scope = EVERYTHING
+) -> int:
     """Customers whose first purchase ever falls in the period.
 
     One pass over the (customer, time) index: its first entry per customer is the first
@@ -146,39 +198,43 @@ async def new_customers(conn: aiosqlite.Connection, period: Period) -> int:
     """
     row = await fetch_one(
         conn,
-        """SELECT COUNT(*) FROM (SELECT MIN(purchased_at) AS first FROM purchases
+        f"""SELECT COUNT(*) FROM (SELECT MIN(purchased_at) AS first FROM {scope.purchases}
                                  GROUP BY customer_id)
-           WHERE first >= ? AND first < ?""",
-        _span(period),
+           WHERE first >= :start AND first < :end""",
+        scope.values(period),
     )
     return int(row[0])
 
 
 async def retention(
-    conn: aiosqlite.Connection, period: Period, churn_after: timedelta
+    conn: aiosqlite.Connection,
+    period: Period,
+    churn_after: timedelta,
+    scope: Scope = EVERYTHING,
 ) -> Retention:
     return Retention(
-        at_start=await existing_at(conn, period.start, churn_after),
-        at_end=await existing_at(conn, period.end, churn_after),
-        new=await new_customers(conn, period),
+        at_start=await existing_at(conn, period.start, churn_after, scope),
+        at_end=await existing_at(conn, period.end, churn_after, scope),
+        new=await new_customers(conn, period, scope),
     )
 
 
 async def purchase_stats(
-    conn: aiosqlite.Connection, period: Period, currency: str
+    conn: aiosqlite.Connection, period: Period, currency: str, scope: Scope = EVERYTHING
 ) -> PurchaseStats:
     """Purchases in the period; the average check counts amounts in `currency` only."""
     row = await fetch_one(
         conn,
-        """SELECT COUNT(*), COALESCE(SUM(n >= 2), 0), COALESCE(SUM(n), 0),
+        f"""SELECT COUNT(*), COALESCE(SUM(n >= 2), 0), COALESCE(SUM(n), 0),
                   COALESCE(SUM(total), 0), COALESCE(SUM(priced), 0), COALESCE(SUM(visits), 0)
            FROM (SELECT COUNT(*) AS n,
                         SUM(CASE WHEN currency = :currency THEN amount_minor END) AS total,
                         COUNT(CASE WHEN currency = :currency THEN amount_minor END) AS priced,
                         SUM(amount_minor IS NULL) AS visits
-                 FROM purchases WHERE purchased_at >= :start AND purchased_at < :end
+                 FROM {scope.purchases}
+                 WHERE purchased_at >= :start AND purchased_at < :end
                  GROUP BY customer_id)""",
-        {"currency": currency, "start": to_db(period.start), "end": to_db(period.end)},
+        scope.values(period, currency=currency),
     )
     customers, repeat, purchases, total, priced, visits = row
     return PurchaseStats(
@@ -191,36 +247,48 @@ async def purchase_stats(
     )
 
 
-async def stores(conn: aiosqlite.Connection, period: Period) -> list[StoreFigures]:
-    """Purchases and NPS per store; empty when no purchase or answer names a store."""
+async def stores(conn: aiosqlite.Connection, period: Period, currency: str) -> list[StoreFigures]:
+    """Purchases, average check, NPS and CSAT per store (by key, shown by its name); empty
+    when no purchase or answer names a store."""
     bought = await fetch_all(
         conn,
-        """SELECT store, COUNT(*) FROM purchases
-           WHERE purchased_at >= ? AND purchased_at < ? AND store IS NOT NULL
-           GROUP BY store""",
-        _span(period),
+        """SELECT store_key, COUNT(*),
+                  COALESCE(SUM(CASE WHEN currency = :currency THEN amount_minor END), 0),
+                  COUNT(CASE WHEN currency = :currency THEN amount_minor END)
+           FROM purchases INDEXED BY purchases_by_store
+           WHERE store_key IS NOT NULL AND purchased_at >= :start AND purchased_at < :end
+           GROUP BY store_key""",
+        _named(period, currency=currency),
     )
     scores = await fetch_all(
         conn,
-        """SELECT p.store, SUM(a.score >= :promoter_min),
+        """SELECT p.store_key, a.question,
+                  SUM(a.score >= :promoter_min),
                   SUM(a.score BETWEEN :passive_min AND :promoter_min - 1),
-                  SUM(a.score <= :detractor_max)
+                  SUM(a.score <= :detractor_max),
+                  COUNT(*), SUM(a.score), SUM(a.score >= :csat_satisfied_min)
            FROM answers a
            JOIN surveys s ON s.id = a.survey_id
            JOIN purchases p ON p.id = s.purchase_id
-           WHERE a.question = :question AND a.answered_at >= :start AND a.answered_at < :end
-             AND p.store IS NOT NULL
-           GROUP BY p.store""",
-        _named(period, question=Question.NPS),
+           WHERE a.question IN (:nps, :csat) AND a.answered_at >= :start AND a.answered_at < :end
+             AND p.store_key IS NOT NULL
+           GROUP BY p.store_key, a.question""",
+        _named(period, nps=Question.NPS, csat=Question.CSAT),
     )
     # Surveys go out after the purchase, so a store can have answers in a period without
     # purchases in it (and the other way round): either puts it in the list.
-    by_store = {row[0]: NpsSummary(row[1], row[2], row[3]) for row in scores}
-    names = sorted({row[0] for row in bought} | by_store.keys())
-    counts = {row[0]: row[1] for row in bought}
+    nps_of = {r[0]: NpsSummary(r[2], r[3], r[4]) for r in scores if r[1] == Question.NPS}
+    csat_of = {r[0]: CsatSummary(r[5], r[6], r[7]) for r in scores if r[1] == Question.CSAT}
+    sales = {row[0]: (row[1], row[2], row[3]) for row in bought}
+    shown = await store_names(conn)
     return [
-        StoreFigures(name, counts.get(name, 0), by_store.get(name, NpsSummary(0, 0, 0)))
-        for name in names
+        StoreFigures(
+            shown.get(key, key),
+            *sales.get(key, (0, 0, 0)),
+            nps=nps_of.get(key, NpsSummary(0, 0, 0)),
+            csat=csat_of.get(key, CsatSummary(0, 0, 0)),
+        )
+        for key in sorted(sales.keys() | nps_of.keys() | csat_of.keys())
     ]
 
 
@@ -331,13 +399,15 @@ async def weekly_points(
     return points
 
 
-async def first_purchase(conn: aiosqlite.Connection) -> datetime | None:
-    row = await fetch_one(conn, "SELECT MIN(purchased_at) FROM purchases")
+async def first_purchase(conn: aiosqlite.Connection, scope: Scope = EVERYTHING) -> datetime | None:
+    row = await fetch_one(
+        conn, f"SELECT MIN(purchased_at) FROM {scope.purchases}", scope.values_only()
+    )
     return None if row[0] is None else from_db(row[0])
 
 
 async def _loyalty_spans(
-    conn: aiosqlite.Connection, end: datetime, churn_after: timedelta
+    conn: aiosqlite.Connection, end: datetime, churn_after: timedelta, scope: Scope
 ) -> tuple[Period, Period, timedelta]:
     """What the yearly figures cover, what retention covers, and its churn window.
 
@@ -346,7 +416,7 @@ async def _loyalty_spans(
     it as the window: customers of the first half who bought again in the second.
     """
     year = Period.ending(end, YEAR)
-    first = await first_purchase(conn)
+    first = await first_purchase(conn, scope)
     if first is None or first <= year.start or first >= end - RESOLUTION:
         return year, year, churn_after
     half = (end - first) / 2  # rounded to the microsecond: the halves meet at `middle`
@@ -363,7 +433,7 @@ async def _previous(
 ) -> Report:
     """The headline figures of the period before, for the changes the digest shows."""
     return await report(
-        conn, period, currency=currency, churn_after=churn_after, details=False, now=now
+        conn, period.previous(), currency=currency, churn_after=churn_after, details=False, now=now
     )
 
 
@@ -375,44 +445,46 @@ async def report(
     churn_after: timedelta,
     details: bool = True,
     now: datetime | None = None,
+    scope: Scope = EVERYTHING,
 ) -> Report:
     """Every figure of the period, with the trailing year that ends with it (or the span of
     history there is, for a younger business: analytics.report).
 
     Without `details` (the headline figures of /stats) the figures of the previous period,
-    the stores, the comments and the referrals are left out.
+    the stores, the comments and the referrals are left out. A store's `scope` counts that
+    store's purchases, surveys and answers, and leaves the alerts out.
     """
-    loyalty, retention_span, window = await _loyalty_spans(conn, period.end, churn_after)
-    yes, asked = await satisfied(conn, period)
+    loyalty, retention_span, window = await _loyalty_spans(conn, period.end, churn_after, scope)
+    yes, asked = await satisfied(conn, period, scope)
     report = Report(
         period=period,
         currency=currency,
-        nps=await nps(conn, period),
+        nps=await nps(conn, period, scope),
         previous_nps=NpsSummary(0, 0, 0),
-        csat=await csat(conn, period),
+        csat=await csat(conn, period, scope),
         previous_csat=CsatSummary(0, 0, 0),
         satisfied_yes=yes,
         satisfied_answers=asked,
-        funnel=await funnel(conn, period),
-        retention=await retention(conn, period, churn_after),
-        purchases=await purchase_stats(conn, period, currency),
-        year_purchases=await purchase_stats(conn, loyalty, currency),
-        year_retention=await retention(conn, retention_span, window),
-        alerts=await alert_figures(conn, period, open_as_of=now),
+        funnel=await funnel(conn, period, scope),
+        retention=await retention(conn, period, churn_after, scope),
+        purchases=await purchase_stats(conn, period, currency, scope),
+        year_purchases=await purchase_stats(conn, loyalty, currency, scope),
+        year_retention=await retention(conn, retention_span, window, scope),
         loyalty=loyalty,
         retention_span=retention_span,
     )
+    if scope is EVERYTHING:
+        report = replace(report, alerts=await alert_figures(conn, period, open_as_of=now))
     if not details:
         return report
-    previous_period = period.previous()
-    previous = await _previous(conn, previous_period, currency, churn_after, now)
+    previous = await _previous(conn, period, currency, churn_after, now)
     referral_count, referral_notes = await referrals(conn, period)
     return replace(
         report,
         previous=previous,
         previous_nps=previous.nps,
         previous_csat=previous.csat,
-        stores=await stores(conn, period),
+        stores=await stores(conn, period, currency),
         fixes=await latest_texts(conn, Question.FIX, period),
         upsells=await latest_texts(conn, Question.UPSELL, period),
         referrals=referral_count,

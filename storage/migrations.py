@@ -325,6 +325,30 @@ ALERT_QUESTION = """
 ALTER TABLE alerts ADD COLUMN question TEXT NOT NULL DEFAULT 'nps';
 """
 
+# Stores as one list: every purchase carries its store's key (core.stores: case, ё and
+# separators folded, then an owner's alias resolved), `stores` the name each is shown by
+# (the first spelling seen until an owner renames it), `store_aliases` the other names an
+# owner joined to a store. The key function is registered on every connection
+# (storage.database).
+STORES = """
+ALTER TABLE purchases ADD COLUMN store_key TEXT;
+UPDATE purchases SET store_key = store_key_of(store) WHERE store IS NOT NULL;
+CREATE INDEX purchases_by_store ON purchases(store_key, purchased_at) WHERE store_key IS NOT NULL;
+CREATE TABLE stores (
+    key        TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE store_aliases (
+    alias      TEXT PRIMARY KEY,
+    store_key  TEXT NOT NULL REFERENCES stores(key),
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO stores (key, name, created_at)
+    SELECT store_key, store_name_of(store), MIN(created_at) FROM purchases
+    WHERE store_key IS NOT NULL GROUP BY store_key;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -337,6 +361,7 @@ MIGRATIONS: tuple[str, ...] = (
     NO_DIALOGUE_STATE,
     NUDGES,
     ALERT_QUESTION,
+    STORES,
 )
 
 

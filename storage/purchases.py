@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from core.clock import to_db
+from storage import stores
 from storage.database import fetch_one
 from storage.models import Purchase
 
@@ -59,27 +60,33 @@ async def insert_new(
     conn: aiosqlite.Connection, purchase: NewPurchase, now: datetime
 ) -> Purchase | None:
     """Store a purchase and return it as stored; None if its order id is taken already."""
-    rows = await conn.execute_fetchall(
-        """INSERT INTO purchases (customer_id, order_id, amount_minor, currency, store, source,
-               purchased_at, created_at, request_hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    key = await stores.key_for(conn, purchase.store)
+    rows = list(
+        await conn.execute_fetchall(
+            """INSERT INTO purchases (customer_id, order_id, amount_minor, currency, store,
+               store_key, source, purchased_at, created_at, request_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (order_id) DO NOTHING
            RETURNING *""",
-        (
-            purchase.customer_id,
-            purchase.order_id,
-            purchase.amount_minor,
-            purchase.currency,
-            purchase.store,
-            purchase.source,
-            to_db(purchase.purchased_at),
-            to_db(now),
-            purchase.request_hash,
-        ),
+            (
+                purchase.customer_id,
+                purchase.order_id,
+                purchase.amount_minor,
+                purchase.currency,
+                purchase.store,
+                key,
+                purchase.source,
+                to_db(purchase.purchased_at),
+                to_db(now),
+                purchase.request_hash,
+            ),
+        )
     )
-    for row in rows:
-        return Purchase.from_row(row)
-    return None
+    if not rows:
+        return None
+    if key is not None and purchase.store is not None:
+        await stores.remember(conn, key, purchase.store, now)
+    return Purchase.from_row(rows[0])
 
 
 async def set_response(conn: aiosqlite.Connection, purchase_id: int, response: str) -> None:

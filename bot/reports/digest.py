@@ -75,7 +75,10 @@ class DigestService:
         """The settings in force now: /settings may change the schedule and time zone."""
         return self._live.current
 
-    async def report(self, period: Period, *, details: bool = True) -> Report:
+    async def report(
+        self, period: Period, *, details: bool = True, store_key: str | None = None
+    ) -> Report:
+        """The figures of `period`; with `store_key`, that store's alone."""
         return await insight.report(
             self._db.reader,
             period,
@@ -83,6 +86,7 @@ class DigestService:
             churn_after=self._settings.churn_after,
             details=details,
             now=self._clock(),
+            scope=insight.Scope(store_key) if store_key is not None else insight.EVERYTHING,
         )
 
     async def chart(self, period: Period, language: str) -> bytes:

@@ -11,7 +11,7 @@ from html import escape
 
 from analytics.nps import NpsSummary
 from analytics.references import NPS, PURCHASES_PER_YEAR, RETENTION, Reference, Verdict
-from analytics.report import Comment, ReferralNote, Report
+from analytics.report import Comment, ReferralNote, Report, StoreFigures
 from analytics.survey_metrics import (
     MIN_SAMPLE,
     SMALL_SAMPLE,
@@ -20,14 +20,15 @@ from analytics.survey_metrics import (
     nps_interval,
     share_interval,
 )
+from bot.telegram_limits import MESSAGE_LENGTH
 from bot.texts import t, t_html
 from core.period import Period
 from intake.money import minor_digits
 
-TELEGRAM_LIMIT = 4096
+TELEGRAM_LIMIT = MESSAGE_LENGTH
 MAX_QUOTE = 300
-MAX_STORES = 30
-"""The digest lists the busiest stores only; /export has every one."""
+MAX_STORES = 10
+"""The digest lists the busiest stores one by one, and the rest as one line."""
 
 _VERDICT_KEYS = {
     Verdict.AIM: "verdict_aim",
@@ -349,24 +350,38 @@ def _lifetime_lines(report: Report, language: str) -> list[str]:
 
 
 def store_lines(report: Report, language: str) -> list[str]:
+    """The busiest stores one by one, the rest together as "others"."""
     if not report.stores:
         return []
+    busiest = sorted(report.stores, key=lambda store: (-store.purchases, store.store))
+    shown, rest = busiest[:MAX_STORES], busiest[MAX_STORES:]
+    if len(rest) == 1:
+        shown, rest = busiest, []
     lines = [t(language, "stores_title")]
-    shown = sorted(report.stores, key=lambda store: -store.purchases)[:MAX_STORES]
-    for store in sorted(shown, key=lambda store: store.store):
-        lines.append(
-            t_html(
-                language,
-                "store_line",
-                store=escape(store.store),
-                purchases=str(store.purchases),
-                nps=_store_nps(store.nps, language),
-                total=str(store.nps.total),
-            )
-        )
-    if len(report.stores) > MAX_STORES:
-        lines.append(t(language, "stores_more", count=len(report.stores) - MAX_STORES))
+    lines.extend(_store_line(store, report.currency, language) for store in shown)
+    if rest:
+        others = t(language, "stores_others", count=len(rest))
+        lines.append(_store_line(StoreFigures.together(others, rest), report.currency, language))
     return lines
+
+
+def _store_line(store: StoreFigures, currency: str, language: str) -> str:
+    check = store.average_check_minor
+    csat = store.csat
+    return t_html(
+        language,
+        "store_line",
+        store=escape(store.store),
+        purchases=str(store.purchases),
+        check=t(language, "store_no_check") if check is None else money(check, currency, language),
+        nps=_store_nps(store.nps, language),
+        total=str(store.nps.total),
+        csat=(
+            t(language, "store_too_few")
+            if csat.count < MIN_SAMPLE or csat.average is None
+            else number(csat.average, language, 2)
+        ),
+    )
 
 
 def _store_nps(summary: NpsSummary, language: str) -> str:
@@ -510,8 +525,8 @@ def digest_messages(
 
 
 def stats_message(report: Report, language: str, tz: tzinfo, label: str) -> str:
-    """The headline figures for /stats: one message."""
-    title = t(language, "stats_title", label=label, span=day_span(report.period, tz))
+    """The headline figures for /stats: one message; `label` is safe HTML (built by `t`)."""
+    title = t_html(language, "stats_title", label=label, span=day_span(report.period, tz))
     sections = [
         [title, *funnel_lines(report, language)],
         nps_lines(report, language, compare=False),

@@ -14,7 +14,7 @@ from bot.reports.report_text import stats_message
 from bot.texts import t
 from core.clock import Clock
 from core.period import RESOLUTION, Period
-from storage import insight
+from storage import insight, stores
 from storage.database import Database
 from storage.live_settings import LiveSettings
 
@@ -39,12 +39,20 @@ async def stats(
     digests: DigestService,
     language: str,
 ) -> None:
-    """`/stats [7d|30d|90d|all]`: the headline figures of the period, ending now."""
+    """`/stats [7d|30d|90d|all] [store]`: the headline figures of the period, ending now,
+    of every store or of one (by its name, key or alias)."""
     settings = live_settings.current
-    choice = (command.args or DEFAULT_STATS_PERIOD).strip().lower()
+    choice, _, store_name = (command.args or DEFAULT_STATS_PERIOD).strip().partition(" ")
+    choice = choice.lower()
     if choice not in STATS_PERIODS:
         await message.answer(t(language, "stats_usage"))
         return
+    store_key = None
+    if store_name.strip():
+        store_key = await stores.find(db.reader, store_name)
+        if store_key is None:
+            await message.answer(t(language, "stores_unknown", name=store_name.strip()))
+            return
     now = clock()
     length = STATS_PERIODS[choice]
     if length is None:
@@ -53,8 +61,12 @@ async def stats(
             await message.answer(t(language, "stats_empty"))
             return
         length = now - first + RESOLUTION  # `first` included
-    report = await digests.report(Period.up_to(now, length), details=False)
+    period = Period.up_to(now, length)
+    report = await digests.report(period, details=False, store_key=store_key)
     label = t(language, f"stats_label_{choice}")
+    if store_key is not None:
+        shown = (await stores.names(db.reader)).get(store_key, store_key)
+        label = t(language, "stats_label_store", label=label, store=shown)
     await message.answer(stats_message(report, language, settings.tz, label))
 
 

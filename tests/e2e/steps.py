@@ -61,7 +61,11 @@ async def purchase_by_phone_only(harness: Harness, phone: str, order_id: str) ->
 
 
 async def past_purchase(
-    harness: Harness, phone: str, when: datetime, amount_minor: int | None = 100_000
+    harness: Harness,
+    phone: str,
+    when: datetime,
+    amount_minor: int | None = 100_000,
+    store: str | None = None,
 ) -> None:
     """A purchase from the shop's history (an import of its till's records): stored and
     counted in the figures, too old to be surveyed."""
@@ -70,7 +74,7 @@ async def past_purchase(
         customer = await customers.get_or_create_by_phone(conn, phone, when)
         await record_purchase_in(
             conn,
-            NewPurchase(customer.id, amount_minor, "RUB", when, "api"),
+            NewPurchase(customer.id, amount_minor, "RUB", when, "api", store=store),
             harness.app.settings.survey_rules,
             now=harness.clock(),
         )

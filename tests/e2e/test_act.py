@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from intake.qr import QrTarget, make_payload
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import (
     admin_says,
+    owner_says,
     past_purchase,
     press_and_next,
     purchase,
@@ -92,3 +94,63 @@ async def test_the_digest_shows_each_change_against_the_week_before(running: Har
     text = (await running.owner.next_message()).text or ""
     assert "Покупок: 6 у 6 клиентов" in text and "(+1 к прошлому периоду)" in text
     assert "Средний чек: 1 500,00 RUB (+500,00 RUB к прошлому периоду)" in text
+
+
+# --- stores as one list ---------------------------------------------------------------------
+
+
+async def test_one_store_written_three_ways_is_one_store(running: Harness) -> None:
+    assert running.app is not None
+    now = running.clock()
+    for number, spelling in enumerate(("Main Street", "MAIN  street", "main_street\t")):
+        await past_purchase(running, f"+7900000004{number}", now, store=spelling)
+    await past_purchase(running, "+79000000049", now, store=" mall ")
+    customer = running.emulator.create_user(first_name="Vera", language_code="en")
+    customer.send_text(f"/start {make_payload(running.app.qr_secret, QrTarget('MALL'))}")
+    await customer.next_messages(2)  # the welcome and the thanks for the visit
+    assert await rows(
+        running, "SELECT store_key, COUNT(*) FROM purchases GROUP BY 1 ORDER BY 1"
+    ) == [("main street", 3), ("mall", 2)]
+    listing = (await admin_says(running, "/stores")).text or ""
+    assert "Stores (2)" in listing
+    assert "• Main Street: 3 purchases" in listing and "• mall: 2 purchases" in listing
+
+
+async def test_an_owner_joins_a_qr_code_to_the_store_the_till_names(running: Harness) -> None:
+    now = running.clock()
+    for number in range(3):
+        await past_purchase(running, f"+7900000005{number}", now, store="Main street")
+    await past_purchase(running, "+79000000059", now, 250_000, store="main")
+    await past_purchase(running, "+79000000058", now, store="Mall")
+    reply = await owner_says(running, "/stores alias main = Main street")
+    assert "«main» теперь считается магазином Main street" in reply  # the owner's Russian
+    assert await rows(
+        running, "SELECT store_key, COUNT(*) FROM purchases GROUP BY 1 ORDER BY 1"
+    ) == [("main street", 4), ("mall", 1)]
+    listing = (await admin_says(running, "/stores")).text or ""
+    assert "• Main street: 4 purchases; also written as: main" in listing
+    # a later purchase under the alias counts for the store at once
+    await past_purchase(running, "+79000000057", now, store="MAIN")
+    stats = (await admin_says(running, "/stats 7d main street")).text or ""
+    assert "Figures: last 7 days, Main street" in stats
+    assert "Purchases: 5 by 5 customers" in stats
+    assert "Average check: 1 300.00 RUB" in stats  # (4 × 1,000 + 2,500) / 5
+    everything = (await admin_says(running, "/stats 7d")).text or ""
+    assert "Purchases: 6 by 6 customers" in everything
+    await owner_says(running, "/stores rename Main street = Main Street, 12")
+    await owner_says(running, "/stores unalias main")
+    listing = (await admin_says(running, "/stores")).text or ""
+    assert "• Main Street, 12: 3 purchases" in listing and "• main: 2 purchases" in listing
+
+
+async def test_stores_answers_clearly_and_only_owners_change_them(running: Harness) -> None:
+    await past_purchase(running, "+79000000060", running.clock(), store="Mall")
+    unknown = (await admin_says(running, "/stats 7d Nowhere")).text or ""
+    assert "No store is called «Nowhere»" in unknown
+    only = (await admin_says(running, "/stores alias mall2 = Mall")).text or ""
+    assert "Only an owner can change stores" in only
+    for bad in ("/stores alias mall2", "/stores unalias", "/stores rename Mall =", "/stores merge"):
+        assert "Формат: /stores" in await owner_says(running, bad), bad
+    assert "Магазина «Nowhere» нет" in await owner_says(running, "/stores alias x = Nowhere")
+    assert "не псевдоним" in await owner_says(running, "/stores unalias Mall")
+    assert await rows(running, "SELECT key, name FROM stores") == [("mall", "Mall")]

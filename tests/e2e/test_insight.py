@@ -267,10 +267,15 @@ async def test_stats_gives_the_headline_figures(running: Harness, period: str) -
     assert "Average check: 1 004.50 RUB" in text  # (1000 + … + 1009) / 10
 
 
-@pytest.mark.parametrize("args", ["week", "7", "1y", "7d 30d"])
+@pytest.mark.parametrize("args", ["week", "7", "1y", "Main street"])
 async def test_stats_refuses_unknown_periods(running: Harness, args: str) -> None:
     reply = await admin_says(running, f"/stats {args}")
-    assert "Usage: /stats [7d|30d|90d|all]" in (reply.text or "")
+    assert "Usage: /stats [7d|30d|90d|all] [store]" in (reply.text or "")
+
+
+async def test_stats_of_a_store_no_purchase_named_says_so(running: Harness) -> None:
+    reply = await admin_says(running, "/stats 7d 30d")
+    assert "No store is called «30d». /stores lists them." in (reply.text or "")
 
 
 async def test_stats_all_on_an_empty_database(running: Harness) -> None:

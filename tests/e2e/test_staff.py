@@ -87,6 +87,7 @@ async def test_command_menus_are_published(running: Harness) -> None:
         *customer_commands,
         "purchase",
         "qr",
+        "stores",
         "stats",
         "digest",
         "export",

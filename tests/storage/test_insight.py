@@ -15,8 +15,9 @@ from analytics.nps import summarize
 from analytics.survey_metrics import summarize_csat
 from core.clock import to_db
 from core.period import Period
-from storage import insight
+from storage import insight, purchases
 from storage.database import Database
+from storage.purchases import NewPurchase
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 CHURN = timedelta(days=30)
@@ -145,12 +146,12 @@ async def test_stores_comments_referrals_and_alert_response_times(tmp_path: Path
                 (stamp, stamp),
             )
             # store A: NPS 10 and 3; store B: NPS 8; one purchase without a store
-            for pid, store, score in ((1, "A", 10), (2, "A", 3), (3, "B", 8), (4, None, 9)):
-                await conn.execute(
-                    "INSERT INTO purchases (id, customer_id, amount_minor, currency, store,"
-                    " source, purchased_at, created_at) VALUES (?, 1, 100, 'RUB', ?, 't', ?, ?)",
-                    (pid, store, stamp, stamp),
+            # "a" and "A " are one store, shown as first written
+            for pid, store, score in ((1, "A", 10), (2, "a ", 3), (3, "B", 8), (4, None, 9)):
+                stored = await purchases.insert_new(
+                    conn, NewPurchase(1, 100 * pid, "RUB", when, "t", store=store), when
                 )
+                assert stored is not None and stored.id == pid
                 await conn.execute(
                     "INSERT INTO surveys (id, customer_id, purchase_id, status, step, due_at,"
                     " created_at, updated_at) VALUES (?, 1, ?, 'active', 'csat', ?, ?, ?)",
@@ -184,10 +185,10 @@ async def test_stores_comments_referrals_and_alert_response_times(tmp_path: Path
                     ),
                 )
         week = Period(datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
-        stores = await insight.stores(db.reader, week)
-        assert [(s.store, s.purchases, s.nps.score) for s in stores] == [
-            ("A", 2, 0.0),
-            ("B", 1, 0.0),
+        stores = await insight.stores(db.reader, week, "RUB")
+        assert [(s.store, s.purchases, s.nps.score, s.average_check_minor) for s in stores] == [
+            ("A", 2, 0.0, 150),
+            ("B", 1, 0.0, 300),
         ]
         fixes = await insight.latest_texts(db.reader, insight.Question.FIX, week)
         assert [(c.text, c.customer) for c in fixes] == [("Очередь у кассы", "Вера")]

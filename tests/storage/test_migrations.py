@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
-from storage.migrations import MIGRATIONS, SchemaTooNewError
+from storage.migrations import MIGRATIONS, STORES, SchemaTooNewError
 
 
 async def test_new_file_gets_every_migration_and_the_pragmas(db_path: Path) -> None:
@@ -100,3 +100,37 @@ async def test_version_1_file_keeps_every_row_through_the_intake_migration(db_pa
             assert await c.fetchall() == []
     finally:
         await current.close()
+
+
+async def test_purchases_from_before_stores_get_their_keys_and_one_list(db_path: Path) -> None:
+    before = MIGRATIONS[: MIGRATIONS.index(STORES)]
+    old = await Database.open(db_path, before)
+    async with old.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO customers (id, referral_code, created_at, updated_at)"
+            " VALUES (1, 'abc', 'x', 'x')"
+        )
+        for number, store in enumerate(("Main  Street", "main-street", "Mall", None)):
+            await conn.execute(
+                "INSERT INTO purchases (customer_id, amount_minor, currency, store, source,"
+                " purchased_at, created_at) VALUES (1, 100, 'RUB', ?, 'api', 't', ?)",
+                (store, f"2026-01-0{number + 1}"),
+            )
+    await old.close()
+    new = await Database.open(db_path)
+    try:
+        async with new.reader.execute("SELECT store, store_key FROM purchases ORDER BY id") as c:
+            assert [tuple(row) for row in await c.fetchall()] == [
+                ("Main  Street", "main street"),
+                ("main-street", "main street"),
+                ("Mall", "mall"),
+                (None, None),
+            ]
+        async with new.reader.execute("SELECT key, name FROM stores ORDER BY key") as cursor:
+            # each store shown as it was first written, its spaces tidied
+            assert [tuple(row) for row in await cursor.fetchall()] == [
+                ("main street", "Main Street"),
+                ("mall", "Mall"),
+            ]
+    finally:
+        await new.close()

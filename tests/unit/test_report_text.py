@@ -114,15 +114,15 @@ def test_customer_text_is_escaped_in_the_digest() -> None:
 
 def test_long_digests_are_split_between_sections_within_the_limit() -> None:
     comments = [Comment(WEEK.start, "слово " * 80, f"Клиент{i}") for i in range(5)]
-    stores = [StoreFigures(f"store-{i:03d}", i, NpsSummary(i, 1, 1)) for i in range(150)]
+    stores = [StoreFigures(f"store-{i:03d}", i, nps=NpsSummary(i, 1, 1)) for i in range(150)]
     messages = digest_messages(
         _report(fixes=comments, upsells=comments, stores=stores), "ru", MOSCOW
     )
     assert len(messages) > 1
     assert all(len(message) <= TELEGRAM_LIMIT for message in messages)
     text = "".join(messages)
-    assert "store-149" in text and "store-119" not in text  # the 30 busiest stores
-    assert "и ещё магазинов: 120" in text
+    assert "store-149" in text and "store-140" in text and "store-139" not in text
+    assert "Остальные (магазинов: 140): покупок 9730" in text  # 0 + 1 + … + 139
 
 
 def test_pack_splits_only_an_oversized_section_and_only_between_lines() -> None:
@@ -209,8 +209,10 @@ def test_every_rate_says_too_few_below_five() -> None:
         purchases=PurchaseStats(5, 4, 1, 500_000, 5),
         year_retention=Retention(at_start=3, at_end=4, new=2),
         stores=[
-            StoreFigures("Main", 4, NpsSummary(2, 0, 1)),
-            StoreFigures("Mall", 40, NpsSummary(6, 2, 2)),
+            StoreFigures("Main", 4, nps=NpsSummary(2, 0, 1), csat=summarize_csat([5, 4])),
+            StoreFigures(
+                "Mall", 40, 4_000_000, 40, NpsSummary(6, 2, 2), summarize_csat([5] * 6 + [4] * 4)
+            ),
         ],
     )
     text = "\n".join(digest_messages(few, "en", MOSCOW))
@@ -218,9 +220,27 @@ def test_every_rate_says_too_few_below_five() -> None:
     assert "100% satisfied: too few to judge (2 of 3)" in text
     assert "Repeat purchase rate: too few to judge" in text
     assert "Retention: too few customers to judge (3)." in text and "Retention 1" not in text
-    assert "Main: 4 purchases · NPS too few answers (3 answers)" in text
+    assert "Main: 4 purchases · average check — · NPS too few answers (3 answers)" in text
+    assert "(3 answers) · CSAT too few answers" in text
     # ten answers, NPS 40: a range the true score is likely in
-    assert "Mall: 40 purchases · NPS 40 (likely from -5 to 85) (10 answers)" in text
+    assert (
+        "Mall: 40 purchases · average check 1 000.00 RUB · NPS 40 (likely from -5 to 85)"
+        " (10 answers) · CSAT 4.6"
+    ) in text
+
+
+def test_the_digest_lists_the_busiest_stores_and_the_rest_as_others() -> None:
+    stores = [
+        StoreFigures(f"Shop {i}", 100 - i, (100 - i) * 1000, 100 - i, NpsSummary(3, 1, 1))
+        for i in range(12)
+    ]
+    text = "\n".join(digest_messages(_report(stores=stores), "en", MOSCOW))
+    assert text.index("Shop 0:") < text.index("Shop 9:")  # the busiest first
+    assert "Shop 10" not in text and "Shop 11" not in text
+    # 90 + 89 purchases, all at 10.00, NPS of 6 + 2 + 2 answers together
+    assert "Others (2 stores): 179 purchases · average check 10.00 RUB · NPS 40" in text
+    eleven = "\n".join(digest_messages(_report(stores=stores[:11]), "en", MOSCOW))
+    assert "Shop 10:" in eleven and "Others" not in eleven  # one store is not "others"
 
 
 def test_a_young_business_sees_loyalty_over_the_span_it_has() -> None:

@@ -1,4 +1,5 @@
 import string
+from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
@@ -61,3 +62,29 @@ def test_values_are_html_escaped() -> None:
 def test_russian_comes_from_its_own_catalogue() -> None:
     assert t("ru", "btn_yes") == "Да"
     assert t("de", "btn_yes") == "Yes"  # an unknown language falls back to English
+
+
+TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
+TELEGRAM_TAGS |= {"tg-spoiler", "tg-emoji", "blockquote", "span"}
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.unknown: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in TELEGRAM_TAGS:
+            self.unknown.append(tag)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_is_html_telegram_accepts(language: str) -> None:
+    """A `<name>` written in a usage line is a tag to Telegram, which refuses the message."""
+    unknown = {}
+    for key, template in catalogue(language).items():
+        parser = _Tags()
+        parser.feed(template)
+        if parser.unknown:
+            unknown[key] = parser.unknown
+    assert unknown == {}

@@ -84,6 +84,19 @@ class StoreFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class ThemeFigures:
+    """A theme of what customers wrote: how many surveys named it, and their NPS."""
+
+    key: str
+    names: dict[str, str]
+    surveys: int
+    nps: NpsSummary
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.key
+
+
+@dataclass(frozen=True, slots=True)
 class OpenAlert:
     id: int
     score: int
@@ -126,6 +139,10 @@ class Report:
     referrals: int = 0
     referral_notes: list[ReferralNote] = field(default_factory=list)
     alerts: AlertFigures = field(default_factory=lambda: AlertFigures(0, [], 0, None, 0))
+    themes: list[ThemeFigures] = field(default_factory=list)
+    """Busiest first."""
+    new_words: list[tuple[str, int]] = field(default_factory=list)
+    """The words written most often by answers in no theme, with how many answers."""
     loyalty: Period | None = None
     """What the yearly figures (year_purchases) cover: the trailing 365 days, or, for a
     business with less history, the span since its first purchase (None: the 365 days)."""

@@ -49,11 +49,12 @@ from core.clock import Clock, utc_now
 from core.settings import Settings, require_token
 from scheduler.jobs import Jobs
 from scheduler.setup import add_jobs, create_scheduler
-from storage import staff
+from storage import staff, themes
 from storage.database import Database
 from storage.instance_lock import InstanceLock
 from storage.live_settings import LiveSettings
 from storage.meta import get_or_create_secret
+from storage.theme_tagging import ThemeTagger
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     async with db.transaction() as conn:  # OWNER_IDS / ADMIN_IDS seed the table once
         await staff.seed(conn, settings.owner_ids, settings.admin_ids, clock())
+        await themes.seed_defaults(conn, clock())  # the default themes, once
     roles = Roles()
     await roles.load(db)
     live = LiveSettings(settings)
@@ -193,11 +195,20 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     await wording.load(db)
     conversation = SurveyConversation(db, clock, sender, wording)
     alerts = AlertNotifier(db, clock, roles, sender, live)
-    digests = DigestService(db, live, clock, roles, sender)
+    theme_tagger = ThemeTagger(db)
+    digests = DigestService(db, live, clock, roles, sender, theme_tagger)
     scheduler = create_scheduler(settings.tz)
     notice = RewardPoolNotice(db, roles, sender)
     jobs = Jobs(
-        bot, db, conversation, clock, live, alerts=alerts, digests=digests, reward_notice=notice
+        bot,
+        db,
+        conversation,
+        clock,
+        live,
+        alerts=alerts,
+        digests=digests,
+        reward_notice=notice,
+        themes=theme_tagger,
     )
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     configured_secret = settings.qr_secret.get_secret_value().encode()
@@ -215,6 +226,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
         qr_secret=qr_secret,
         alerts=alerts,
         digests=digests,
+        theme_tagger=theme_tagger,
         long_texts=LongTexts(),
         background=background,
     )

@@ -23,6 +23,7 @@ ADMIN_MENU = (
     "purchase",
     "qr",
     "stores",
+    "themes",
     "stats",
     "digest",
     "export",
@@ -34,7 +35,7 @@ ADMIN_MENU = (
     "preview",
 )
 OWNER_MENU = (*ADMIN_MENU, "reward", "backup")
-OWNERS_DO_MORE = frozenset({"staff", "settings", "questions", "stores"})
+OWNERS_DO_MORE = frozenset({"staff", "settings", "questions", "stores", "themes"})
 """Commands that admins may only look with, and owners also change with (`cmd_<name>_owner`)."""
 RESET_WORD = "default"
 """`/settings <name> default`, `/questions <key> <language> default`: back to the standard."""

@@ -4,7 +4,7 @@
     failed updates                 the last net for every update
     people                         everything else; handlers get `language` (LanguageOfSender)
       staff                        private chats of owners and admins only, for all below it
-        /purchase /qr /stores CSV files    bot/staff/
+        /purchase /qr /stores /themes CSV files    bot/staff/
         /stats /digest /export     bot/reports/
         alert buttons
         /pause /resume /staff /settings /questions /preview /reward /backup
@@ -38,6 +38,7 @@ from bot.staff import (
     settings,
     staff_list,
     stores,
+    themes,
 )
 from bot.survey import handlers as survey
 
@@ -67,6 +68,7 @@ def _staff() -> Router:
         purchase.build_router(),
         qr.build_router(),
         stores.build_router(),
+        themes.build_router(),
         csv_upload.build_router(),
         stats.build_router(),
         export.build_router(),

@@ -52,6 +52,15 @@ class OwnerNotice(Protocol):
     async def send_due(self, bot: Bot) -> object: ...
 
 
+class ThemeWork(Protocol):
+    """Written answers given their themes (storage.theme_tagging)."""
+
+    async def catch_up(self) -> int: ...
+
+    def stop(self) -> None:
+        """A catch-up under way ends after its batch."""
+
+
 class Jobs:
     """What runs at each tick; the Telegram side does the work, through the protocols above
     (the scheduler imports nothing of it: bot.app hands the objects over)."""
@@ -67,8 +76,10 @@ class Jobs:
         alerts: AlertWork,
         digests: OwnerNotice,
         reward_notice: OwnerNotice,
+        themes: ThemeWork,
     ) -> None:
         self._bot = bot
+        self._themes = themes
         self._alerts = alerts
         self._digests = digests
         self._reward_notice = reward_notice
@@ -81,6 +92,7 @@ class Jobs:
         self._dispatch_asked = False  # a dispatch waits for its turn
         self._full_asked = False  # and is to be a whole tick, not only the due surveys
         self._dispatches: set[asyncio.Task[None]] = set()  # started by `_ask`, until done
+        self._tagging: asyncio.Task[object] | None = None  # a running `tag_themes`
 
     @property
     def _settings(self) -> Settings:
@@ -236,9 +248,25 @@ class Jobs:
                 if erased:
                     log.info("erased %s written answers and contacts past retention", erased)
 
+    async def tag_themes(self) -> None:
+        """Each minute: the themes of what customers wrote since (the figures catch up
+        themselves too, so this only spreads the work). `drain` waits for it."""
+        if self._stopping or self._tagging is not None:
+            return
+        self._tagging = asyncio.current_task()
+        try:
+            await self._themes.catch_up()
+        except Exception as error:  # the next minute tries again
+            log_failure(log, error, "reading the themes of written answers")
+        finally:
+            self._tagging = None
+
     async def drain(self) -> None:
         """Let the running tick finish its batch, then wait for it (pause the scheduler first)."""
         self._stopping = True
+        self._themes.stop()
+        if self._tagging is not None:
+            await asyncio.wait([self._tagging])
         await asyncio.gather(*self._dispatches)
         async with self._busy:
             pass

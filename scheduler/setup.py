@@ -30,6 +30,13 @@ def add_jobs(scheduler: AsyncIOScheduler, jobs: Jobs, dispatch_interval: timedel
         next_run_time=datetime.now(scheduler.timezone),  # what came due while we were down
     )
     scheduler.add_job(
+        jobs.tag_themes,
+        IntervalTrigger(minutes=1),
+        id="tag_themes",
+        replace_existing=True,
+        next_run_time=datetime.now(scheduler.timezone),  # answers written before a restart
+    )
+    scheduler.add_job(
         jobs.housekeeping,
         IntervalTrigger(hours=1),
         id="housekeeping",

@@ -23,17 +23,21 @@ from analytics.report import (
     ReferralNote,
     Report,
     StoreFigures,
+    ThemeFigures,
 )
 from analytics.survey_metrics import CsatSummary, SurveyFunnel
 from core.clock import from_db, to_db
 from core.period import RESOLUTION, Period
 from core.scores import SQL_THRESHOLDS
+from storage import themes
 from storage.database import fetch_all, fetch_one
 from storage.models import Question, SurveyStatus
 from storage.stores import names as store_names
 
 LATEST = 5
 """How many of the latest comments, upsell requests, referrals and open alerts a report lists."""
+NEW_WORDS = 5
+"""How many frequent words of answers in no theme a report gives."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +403,20 @@ async def weekly_points(
     return points
 
 
+async def theme_figures(
+    conn: aiosqlite.Connection, period: Period, scope: Scope = EVERYTHING
+) -> list[ThemeFigures]:
+    """Each theme named in the period (storage.themes), busiest first, with its names."""
+    counted = await themes.counts(conn, period, scope.answers, **scope.values_only())
+    names = {theme.key: theme.names for theme in await themes.dictionary(conn)}
+    figures = [
+        ThemeFigures(count.key, names[count.key], count.surveys, count.nps)
+        for count in counted
+        if count.key in names
+    ]
+    return sorted(figures, key=lambda theme: (-theme.surveys, theme.key))
+
+
 async def first_purchase(conn: aiosqlite.Connection, scope: Scope = EVERYTHING) -> datetime | None:
     row = await fetch_one(
         conn, f"SELECT MIN(purchased_at) FROM {scope.purchases}", scope.values_only()
@@ -472,6 +490,13 @@ async def report(
         year_retention=await retention(conn, retention_span, window, scope),
         loyalty=loyalty,
         retention_span=retention_span,
+    )
+    report = replace(
+        report,
+        themes=await theme_figures(conn, period, scope),
+        new_words=await themes.frequent_words(
+            conn, period, NEW_WORDS, scope.answers, **scope.values_only()
+        ),
     )
     if scope is EVERYTHING:
         report = replace(report, alerts=await alert_figures(conn, period, open_as_of=now))

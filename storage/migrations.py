@@ -349,6 +349,28 @@ INSERT INTO stores (key, name, created_at)
     WHERE store_key IS NOT NULL GROUP BY store_key;
 """
 
+# Themes of written answers: the dictionary owners edit (/themes; the defaults are written
+# at the first start, analytics/theme_defaults.py), and each written answer's themes with,
+# for an answer in none, its telling words. Erasing an answer's text erases them too.
+THEMES = """
+CREATE TABLE themes (
+    key      TEXT PRIMARY KEY,
+    name_ru  TEXT NOT NULL,
+    name_en  TEXT NOT NULL,
+    entries  TEXT NOT NULL,
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE answer_topics (
+    answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+    themes    TEXT NOT NULL,
+    words     TEXT NOT NULL
+);
+CREATE TRIGGER answer_topics_erased AFTER UPDATE OF text ON answers WHEN NEW.text IS NULL
+BEGIN
+    DELETE FROM answer_topics WHERE answer_id = NEW.id;
+END;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -362,6 +384,7 @@ MIGRATIONS: tuple[str, ...] = (
     NUDGES,
     ALERT_QUESTION,
     STORES,
+    THEMES,
 )
 
 

@@ -36,6 +36,7 @@ from core.settings import Settings
 from storage import digests, insight, meta
 from storage.database import Database
 from storage.live_settings import LiveSettings
+from storage.theme_tagging import ThemeTagger
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,10 @@ class DigestService:
         clock: Clock,
         roles: Roles,
         sender: BulkSender,
+        tagger: ThemeTagger,
     ) -> None:
         self._db = db
+        self._tagger = tagger
         self._live = settings
         self._clock = clock
         self._roles = roles
@@ -78,7 +81,9 @@ class DigestService:
     async def report(
         self, period: Period, *, details: bool = True, store_key: str | None = None
     ) -> Report:
-        """The figures of `period`; with `store_key`, that store's alone."""
+        """The figures of `period`; with `store_key`, that store's alone. Written answers
+        not given their themes yet are read first."""
+        await self._tagger.catch_up()
         return await insight.report(
             self._db.reader,
             period,

@@ -27,6 +27,8 @@ from intake.money import minor_digits
 
 TELEGRAM_LIMIT = MESSAGE_LENGTH
 MAX_QUOTE = 300
+MAX_THEMES = 5
+"""The digest and /stats show the themes most named."""
 MAX_STORES = 10
 """The digest lists the busiest stores one by one, and the rest as one line."""
 
@@ -384,6 +386,36 @@ def _store_line(store: StoreFigures, currency: str, language: str) -> str:
     )
 
 
+def theme_lines(report: Report, language: str) -> list[str]:
+    """The themes most named, each with its change and its customers' NPS; then the words
+    written most by answers in no theme, where a missing theme shows itself."""
+    if not report.themes and not report.new_words:
+        return []
+    lines = [t(language, "themes_title")]
+    for theme in report.themes[:MAX_THEMES]:
+        lines.append(
+            t_html(
+                language,
+                "theme_line",
+                name=escape(theme.name(language)),
+                surveys=str(theme.surveys),
+                change=value_change(report, _named_by(theme.key), language, 0),
+                nps=_store_nps(theme.nps, language),
+            )
+        )
+    if report.new_words:
+        words = ", ".join(f"{word} ({count})" for word, count in report.new_words)
+        lines.append(t(language, "themes_new_words", words=words))
+    return lines
+
+
+def _named_by(key: str) -> Figure:
+    def surveys(report: Report) -> float:
+        return next((theme.surveys for theme in report.themes if theme.key == key), 0)
+
+    return surveys
+
+
 def _store_nps(summary: NpsSummary, language: str) -> str:
     """A store's NPS: "too few answers" below MIN_SAMPLE, with its range while small."""
     if summary.total < MIN_SAMPLE or summary.score is None:
@@ -481,6 +513,7 @@ def digest_sections(report: Report, language: str, tz: tzinfo, title_key: str) -
         csat_lines(report, language),
         loyalty_lines(report, language),
         store_lines(report, language),
+        theme_lines(report, language),
         _comments("fixes_title", report.fixes, language, tz),
         _comments("upsells_title", report.upsells, language, tz),
         referral_lines(report, language),
@@ -532,6 +565,7 @@ def stats_message(report: Report, language: str, tz: tzinfo, label: str) -> str:
         nps_lines(report, language, compare=False),
         csat_lines(report, language),
         loyalty_lines(report, language),
+        theme_lines(report, language),
         alert_lines(report, language, tz)[:1],
     ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines)

@@ -154,3 +154,72 @@ async def test_stores_answers_clearly_and_only_owners_change_them(running: Harne
     assert "Магазина «Nowhere» нет" in await owner_says(running, "/stores alias x = Nowhere")
     assert "не псевдоним" in await owner_says(running, "/stores unalias Mall")
     assert await rows(running, "SELECT key, name FROM stores") == [("mall", "Mall")]
+
+
+# --- themes of what customers write ---------------------------------------------------------
+
+
+async def _writes(harness: Harness, name: str, nps: str, fix: str, upsell: str) -> None:
+    """A customer's survey with a written fix and wish, in Russian."""
+    customer = await started_customer(harness, first_name=name, language_code="ru")
+    await purchase(harness, customer, "1500")
+    message = await customer.next_message()
+    for label in (nps, "5", "Нет"):
+        message = await press_and_next(customer, message, label)
+    customer.send_text(fix)
+    await customer.next_message()
+    customer.send_text(upsell)
+    referral = await customer.next_message()
+    await press_and_next(customer, referral, "Нет")
+
+
+async def test_the_digest_groups_what_customers_wrote_into_themes(running: Harness) -> None:
+    await _writes(running, "Anna", "3", "курьер опоздал на час", "доставку на дом")
+    await _writes(running, "Boris", "9", "Доставка долгая", "онлайн-запись")
+    await _writes(running, "Vera", "5", "парковки нет", "больше десертов")
+    await _writes(running, "Gleb", "6", "парковка маленькая", "-")
+    running.owner.send_text("/start")
+    running.owner.drain()
+    await running.owner.next_message()
+    running.owner.drain()
+    running.owner.send_text("/digest")
+    text = (await running.owner.next_message()).text or ""
+    assert "О чём писали клиенты" in text
+    assert "Доставка: 2 (+2 к прошлому периоду) · NPS этих клиентов мало ответов" in text
+    assert "Вне тем чаще всего пишут: парковка (2)" in text
+    assert (await running.owner.next_message()).photo is not None  # the digest's chart
+    # the owner makes parking a theme: the answers so far are read again
+    reply = await owner_says(running, "/themes add Парковка = парковка, стоянка")
+    assert "Новая тема «Парковка», слов: 2." in reply
+    stats = (await admin_says(running, "/stats 7d")).text or ""
+    assert "Парковка: 2" in stats and "Delivery: 2" in stats
+    assert "In no theme" not in stats
+
+
+async def test_themes_are_listed_and_changed_by_owners_only(running: Harness) -> None:
+    listing = (await admin_says(running, "/themes")).text or ""
+    assert "Themes (9)" in listing and "• Delivery: доставка, достав*" in listing
+    one = (await admin_says(running, "/themes payment")).text or ""
+    assert one.startswith("🏷 Payment:") and "contactless" in one
+    refused = (await admin_says(running, "/themes remove Payment")).text or ""
+    assert "Only an owner can change the themes" in refused
+    assert "Тема «Оплата» удалена." in await owner_says(running, "/themes remove Оплата")
+    assert "«Время ожидания» вошла в тему «Персонал и вежливость»" in await owner_says(
+        running, "/themes merge Время ожидания = staff"
+    )
+    assert "Тема теперь называется «Цены и скидки»" in await owner_says(
+        running, "/themes rename Цены = Цены и скидки"
+    )
+    for bad in ("/themes add Цены", "/themes rename Цены", "/themes merge Цены ="):
+        assert "Формат: /themes" in await owner_says(running, bad), bad
+    assert "Темы «Нет такой» нет" in await owner_says(running, "/themes remove Нет такой")
+    names = await rows(running, "SELECT name_ru FROM themes ORDER BY position")
+    assert [name for (name,) in names] == [
+        "Доставка",
+        "Цены и скидки",
+        "Персонал и вежливость",
+        "Качество",
+        "Ассортимент",
+        "Чистота",
+        "Приложение и сайт",
+    ]

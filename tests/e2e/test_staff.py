@@ -88,6 +88,7 @@ async def test_command_menus_are_published(running: Harness) -> None:
         "purchase",
         "qr",
         "stores",
+        "themes",
         "stats",
         "digest",
         "export",

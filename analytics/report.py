@@ -84,6 +84,39 @@ class StoreFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class Referrer:
+    """A customer whose friends bought in the period: how many, how often, for how much."""
+
+    customer_id: int
+    name: str | None
+    friends: int
+    purchases: int
+    revenue_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferredFigures:
+    """Customers who came by another customer's link, and what all such customers bought."""
+
+    arrived: int = 0
+    buyers: int = 0
+    purchases: int = 0
+    revenue_minor: int = 0
+    """In the report's currency."""
+    top: list[Referrer] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFigures:
+    """Leads of a period: opened in it, first contacted in it, won in it; open right now."""
+
+    opened: int = 0
+    contacted: int = 0
+    won: int = 0
+    open_now: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ThemeFigures:
     """A theme of what customers wrote: how many surveys named it, and their NPS."""
 
@@ -139,6 +172,8 @@ class Report:
     referrals: int = 0
     referral_notes: list[ReferralNote] = field(default_factory=list)
     alerts: AlertFigures = field(default_factory=lambda: AlertFigures(0, [], 0, None, 0))
+    referred: ReferredFigures = field(default_factory=ReferredFigures)
+    leads: LeadFigures = field(default_factory=LeadFigures)
     themes: list[ThemeFigures] = field(default_factory=list)
     """Busiest first."""
     new_words: list[tuple[str, int]] = field(default_factory=list)

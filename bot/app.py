@@ -23,6 +23,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 
+from bot.customers.referral_rewards import ReferralRewards
 from bot.languages import staff_language
 from bot.menus import publish_customer_menu, publish_staff_menu
 from bot.process.aiogram_session import BotSession
@@ -209,6 +210,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
         digests=digests,
         reward_notice=notice,
         themes=theme_tagger,
+        referral_rewards=ReferralRewards(db, clock, sender),
     )
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     configured_secret = settings.qr_secret.get_secret_value().encode()

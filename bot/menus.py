@@ -24,6 +24,7 @@ ADMIN_MENU = (
     "qr",
     "stores",
     "themes",
+    "leads",
     "stats",
     "digest",
     "export",

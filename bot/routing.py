@@ -30,6 +30,7 @@ from bot.roles import IsStaff
 from bot.staff import (
     backup,
     csv_upload,
+    leads,
     pausing,
     purchase,
     qr,
@@ -69,6 +70,7 @@ def _staff() -> Router:
         qr.build_router(),
         stores.build_router(),
         themes.build_router(),
+        leads.build_router(),
         csv_upload.build_router(),
         stats.build_router(),
         export.build_router(),

@@ -47,7 +47,8 @@ class AlertWork(Protocol):
 
 
 class OwnerNotice(Protocol):
-    """A message owners are owed at some tick: the digest, the reward pool running low."""
+    """A message owed at some tick: the digest, the reward pool running low (to owners), a
+    referrer's reward (to a customer)."""
 
     async def send_due(self, bot: Bot) -> object: ...
 
@@ -77,8 +78,10 @@ class Jobs:
         digests: OwnerNotice,
         reward_notice: OwnerNotice,
         themes: ThemeWork,
+        referral_rewards: OwnerNotice,
     ) -> None:
         self._bot = bot
+        self._referral_rewards = referral_rewards
         self._themes = themes
         self._alerts = alerts
         self._digests = digests
@@ -177,6 +180,7 @@ class Jobs:
             await self._in_pipeline(
                 lambda: conversation.send_nudges(bot, quiet_since, batch), batch
             )
+            await self._referral_rewards.send_due(bot)  # a customer's too: not at night
         # Follow-ups owed to customers in the middle of a survey go out at any hour.
         await conversation.resume_unprompted(bot)
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import Enum
 
 from core.alert_rules import AlertRules
-from storage import alerts, answers, referrals, surveys, updates
+from storage import alerts, answers, leads, referrals, surveys, updates
 from storage.database import Database
 from storage.models import (
     Answer,
@@ -94,14 +94,17 @@ def _record(
     updated = surveys.advance(conn, survey.id, answer.question, to_step, now)
     if updated is None:
         return AnswerResult(Outcome.NOT_WAITING, survey, customer)
-    answers.insert(conn, survey.id, answer, now)
+    answer_id = answers.insert(conn, survey.id, answer, now)
     alert_id = None
     if alert_rules.raises(answer.question, answer.score):
         alert_id = alerts.open_for(conn, survey.id, answer, now)
     if answer.question is Question.REFERRAL:
         referral = _referral(customer, survey, answer, contact)
         if referral is not None:
-            referrals.add_in_thread(conn, referral, now)
+            referral_id = referrals.add_in_thread(conn, referral, now)
+            leads.open_in_thread(conn, "referral", answer_id, now, referral_id)
+    elif (kind := leads.kind_of(answer.question)) and answer.text and answer.text.strip():
+        leads.open_in_thread(conn, kind, answer_id, now)
     return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id, alert_id)
 
 

@@ -12,13 +12,15 @@ from storage.database import fetch_all
 from storage.models import Answer, Choice, Question
 
 
-def insert(conn: sqlite3.Connection, survey_id: int, answer: Answer, now: datetime) -> None:
-    """Inside `Database.run_transaction`."""
-    conn.execute(
+def insert(conn: sqlite3.Connection, survey_id: int, answer: Answer, now: datetime) -> int:
+    """Inside `Database.run_transaction`; the answer's id."""
+    cursor = conn.execute(
         """INSERT INTO answers (survey_id, question, score, choice, text, answered_at)
            VALUES (?, ?, ?, ?, ?, ?)""",
         (survey_id, answer.question, answer.score, answer.choice, answer.text, to_db(now)),
     )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 async def for_survey(conn: aiosqlite.Connection, survey_id: int) -> list[Answer]:

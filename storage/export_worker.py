@@ -25,6 +25,7 @@ class WrittenExport(TypedDict):
     surveys: int
     purchases: int
     referrals: int
+    leads: int
 
 
 def write_files(database: Path, export_format: str, folder: Path) -> WrittenExport:
@@ -41,8 +42,14 @@ def write_files(database: Path, export_format: str, folder: Path) -> WrittenExpo
                 names.append(f"{table.name}.csv")
                 with (folder / names[-1]).open("wb") as target:
                     counts.append(write_csv(table, target))
-    surveys, purchases, referrals = counts
-    return {"files": names, "surveys": surveys, "purchases": purchases, "referrals": referrals}
+    surveys, purchases, referrals, leads = counts
+    return {
+        "files": names,
+        "surveys": surveys,
+        "purchases": purchases,
+        "referrals": referrals,
+        "leads": leads,
+    }
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
-"""The owner's data as tables: one row per survey (with every answer), purchases, referrals.
+"""The owner's data as tables: one row per survey (with every answer), purchases, referrals
+and leads.
 
-The rows stream from a connection of their own, in one read transaction: the three tables
+The rows stream from a connection of their own, in one read transaction: the tables
 are one moment's data however long writing them takes, and the bot writes on meanwhile.
 """
 
@@ -56,6 +57,8 @@ PURCHASE_HEADERS = (
     "source",
     "purchased_at_utc",
     "created_at_utc",
+    "referrer_customer_id",
+    "referrer_first_name",
 )
 
 REFERRAL_HEADERS = (
@@ -72,20 +75,41 @@ REFERRAL_HEADERS = (
 )
 
 
+LEAD_HEADERS = (
+    "lead_id",
+    "kind",
+    "status",
+    "survey_id",
+    "customer_id",
+    "telegram_user_id",
+    "first_name",
+    "phone",
+    "order_id",
+    "store",
+    "text",
+    "contact_name",
+    "contact_phone",
+    "contact_telegram_id",
+    "created_at_utc",
+    "contacted_at_utc",
+    "status_at_utc",
+)
+
+
 def _time(value: object) -> object:
     return from_db(value) if isinstance(value, str) and value else None
 
 
 @contextmanager
 def snapshot(path: Path) -> Iterator[list[Table]]:
-    """The three tables as of one moment; read them before the block ends, in any order."""
+    """The tables as of one moment; read them before the block ends, in any order."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA query_only = ON")
         conn.execute("BEGIN")
         conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # the snapshot starts here
-        yield [_surveys(conn), _purchases(conn), _referrals(conn)]
+        yield [_surveys(conn), _purchases(conn), _referrals(conn), _leads(conn)]
     finally:
         conn.close()
 
@@ -141,14 +165,16 @@ def _purchases(conn: sqlite3.Connection) -> Table:
     rows = _rows(
         conn,
         """SELECT p.id, p.order_id, p.customer_id, c.telegram_user_id, c.phone, p.amount_minor,
-                  p.currency, p.store, p.source, p.purchased_at, p.created_at
+                  p.currency, p.store, p.source, p.purchased_at, p.created_at,
+                  c.referred_by, r.first_name
            FROM purchases p JOIN customers c ON c.id = p.customer_id
+           LEFT JOIN customers r ON r.id = c.referred_by
            ORDER BY p.id""",
     )
     return Table(
         "purchases",
         PURCHASE_HEADERS,
-        ([*row[:9], _time(row[9]), _time(row[10])] for row in rows),
+        ([*row[:9], _time(row[9]), _time(row[10]), *row[11:]] for row in rows),
     )
 
 
@@ -165,3 +191,23 @@ def _referrals(conn: sqlite3.Connection) -> Table:
         REFERRAL_HEADERS,
         ([*row[:9], _time(row[9])] for row in rows),
     )
+
+
+def _leads(conn: sqlite3.Connection) -> Table:
+    """Every lead with its words: the answer's, or the referral's note and contact."""
+    rows = _rows(
+        conn,
+        """SELECT l.id, l.kind, l.status, s.id, c.id, c.telegram_user_id, c.first_name,
+                  c.phone, p.order_id, p.store,
+                  COALESCE(r.note, CASE WHEN l.kind != 'referral' THEN a.text END),
+                  r.name, r.phone, r.telegram_user_id, l.created_at, l.contacted_at,
+                  l.status_at
+           FROM leads l
+           JOIN answers a ON a.id = l.answer_id
+           JOIN surveys s ON s.id = a.survey_id
+           JOIN customers c ON c.id = s.customer_id
+           LEFT JOIN purchases p ON p.id = s.purchase_id
+           LEFT JOIN referrals r ON r.id = l.referral_id
+           ORDER BY l.id""",
+    )
+    return Table("leads", LEAD_HEADERS, ([*row[:14], *map(_time, row[14:])] for row in rows))

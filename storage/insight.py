@@ -29,7 +29,7 @@ from analytics.survey_metrics import CsatSummary, SurveyFunnel
 from core.clock import from_db, to_db
 from core.period import RESOLUTION, Period
 from core.scores import SQL_THRESHOLDS
-from storage import themes
+from storage import leads, referral_credit, themes
 from storage.database import fetch_all, fetch_one
 from storage.models import Question, SurveyStatus
 from storage.stores import names as store_names
@@ -499,7 +499,12 @@ async def report(
         ),
     )
     if scope is EVERYTHING:
-        report = replace(report, alerts=await alert_figures(conn, period, open_as_of=now))
+        report = replace(
+            report,
+            alerts=await alert_figures(conn, period, open_as_of=now),
+            referred=await referral_credit.figures(conn, period, currency),
+            leads=await leads.figures(conn, period),
+        )
     if not details:
         return report
     previous = await _previous(conn, period, currency, churn_after, now)

@@ -19,7 +19,7 @@ from enum import Enum
 import aiosqlite
 
 from core.survey_rules import SurveyRules
-from storage import customers, purchases, surveys
+from storage import customers, purchases, referral_credit, surveys
 from storage.database import Database
 from storage.models import Purchase, Survey, SurveyStatus
 from storage.purchases import NewPurchase
@@ -101,6 +101,7 @@ async def record_purchase_in(
         status = IntakeStatus.REPLAYED if same else IntakeStatus.CONFLICT
         survey = await surveys.for_purchase(conn, stored.id)
         return IntakeResult(status, stored, survey, response=response)
+    await referral_credit.owe_reward(conn, created.customer_id, created.id, now)
     if rules.too_old(created.purchased_at, now):  # history: stored and counted, not surveyed
         return IntakeResult(IntakeStatus.CREATED, created, None, too_old=True)
     survey = await surveys.schedule(

@@ -371,6 +371,66 @@ BEGIN
 END;
 """
 
+# Referrals credited: a customer who came by another's personal link (`referred_by`) has
+# every purchase credited to that customer, read through an index of the referred alone.
+# With REFERRAL_REWARD on, the friend's first purchase owes the referrer a pool code, once
+# per friend (`referral_rewards`, sent by the tick); a pool code goes to a survey or to a
+# friend's referrer, never both.
+REFERRALS_CREDITED = """
+CREATE INDEX customers_referred ON customers(referred_by) WHERE referred_by IS NOT NULL;
+ALTER TABLE reward_codes ADD COLUMN friend_id INTEGER REFERENCES customers(id);
+CREATE UNIQUE INDEX reward_codes_friend ON reward_codes(friend_id) WHERE friend_id IS NOT NULL;
+CREATE TABLE referral_rewards (
+    friend_id   INTEGER PRIMARY KEY REFERENCES customers(id),
+    referrer_id INTEGER NOT NULL REFERENCES customers(id),
+    purchase_id INTEGER NOT NULL REFERENCES purchases(id),
+    created_at  TEXT NOT NULL,
+    settled_at  TEXT,
+    outcome     TEXT CHECK (outcome IN ('sent', 'unreachable'))
+);
+CREATE INDEX referral_rewards_owed ON referral_rewards(created_at) WHERE settled_at IS NULL;
+"""
+
+# The themes of a period read the written answers of that period alone: an index of the
+# answers that carry text, by time (for two years of answers, 0.15 s instead of reading
+# every upsell answer's row; storage.themes).
+WRITTEN_BY_TIME = """
+CREATE INDEX answers_written_by_time ON answers(answered_at) WHERE text IS NOT NULL;
+"""
+
+# Leads: what the follow-up answers bring in, as work with a status (storage.leads). A lead
+# holds no words of its own, it points at the answer (and the referral) that hold them, so
+# erasing a customer or old text leaves no copy behind. The answers already given become
+# leads of the day they were given.
+LEADS = """
+CREATE TABLE leads (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('upsell', 'fix', 'referral')),
+    answer_id    INTEGER NOT NULL UNIQUE REFERENCES answers(id),
+    referral_id  INTEGER REFERENCES referrals(id),
+    status       TEXT NOT NULL DEFAULT 'open'
+                 CHECK (status IN ('open', 'contacted', 'won', 'lost')),
+    created_at   TEXT NOT NULL,
+    contacted_at TEXT,
+    status_at    TEXT,
+    status_by    INTEGER
+);
+CREATE INDEX leads_status ON leads(status, id);
+CREATE INDEX leads_created ON leads(created_at);
+CREATE INDEX leads_contacted ON leads(contacted_at) WHERE contacted_at IS NOT NULL;
+CREATE INDEX leads_won ON leads(status_at) WHERE status = 'won';
+INSERT INTO leads (kind, answer_id, referral_id, created_at)
+SELECT kind, answer_id, referral_id, created_at FROM (
+    SELECT question AS kind, id AS answer_id, NULL AS referral_id, answered_at AS created_at
+    FROM answers
+    WHERE question IN ('fix', 'upsell') AND TRIM(COALESCE(text, '')) != ''
+    UNION ALL
+    SELECT 'referral', a.id, r.id, a.answered_at
+    FROM referrals r JOIN answers a ON a.survey_id = r.survey_id AND a.question = 'ref'
+    WHERE r.kind IN ('text', 'contact')
+) ORDER BY created_at, answer_id;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -385,6 +445,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALERT_QUESTION,
     STORES,
     THEMES,
+    REFERRALS_CREDITED,
+    WRITTEN_BY_TIME,
+    LEADS,
 )
 
 

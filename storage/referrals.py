@@ -46,6 +46,8 @@ async def add(conn: aiosqlite.Connection, referral: NewReferral, now: datetime) 
     await conn.execute(_ADD, referral.row(now))
 
 
-def add_in_thread(conn: sqlite3.Connection, referral: NewReferral, now: datetime) -> None:
-    """`add` inside `Database.run_transaction` (a referral given as a survey answer)."""
-    conn.execute(_ADD, referral.row(now))
+def add_in_thread(conn: sqlite3.Connection, referral: NewReferral, now: datetime) -> int:
+    """`add` inside `Database.run_transaction` (a referral given as a survey answer); its id."""
+    cursor = conn.execute(_ADD, referral.row(now))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid

@@ -1,8 +1,9 @@
 """The thank-you reward: one promo code for everyone, or a pool of codes given out one each.
 
-A pool code is tied to the survey it was given for (`survey_id` is unique), and a code is
-given only while it has no survey: no code goes out twice, and a thank-you sent again after
-a crash carries the same code as the first.
+A pool code is tied to the survey it was given for (`survey_id` is unique), or to the friend
+whose first purchase earned it for their referrer (`friend_id`, with REFERRAL_REWARD), and
+a code is given only while it has neither: no code goes out twice, and a message sent again
+after a crash carries the same code as the first.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from storage.database import fetch_one
 MODE_KEY = "reward_mode"
 CODE_KEY = "reward_code"
 LOW_NOTICE_KEY = "reward_pool_low_warned"
+REFERRAL_KEY = "referral_reward"
+"""In `meta` as "on" while a friend's first purchase earns the referrer a pool code."""
 
 
 class RewardMode(StrEnum):
@@ -34,12 +37,14 @@ class Reward:
     code: str | None  # the shared code in CODE mode
     free: int  # pool codes not given out yet
     issued: int
+    for_referrals: bool = False  # a friend's first purchase earns the referrer a pool code
 
 
 async def current(conn: aiosqlite.Connection) -> Reward:
     counts = await fetch_one(
         conn,
-        """SELECT COUNT(*) - COUNT(survey_id) AS free, COUNT(survey_id) AS issued
+        """SELECT COALESCE(SUM(survey_id IS NULL AND friend_id IS NULL), 0) AS free,
+                  COUNT(survey_id) + COUNT(friend_id) AS issued
            FROM reward_codes""",
     )
     return Reward(
@@ -47,6 +52,7 @@ async def current(conn: aiosqlite.Connection) -> Reward:
         await _meta(conn, CODE_KEY),
         int(counts["free"]),
         int(counts["issued"]),
+        await _meta(conn, REFERRAL_KEY) == "on",
     )
 
 
@@ -101,12 +107,42 @@ async def issue(conn: aiosqlite.Connection, survey_id: int, now: datetime) -> st
         return None
     claimed = await fetch_one(
         conn,
-        """UPDATE reward_codes SET survey_id = ?, issued_at = ?
-           WHERE id = (SELECT id FROM reward_codes WHERE survey_id IS NULL ORDER BY id LIMIT 1)
-           RETURNING code""",
+        f"""UPDATE reward_codes SET survey_id = ?, issued_at = ?
+           WHERE id = ({_FREE_CODE}) RETURNING code""",
         (survey_id, to_db(now)),
     )
     return None if claimed is None else str(claimed["code"])
+
+
+_FREE_CODE = """SELECT id FROM reward_codes WHERE survey_id IS NULL AND friend_id IS NULL
+                ORDER BY id LIMIT 1"""
+
+
+async def set_for_referrals(conn: aiosqlite.Connection, on: bool) -> None:
+    await _put_meta(conn, REFERRAL_KEY, "on" if on else "off")
+
+
+async def issue_for_friend(conn: aiosqlite.Connection, friend_id: int, now: datetime) -> str | None:
+    """The pool code a friend's first purchase earned their referrer: claimed on the first
+    call, the same one after; None while the pool has none free."""
+    held = await fetch_one(conn, "SELECT code FROM reward_codes WHERE friend_id = ?", (friend_id,))
+    if held is not None:
+        return str(held["code"])
+    claimed = await fetch_one(
+        conn,
+        f"""UPDATE reward_codes SET friend_id = ?, issued_at = ?
+           WHERE id = ({_FREE_CODE}) RETURNING code""",
+        (friend_id, to_db(now)),
+    )
+    return None if claimed is None else str(claimed["code"])
+
+
+async def release_for_friend(conn: aiosqlite.Connection, friend_id: int) -> None:
+    """Give the code back: the referrer cannot be reached."""
+    await conn.execute(
+        "UPDATE reward_codes SET friend_id = NULL, issued_at = NULL WHERE friend_id = ?",
+        (friend_id,),
+    )
 
 
 async def release(conn: aiosqlite.Connection, survey_id: int) -> None:

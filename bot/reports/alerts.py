@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import html
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.languages import staff_language
+from bot.people import person_link
 from bot.process.bulk_sender import BulkSender, SendOutcome
 from bot.roles import Roles, staff_name
 from bot.texts import t, t_html
@@ -47,14 +47,13 @@ MAX_COMMENT = 1000
 
 
 def customer_link(view: AlertView, language: str) -> str:
-    """The customer's name as a link that opens their chat, and their @username (HTML)."""
-    name = " ".join(part for part in (view.customer_first_name, view.customer_last_name) if part)
-    name = html.escape(name or t(language, "alert_no_name"))
-    if view.customer_telegram_id is not None:
-        name = f'<a href="tg://user?id={view.customer_telegram_id}">{name}</a>'
-    if view.customer_username:
-        name += f" @{html.escape(view.customer_username)}"
-    return name
+    return person_link(
+        language,
+        first_name=view.customer_first_name,
+        last_name=view.customer_last_name,
+        username=view.customer_username,
+        telegram_id=view.customer_telegram_id,
+    )
 
 
 def render(view: AlertView, language: str, tz: tzinfo, handler: str | None) -> str:

@@ -1,4 +1,4 @@
-"""/export: every survey with its answers, the purchases and the referrals, as files."""
+"""/export: every survey with its answers, the purchases, the referrals and the leads, as files."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 async def export(
     message: Message, command: CommandObject, db: Database, background: Background, language: str
 ) -> None:
-    """`/export [csv|xlsx]`: every survey with its answers, the purchases and the referrals.
+    """`/export [csv|xlsx]`: every survey with its answers, purchases, referrals and leads.
 
     Written and sent in the background (bot/process/background.py): on a large database it takes
     minutes."""
@@ -78,6 +78,7 @@ async def _send_files(message: Message, files: ExportFiles, choice: str, languag
         surveys=files.surveys,
         purchases=files.purchases,
         referrals=files.referrals,
+        leads=files.leads,
     )
     for index, path in enumerate(files.paths):
         await message.answer_document(

@@ -44,6 +44,7 @@ class ExportFiles:
     surveys: int
     purchases: int
     referrals: int
+    leads: int
 
 
 def _folder_prefix(database: Path) -> str:
@@ -90,7 +91,13 @@ def _written(output: bytes, errors: bytes, returncode: int | None, folder: Path)
             raise ValueError
         account = json.loads(output)
         paths = [folder / name for name in account["files"]]
-        files = ExportFiles(paths, account["surveys"], account["purchases"], account["referrals"])
+        files = ExportFiles(
+            paths,
+            account["surveys"],
+            account["purchases"],
+            account["referrals"],
+            account["leads"],
+        )
     except (ValueError, KeyError, TypeError):
         # An error's message can quote a customer's data: only its type goes above DEBUG.
         last_line = errors.decode(errors="replace").strip().rpartition("\n")[2]

@@ -459,6 +459,58 @@ def _referral(note: ReferralNote, language: str) -> str:
     return t(language, "referral_line", who=note.referrer or "—", about=_quote(about) or note.kind)
 
 
+def referred_lines(report: Report, language: str) -> list[str]:
+    """Customers who came by another customer's link, what all such customers bought, and
+    the referrers whose friends bought the most."""
+    figures = report.referred
+    if not figures.arrived and not figures.purchases:
+        return []
+    lines = [
+        t(language, "referred_title"),
+        t_html(
+            language,
+            "referred_line",
+            arrived=str(figures.arrived),
+            change=value_change(report, lambda r: r.referred.arrived, language, 0),
+            buyers=str(figures.buyers),
+            purchases=str(figures.purchases),
+            revenue=escape(money(figures.revenue_minor, report.currency, language)),
+        ),
+    ]
+    for referrer in figures.top:
+        lines.append(
+            t(
+                language,
+                "referrer_line",
+                name=referrer.name or "—",
+                friends=referrer.friends,
+                purchases=referrer.purchases,
+                revenue=money(referrer.revenue_minor, report.currency, language),
+            )
+        )
+    return lines
+
+
+def lead_lines(report: Report, language: str) -> list[str]:
+    """What the follow-up answers brought in, and what became of it, with changes."""
+    figures = report.leads
+    if not (figures.opened or figures.contacted or figures.won or figures.open_now):
+        return []
+    return [
+        t(language, "leads_title"),
+        t_html(
+            language,
+            "leads_line",
+            opened=str(figures.opened),
+            opened_change=value_change(report, lambda r: r.leads.opened, language, 0),
+            contacted=str(figures.contacted),
+            won=str(figures.won),
+            won_change=value_change(report, lambda r: r.leads.won, language, 0),
+            open_now=str(figures.open_now),
+        ),
+    ]
+
+
 def referral_lines(report: Report, language: str) -> list[str]:
     if report.referrals == 0:
         return []
@@ -516,6 +568,8 @@ def digest_sections(report: Report, language: str, tz: tzinfo, title_key: str) -
         theme_lines(report, language),
         _comments("fixes_title", report.fixes, language, tz),
         _comments("upsells_title", report.upsells, language, tz),
+        lead_lines(report, language),
+        referred_lines(report, language),
         referral_lines(report, language),
         alert_lines(report, language, tz),
     ]
@@ -566,6 +620,8 @@ def stats_message(report: Report, language: str, tz: tzinfo, label: str) -> str:
         csat_lines(report, language),
         loyalty_lines(report, language),
         theme_lines(report, language),
+        lead_lines(report, language),
+        referred_lines(report, language),
         alert_lines(report, language, tz)[:1],
     ]
     return "\n\n".join("\n".join(lines) for lines in sections if lines)

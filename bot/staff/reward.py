@@ -30,7 +30,8 @@ async def reward_command(
     clock: Clock,
     language: str,
 ) -> None:
-    """`/reward`, `/reward code <CODE>`, `/reward pool <codes>`, `/reward off`."""
+    """`/reward`, `/reward code <CODE>`, `/reward pool <codes>`, `/reward off`,
+    `/reward referral on|off`."""
     assert message.from_user is not None
     user_id = message.from_user.id
     if not roles.is_owner(user_id):
@@ -42,7 +43,14 @@ async def reward_command(
         reward = await rewards.current(db.reader)
         await message.answer(_status(reward, language) + "\n\n" + t(language, "reward_hint"))
         return
-    if action == "off" and not rest:
+    if action == "referral" and rest.lower() in ("on", "off"):
+        on = rest.lower() == "on"
+        async with db.transaction() as conn:
+            await rewards.set_for_referrals(conn, on)
+            reward = await rewards.current(conn)
+        key = "reward_referral_on" if on else "reward_referral_off"
+        text = t_html(language, key, pool=_pool(reward, language))
+    elif action == "off" and not rest:
         async with db.transaction() as conn:
             await rewards.set_mode(conn, RewardMode.OFF)
         text = t(language, "reward_off_set")
@@ -82,10 +90,14 @@ def _pool_codes(text: str) -> list[str]:
 
 
 def _status(reward: Reward, language: str) -> str:
+    referral = t(
+        language,
+        "reward_status_referral_on" if reward.for_referrals else "reward_status_referral_off",
+    )
     if reward.mode is RewardMode.CODE:
-        return t(language, "reward_status_code", code=reward.code or "")
+        return t(language, "reward_status_code", code=reward.code or "") + referral
     key = "reward_status_pool" if reward.mode is RewardMode.POOL else "reward_status_off"
-    return t_html(language, key, pool=_pool(reward, language))
+    return t_html(language, key, pool=_pool(reward, language)) + referral
 
 
 def _pool(reward: Reward, language: str) -> str:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 
 from intake.qr import QrTarget, make_payload
+from sandbox import BotMessage, EmulatedUser
+from storage import customers, exports
+from storage.exports import PURCHASE_HEADERS
+from storage.intake import record_purchase_in
+from storage.purchases import NewPurchase
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import (
     admin_says,
@@ -16,6 +22,7 @@ from tests.e2e.steps import (
     rows,
     started_customer,
 )
+from tests.e2e.test_flow import FORGET_YES
 
 
 async def _owner_listening(harness: Harness) -> None:
@@ -223,3 +230,183 @@ async def test_themes_are_listed_and_changed_by_owners_only(running: Harness) ->
         "Чистота",
         "Приложение и сайт",
     ]
+
+
+# --- referrals credited ---------------------------------------------------------------------
+
+
+async def _brought_by(harness: Harness, referrer: EmulatedUser, name: str) -> EmulatedUser:
+    """A friend who opens the bot by the referrer's personal link."""
+    (code,) = await rows(
+        harness, "SELECT referral_code FROM customers WHERE telegram_user_id = ?", referrer.id
+    )
+    friend = harness.emulator.create_user(first_name=name, language_code="en")
+    friend.send_text(f"/start ref_{code[0]}")
+    await friend.next_message()  # the welcome
+    return friend
+
+
+async def test_a_friends_purchases_are_credited_to_who_brought_them(running: Harness) -> None:
+    anna = await started_customer(running, "Anna")
+    boris = await _brought_by(running, anna, "Boris")
+    vera = await _brought_by(running, anna, "Vera")
+    await purchase(running, boris, "1500")
+    await purchase(running, boris, "2500 B-2")
+    await purchase(running, vera, "1000")
+    await purchase(running, anna, "9000")  # her own purchase is nobody's referral
+    text = (await admin_says(running, "/stats 7d")).text or ""
+    assert "New customers by a link: 2 · referred customers bought 3 times (2 customers)" in text
+    assert "5 000.00 RUB" in text  # 1,500 + 2,500 + 1,000
+    assert "• Anna: 2 friends bought 3 times, 5 000.00 RUB" in text
+    with exports.snapshot(running.database_path) as tables:  # what /export writes
+        purchases = list(tables[1].rows)
+    referrer = PURCHASE_HEADERS.index("referrer_first_name")
+    assert [row[referrer] for row in purchases] == ["Anna", "Anna", "Anna", None]
+    assert await rows(running, "SELECT COUNT(*) FROM referral_rewards") == [(0,)]  # rewards off
+
+
+async def test_the_referrer_gets_a_pool_code_for_each_friends_first_purchase(
+    running: Harness,
+) -> None:
+    turned_on = await owner_says(running, "/reward referral on")
+    assert "a code from the pool, once per friend" in turned_on or "код из пула" in turned_on
+    await owner_says(running, "/reward pool GIFT-1")
+    anna = await started_customer(running, "Anna")
+    boris = await _brought_by(running, anna, "Boris")
+    vera = await _brought_by(running, anna, "Vera")
+    await purchase(running, boris, "1500")
+    await purchase(running, boris, "2500 B-2")  # not his first: no second code
+    gift = await anna.next_message(timeout=10)
+    assert "A friend you invited has made their first purchase" in (gift.text or "")
+    assert "GIFT-1" in (gift.text or "")
+    await purchase(running, vera, "1000")  # the pool is empty now: owed until codes come
+    await asyncio.sleep(1.5)
+    assert [m.text for m in anna.pending_messages() if "GIFT" in (m.text or "")] == []
+    await owner_says(running, "/reward pool GIFT-2 GIFT-3")
+    gift = await anna.next_message(timeout=10)
+    assert "GIFT-2" in (gift.text or "")
+    assert await rows(
+        running, "SELECT code, friend_id IS NOT NULL FROM reward_codes ORDER BY id"
+    ) == [("GIFT-1", 1), ("GIFT-2", 1), ("GIFT-3", 0)]
+    running.owner.send_text("/reward")
+    replies = [m.text or "" for m in await running.owner.next_messages(3)]  # + two notices
+    status = next(text for text in replies if text.startswith("🎁"))
+    assert "Первая покупка друга приносит пригласившему код из пула" in status
+
+
+# --- leads --------------------------------------------------------------------------------
+
+
+async def _leads_from(harness: Harness, name: str, fix: str, upsell: str) -> EmulatedUser:
+    """A survey whose three follow-ups bring three leads; the friend is shared as a contact."""
+    customer = await started_customer(harness, first_name=name)
+    assert harness.app is not None
+    now = harness.clock()
+    async with harness.app.db.transaction() as conn:  # as the till's API records it
+        known = await customers.get_by_telegram_id(conn, customer.id)
+        assert known is not None
+        order = f"L-{known.id}"
+        new = NewPurchase(known.id, 150_000, "RUB", now, "api", order_id=order, store="Main street")
+        await record_purchase_in(conn, new, harness.app.settings.survey_rules, now=now)
+    message = await customer.next_message()
+    for label in ("6", "3", "No"):
+        message = await press_and_next(customer, message, label)
+    customer.send_text(fix)
+    await customer.next_message()
+    customer.send_text(upsell)
+    await customer.next_message()
+    customer.send_contact("+79001234567", first_name="Pyotr", user_id=555)
+    await customer.next_message()  # thank you
+    return customer
+
+
+def _link_ids(message: BotMessage) -> list[str]:
+    return [e["url"] for e in message.entities if e["type"] == "text_link"]
+
+
+async def test_follow_up_answers_become_leads_staff_work_through(running: Harness) -> None:
+    anna = await _leads_from(running, "Anna", "The coffee was cold", "Cakes to take away")
+    running.admin.send_text("/leads")
+    referral, upsell, fix, footer = await running.admin.next_messages(4)
+    assert footer.text == "Open leads: 3. Newest first; /leads all shows every lead."
+    assert (upsell.text or "").startswith("💡 Lead #2: a wish\nCustomer: Anna @anna\n")
+    assert f"tg://user?id={anna.id}" in _link_ids(upsell)
+    assert re.search(r"Purchase: L-\d+ · store: Main street · 1 500\.00 RUB", upsell.text or "")
+    assert "«Cakes to take away»" in (upsell.text or "") and "Status: open" in (upsell.text or "")
+    assert "«The coffee was cold»" in (fix.text or "")
+    assert "Recommended by: Anna" in (referral.text or "")
+    assert "Person: Pyotr\nPhone: +79001234567" in (referral.text or "")
+    assert "tg://user?id=555" in _link_ids(referral)
+    assert upsell.button_labels == ["Contacted", "Won", "Not interested"]
+
+    pressed = running.admin.press(upsell, "Contacted")
+    assert (await running.admin.callback_answer(pressed)).text == "Lead #2: contacted."
+    upsell = await running.admin.wait_edited(upsell)
+    assert "Status: 📞 contacted" in (upsell.text or "")
+    running.admin.press(upsell, "Won")
+    upsell = await running.admin.wait_edited(upsell)
+    assert "Status: 🏆 won" in (upsell.text or "")
+    running.admin.press(fix, "Not interested")
+    assert "Status: ✖ not interested" in ((await running.admin.wait_edited(fix)).text or "")
+    assert await rows(running, "SELECT id, status, contacted_at IS NOT NULL FROM leads") == [
+        (1, "lost", 1),
+        (2, "won", 1),
+        (3, "open", 0),
+    ]
+
+    running.admin.send_text("/leads")
+    only, footer = await running.admin.next_messages(2)
+    assert (only.text or "").startswith("🤝 Lead #3") and footer.text.startswith("Open leads: 1.")
+    running.admin.send_text("/leads all")
+    assert len(await running.admin.next_messages(4)) == 4
+    running.admin.send_text("/digest")
+    digest = (await running.admin.next_message()).text or ""
+    assert "New: 3 (+3 against the period before) · contacted: 2 · won: 1" in digest
+    assert "open now: 1" in digest
+
+
+async def test_leads_answer_bad_input_and_stale_buttons(running: Harness) -> None:
+    assert "Usage: /leads" in ((await admin_says(running, "/leads closed")).text or "")
+    empty = await admin_says(running, "/leads")
+    assert (empty.text or "").startswith("No open leads.")
+    await _leads_from(running, "Anna", "cold", "cakes")
+    running.admin.send_text("/leads")
+    card, *_ = await running.admin.next_messages(4)
+    forged = running.admin.press_data(card.message_id, "lead:999:won")
+    assert (await running.admin.callback_answer(forged)).text == "This lead is no longer there."
+    nonsense = running.admin.press_data(card.message_id, "lead:1:sold")
+    await running.admin.callback_answer(nonsense)
+    assert await rows(running, "SELECT DISTINCT status FROM leads") == [("open",)]
+
+
+async def test_older_leads_come_a_page_at_a_time(running: Harness) -> None:
+    await _leads_from(running, "Anna", "cold", "cakes")
+    await _leads_from(running, "Boris", "slow", "pies")
+    running.admin.send_text("/leads")
+    *cards, footer = await running.admin.next_messages(6)
+    assert [(c.text or "").split(":")[0] for c in cards] == [
+        f"{icon} Lead #{n}" for icon, n in zip("🤝💡🛠🤝💡", (6, 5, 4, 3, 2), strict=True)
+    ]
+    assert footer.button_labels == ["Older leads"]
+    running.admin.press(footer, "Older leads")
+    last, end = await running.admin.next_messages(2)
+    assert (last.text or "").startswith("🛠 Lead #1") and end.button_labels == []
+    assert (await running.admin.wait_edited(footer)).button_labels == []
+
+
+async def test_a_forgotten_customers_leads_keep_their_status_and_lose_their_words(
+    running: Harness,
+) -> None:
+    anna = await _leads_from(running, "Anna", "The coffee was cold", "Cakes")
+    running.admin.send_text("/leads")
+    await running.admin.next_messages(4)
+    anna.send_text("/forget")
+    confirm = await anna.next_message()
+    anna.press(confirm, FORGET_YES)
+    await anna.wait_edited(confirm)
+    running.admin.send_text("/leads")
+    referral, upsell, fix, _ = await running.admin.next_messages(4)
+    for card in (upsell, fix):
+        assert "Anna" not in (card.text or "") and "The words are erased" in (card.text or "")
+    assert "Pyotr" not in (referral.text or "")
+    assert await rows(running, "SELECT COUNT(*) FROM leads") == [(3,)]

@@ -77,7 +77,10 @@ async def test_a_graceful_stop_in_a_429_pause_is_quick_and_owes_the_surveys(
     harness: Harness,
 ) -> None:
     """A stop does not wait out the pause: the surveys not sent (the one Telegram refused
-    with its 429 too) go back to the queue and the next start sends each once."""
+    with its 429 too) go back to the queue and the next start sends each once.
+
+    A send already on its way when the 429 came back (a loaded machine answers slowly) is
+    delivered, and its survey is active: never sent twice, never lost."""
     users = _customers(harness.emulator, 3)
     await _seed_due_surveys(harness.database_path, users)
     harness.emulator.inject("sendMessage", Fault.retry_after(35), 1)
@@ -86,8 +89,11 @@ async def test_a_graceful_stop_in_a_429_pause_is_quick_and_owes_the_surveys(
     async with asyncio.timeout(5):
         await harness.stop()
     statuses = await _statuses(harness.database_path)
-    assert statuses == [("scheduled", None)] * 3  # as before the dispatch
-    assert all(_questions(u) == 0 for u in users)
+    delivered = [_questions(u) for u in users]
+    assert 0 in delivered  # the one refused, at least
+    expected = [("active", True) if sent else ("scheduled", False) for sent in delivered]
+    assert [(status, sent_at is not None) for status, sent_at in statuses] == expected
+    assert set(delivered) <= {0, 1}
     await harness.start()
     await harness.emulator.wait_for(lambda: all(_questions(u) >= 1 for u in users), timeout=10)
     await asyncio.sleep(1.5)

@@ -312,7 +312,7 @@ async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> Non
     [document] = await _export(running, "xlsx", files=1)
     assert document.document_name == "feedback.xlsx" and document.document is not None
     book = openpyxl.load_workbook(io.BytesIO(document.document))
-    assert book.sheetnames == ["surveys", "purchases", "referrals"]
+    assert book.sheetnames == ["surveys", "purchases", "referrals", "leads"]
     surveys = list(book["surveys"].values)
     header = surveys[0]
     records = [dict(zip(header, row, strict=True)) for row in surveys[1:]]
@@ -327,13 +327,26 @@ async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> Non
     assert len(list(book["purchases"].values)) == 12  # header and 11 purchases
     referrals = list(book["referrals"].values)
     assert referrals[1][referrals[0].index("note")] == "Сосед Пётр"
+    header, *rows = book["leads"].values
+    leads = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [(lead["kind"], lead["status"], lead["first_name"], lead["text"]) for lead in leads] == [
+        ("fix", "open", "Вера", "Холодный кофе"),
+        ("upsell", "open", "Вера", '\'=HYPERLINK("x")'),
+        ("referral", "open", "Вера", "Сосед Пётр"),
+    ]
+    assert all(lead["order_id"] == "R-77" and lead["created_at_utc"] for lead in leads)
 
 
-async def test_export_csv_is_three_files_excel_reads_as_utf8(running: Harness) -> None:
+async def test_export_csv_is_four_files_excel_reads_as_utf8(running: Harness) -> None:
     await _full_survey(running, "Вера", "Холодный кофе", "Десерты", "Сосед Пётр")
     running.owner.drain()
-    files = await _export(running, "csv", files=3)
-    assert [f.document_name for f in files] == ["surveys.csv", "purchases.csv", "referrals.csv"]
+    files = await _export(running, "csv", files=4)
+    assert [f.document_name for f in files] == [
+        "surveys.csv",
+        "purchases.csv",
+        "referrals.csv",
+        "leads.csv",
+    ]
     assert all(f.document is not None and f.document.startswith(b"\xef\xbb\xbf") for f in files)
     assert files[0].document is not None
     table = list(csv.DictReader(io.StringIO(files[0].document.decode("utf-8-sig")), delimiter=";"))
@@ -415,8 +428,13 @@ async def test_a_long_export_holds_back_no_customer(
     assert "How satisfied" in ((await customer.next_message(timeout=5)).text or "")
     assert running.admin.pending_messages() == []  # the export is still being written
     go.touch()
-    files = await running.admin.next_messages(3, timeout=15)
-    assert [f.document_name for f in files] == ["surveys.csv", "purchases.csv", "referrals.csv"]
+    files = await running.admin.next_messages(4, timeout=15)
+    assert [f.document_name for f in files] == [
+        "surveys.csv",
+        "purchases.csv",
+        "referrals.csv",
+        "leads.csv",
+    ]
 
 
 async def test_a_stop_ends_an_export_at_once_and_says_so(

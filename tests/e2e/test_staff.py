@@ -89,6 +89,7 @@ async def test_command_menus_are_published(running: Harness) -> None:
         "qr",
         "stores",
         "themes",
+        "leads",
         "stats",
         "digest",
         "export",

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
-from storage.migrations import MIGRATIONS, STORES, SchemaTooNewError
+from storage.migrations import LEADS, MIGRATIONS, STORES, SchemaTooNewError
 
 
 async def test_new_file_gets_every_migration_and_the_pragmas(db_path: Path) -> None:
@@ -131,6 +131,46 @@ async def test_purchases_from_before_stores_get_their_keys_and_one_list(db_path:
             assert [tuple(row) for row in await cursor.fetchall()] == [
                 ("main street", "Main Street"),
                 ("mall", "Mall"),
+            ]
+    finally:
+        await new.close()
+
+
+async def test_answers_given_before_leads_become_leads_of_their_day(db_path: Path) -> None:
+    old = await Database.open(db_path, MIGRATIONS[: MIGRATIONS.index(LEADS)])
+    async with old.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO customers (id, referral_code, created_at, updated_at)"
+            " VALUES (1, 'abc', 'x', 'x')"
+        )
+        await conn.execute(
+            "INSERT INTO surveys (id, customer_id, status, step, due_at, created_at, updated_at)"
+            " VALUES (1, 1, 'completed', 'done', 'x', 'x', 'x')"
+        )
+        answers = [
+            ("nps", None, "2026-01-01"),
+            ("fix", "cold coffee", "2026-01-03"),
+            ("upsell", "  ", "2026-01-04"),  # blank: nothing to act on
+            ("ref", "Peter, +7900", "2026-01-05"),
+        ]
+        for question, text, when in answers:
+            await conn.execute(
+                "INSERT INTO answers (survey_id, question, text, answered_at) VALUES (1, ?, ?, ?)",
+                (question, text, when),
+            )
+        await conn.execute(
+            "INSERT INTO referrals (id, referrer_id, survey_id, kind, note, created_at)"
+            " VALUES (7, 1, 1, 'text', 'Peter, +7900', '2026-01-05')"
+        )
+    await old.close()
+    new = await Database.open(db_path)
+    try:
+        async with new.reader.execute(
+            "SELECT kind, answer_id, referral_id, status, created_at FROM leads ORDER BY id"
+        ) as cursor:
+            assert [tuple(row) for row in await cursor.fetchall()] == [
+                ("fix", 2, None, "open", "2026-01-03"),
+                ("referral", 4, 7, "open", "2026-01-05"),
             ]
     finally:
         await new.close()

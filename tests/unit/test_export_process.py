@@ -26,9 +26,14 @@ def _child_runs(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
 
 async def test_csv_export_reports_the_files_it_wrote(db: Database, tmp_path: Path) -> None:
     files = await write_export(db.path, "csv", tmp_path, asyncio.Event())
-    assert [p.name for p in files.paths] == ["surveys.csv", "purchases.csv", "referrals.csv"]
+    assert [p.name for p in files.paths] == [
+        "surveys.csv",
+        "purchases.csv",
+        "referrals.csv",
+        "leads.csv",
+    ]
     assert all(p.parent == tmp_path and p.read_bytes().count(b"\n") == 1 for p in files.paths)
-    assert (files.surveys, files.purchases, files.referrals) == (0, 0, 0)
+    assert (files.surveys, files.purchases, files.referrals, files.leads) == (0, 0, 0, 0)
 
 
 async def test_xlsx_export_is_one_workbook(db: Database, tmp_path: Path) -> None:
@@ -38,6 +43,7 @@ async def test_xlsx_export_is_one_workbook(db: Database, tmp_path: Path) -> None
         "surveys",
         "purchases",
         "referrals",
+        "leads",
     ]
 
 
@@ -60,7 +66,7 @@ def test_openpyxls_temporary_files_are_made_in_the_exports_folder(
     monkeypatch.setattr(tempfile, "tempdir", None)  # restored after the worker sets it
     monkeypatch.setattr(sys, "argv", ["export_worker", str(db_path), "xlsx", str(folder)])
     export_worker.main()
-    assert len(made) == 3  # one per sheet
+    assert len(made) == 4  # one per sheet
     assert {path.parent for path in made} == {folder}
 
 

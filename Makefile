@@ -15,7 +15,7 @@ COMPILE := uv pip compile pyproject.toml --universal --python-version 3.11 --gen
 COMPILE_DEV := $(COMPILE) --extra dev --upgrade -o $(DEV_LOCK)
 COMPILE_RUNTIME := $(COMPILE) --constraint $(DEV_LOCK) --upgrade -o $(RUNTIME_LOCK)
 
-.PHONY: run test lint format typecheck clean upgrade
+.PHONY: run check test lint format typecheck clean upgrade
 
 # The dev lock, with the venv's own pip: every file checked against its hash, and wheels
 # only, so nothing is built and no build tool comes from PyPI unpinned. The project itself
@@ -30,6 +30,10 @@ $(STAMP): $(DEV_LOCK)
 ## Run the bot with .env; with no BOT_TOKEN, run the local sandbox demo instead.
 run: $(STAMP)
 	$(BIN)/python -m sandbox --or-bot
+
+## Check the set-up in .env: one line per item, ✅ or ❌ with what to do.
+check: $(STAMP)
+	$(BIN)/python -m bot check
 
 ## Install everything, lint, and run the whole test suite.
 ## Most end-to-end tests wait on the clock (a 35 s retry_after, a lock held past SQLite's

@@ -4,6 +4,7 @@
 `python -m bot backup <file>` copies DATABASE_PATH to <file>, also while the bot runs.
 `python -m bot restore <file>` puts that copy back at DATABASE_PATH, with the bot stopped.
 `python -m bot health` asks the running bot's /healthz (exit 0 healthy, 1 not).
+`python -m bot check` checks the set-up, one line per item (exit 0 all fine, 1 not).
 
 Every refusal is one line on stderr and exit code 2.
 """
@@ -30,10 +31,14 @@ log = logging.getLogger(__name__)
 
 async def run(settings: Settings) -> None:
     from bot.app import create_app  # imports aiogram: after its types are made lazy
+    from bot.process.reach_telegram import TokenRefused
 
     app = await create_app(settings)
     app.tune_garbage_collector_once_started()
-    await app.run()
+    try:
+        await app.run()
+    except TokenRefused as error:  # trying again cannot help: exit code 2, as for a bad setting
+        raise ConfigError(str(error)) from None
 
 
 def fail(message: str) -> None:
@@ -90,10 +95,23 @@ def health(args: list[str]) -> None:
     raise SystemExit(0 if healthy else 1)  # 2 means something else to Docker
 
 
+def check(args: list[str]) -> None:
+    """`python -m bot check`: one line per item of the set-up; exit 0 when all are fine."""
+    if args:
+        fail("Usage: python -m bot check")
+        return
+    from bot.check import run_checks
+
+    lines = asyncio.run(run_checks())
+    for line in lines:
+        print(line)
+    raise SystemExit(0 if all(line.ok for line in lines) else 1)
+
+
 def run_bot(args: list[str]) -> None:
     """`python -m bot`: run until SIGTERM or Ctrl+C."""
     if args:
-        fail(f"Unknown arguments {' '.join(args)}: use python -m bot [backup|restore|health]")
+        fail(f"Unknown arguments {' '.join(args)}: use python -m bot [backup|restore|health|check]")
         return
     try:
         settings = load_settings()
@@ -106,7 +124,7 @@ def run_bot(args: list[str]) -> None:
         log.warning("aiogram's types were built at import: start-up is slower than it should be")
     try:
         asyncio.run(run(settings))
-    except ConfigError as error:  # found only at start, as an API_PORT already taken
+    except ConfigError as error:  # found only at start: an API_PORT taken, a token refused
         fail(str(error))
     except (SchemaTooNewError, DatabaseInUse) as error:
         fail(f"Database error: {error}")
@@ -114,7 +132,7 @@ def run_bot(args: list[str]) -> None:
         fail(f"Database error: cannot open DATABASE_PATH={settings.database_path}: {error}")
 
 
-COMMANDS = {"backup": backup, "restore": restore, "health": health}
+COMMANDS = {"backup": backup, "restore": restore, "health": health, "check": check}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,12 +10,11 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -26,7 +25,7 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from bot.customers.referral_rewards import ReferralRewards
 from bot.languages import staff_language
 from bot.menus import publish_customer_menu, publish_staff_menu
-from bot.process.aiogram_session import BotSession
+from bot.process.aiogram_session import telegram_session
 from bot.process.background import Background
 from bot.process.bulk_sender import BulkSender
 from bot.process.dispatch_after import DispatchAfterHandler
@@ -34,6 +33,7 @@ from bot.process.http_server import Webhook, start_http_server
 from bot.process.once_per_update import OncePerUpdate
 from bot.process.outbound_gate import OutboundGate
 from bot.process.polling import HoldOffsetUntilHandled, InFlightDispatcher
+from bot.process.reach_telegram import OneLinePerOutage, Route, wait_for_telegram
 from bot.process.signals import stop_on_signals
 from bot.process.warm_up import tune_garbage_collector, warm_up
 from bot.process.webhook import webhook_secret
@@ -83,6 +83,7 @@ class FeedbackApp:
     webhook_secret: str = ""  # set at start-up in webhook mode (bot/process/webhook.py)
     instance_lock: InstanceLock | None = None  # released once the database is closed
     exit_at_once: Callable[[int], None] = os._exit  # what a second signal calls
+    _outage_log: OneLinePerOutage | None = None  # on aiogram's polling logger while running
 
     def tune_garbage_collector_once_started(self) -> None:
         """For a process that is this bot alone (`python -m bot`): once started, what
@@ -97,10 +98,29 @@ class FeedbackApp:
             if handle_signals
             else nullcontext()
         ):
-            if self.settings.webhook_mode:
+            try:
+                reached = await self.reach_telegram()
+            except BaseException:
+                await self.close()
+                raise
+            if not reached:  # stopped while Telegram could not be reached
+                await self.close()
+            elif self.settings.webhook_mode:
                 await self.run_webhook()
             else:
                 await self.run_polling(polling_timeout=polling_timeout)
+
+    async def reach_telegram(self) -> bool:
+        """Wait until Telegram answers (bot/process/reach_telegram.py); False if stopped
+        first. TokenRefused if it refuses BOT_TOKEN."""
+        scrub, route = self.settings.without_secrets, Route.of(self.settings)
+        me = await wait_for_telegram(self.bot, route, self._stop_requested, redact=scrub)
+        if me is None:
+            return False
+        self._outage_log = OneLinePerOutage(route, scrub)
+        self._outage_log.install(logging.getLogger("aiogram.dispatcher"))
+        log.info("Telegram accepts the token: the bot is @%s", me.username)
+        return True
 
     async def run_polling(self, *, polling_timeout: int = 10) -> None:
         """Long polling until stopped; always closes the database afterwards.
@@ -141,10 +161,10 @@ class FeedbackApp:
             await self.close()
 
     async def stop(self) -> None:
-        if self.settings.webhook_mode:
-            self._stop_requested.set()
-        else:
-            await self.dispatcher.stop_polling()
+        self._stop_requested.set()  # ends the webhook's wait, or reaching Telegram at start
+        if not self.settings.webhook_mode:
+            with suppress(RuntimeError):  # polling has not started: nothing else to stop
+                await self.dispatcher.stop_polling()
 
     def stop_scheduler(self) -> None:
         """Once: AsyncIOScheduler shuts down on the loop's next turn and stays `running`
@@ -154,6 +174,9 @@ class FeedbackApp:
             self.scheduler.shutdown(wait=False)
 
     async def close(self) -> None:
+        if self._outage_log is not None:
+            self._outage_log.uninstall(logging.getLogger("aiogram.dispatcher"))
+            self._outage_log = None
         self.gate.stop()
         self.stop_scheduler()
         await self.bot.session.close()
@@ -180,7 +203,7 @@ async def create_app(settings: Settings, *, clock: Clock = utc_now) -> FeedbackA
 async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackApp:
     db = await Database.open(settings.database_path)
     warm_up()  # the models answering needs, before anyone waits on them
-    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = telegram_session(settings.telegram_api_url, settings.proxy)
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     async with db.transaction() as conn:  # OWNER_IDS / ADMIN_IDS seed the table once
         await staff.seed(conn, settings.owner_ids, settings.admin_ids, clock())

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -31,6 +32,35 @@ DURATION_LIMITS: dict[str, tuple[timedelta, timedelta]] = {
     "survey_max_age": (timedelta(hours=1), timedelta(days=3650)),
 }
 """The shortest and longest value each duration setting accepts."""
+
+
+PROXY_SCHEMES = ("http", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> None:
+    """ValueError naming what is wrong with a PROXY_URL, without its credentials."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{redact_url(url)!r} is not a URL such as socks5://host:1080") from None
+    if parts.scheme not in PROXY_SCHEMES:
+        raise ValueError(
+            f"{redact_url(url)!r} is not an http://, socks5:// or socks5h:// proxy address"
+        )
+    if not parts.hostname or port is None:
+        raise ValueError(f"{redact_url(url)!r} has no host:port, such as socks5://host:1080")
+
+
+def redact_url(url: str) -> str:
+    """`url` with any user name and password replaced by ***."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return "***" if "@" in url else url
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}://{authority}{slash}{path}"
 
 
 def _parse_id_list(value: Any) -> list[int]:
@@ -62,6 +92,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr = SecretStr("")
     telegram_api_url: str = OFFICIAL_API_URL
+    proxy_url: SecretStr = SecretStr("")
     database_path: Path = Path("data/feedback.db")
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -88,6 +119,7 @@ class Settings(BaseSettings):
     retention_days: str = "off"
     webhook_url: str = ""
     webhook_secret: SecretStr = SecretStr("")
+    webapp_url: str = ""
     health_check: bool = False
 
     @field_validator("owner_ids", "admin_ids", mode="before")
@@ -192,6 +224,22 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an https:// URL such as https://bot.example.com/tg")
         return url
 
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str) -> str:
+        url = value.strip()
+        if url and not re.match(r"^https?://[^\s/?#]+", url):
+            raise ValueError(f"{value!r} is not an https:// URL such as https://app.example.com")
+        return url
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value().strip()
+        if url:
+            check_proxy_url(url)
+        return SecretStr(url)
+
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: SecretStr) -> SecretStr:
@@ -207,6 +255,28 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+", url):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return url
+
+    @property
+    def proxy(self) -> str | None:
+        """PROXY_URL as aiogram's session takes it (credentials included); None: direct."""
+        url = self.proxy_url.get_secret_value()
+        if not url:
+            return None
+        # aiogram has the proxy resolve names in every case (`rdns`), which socks5h names.
+        return "socks5://" + url.removeprefix("socks5h://") if url.startswith("socks5h") else url
+
+    @property
+    def proxy_shown(self) -> str:
+        """PROXY_URL fit for logs and messages: its credentials replaced by ***."""
+        return redact_url(self.proxy_url.get_secret_value())
+
+    def without_secrets(self, text: str) -> str:
+        """`text` (an error's message) with the token and the proxy's credentials as ***."""
+        proxy = urlsplit(self.proxy_url.get_secret_value())
+        for secret in (self.bot_token.get_secret_value(), proxy.username, proxy.password):
+            if secret and len(secret) > 2:
+                text = text.replace(secret, "***")
+        return text
 
     @property
     def tz(self) -> ZoneInfo:

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 from aiogram import Bot
 from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, TelegramObject
@@ -82,6 +83,12 @@ class BotSession(KeptResponseModelsSession):
         if body is None:
             return super().build_form_data(bot, method)
         return BytesPayload(body, content_type="application/json")
+
+
+def telegram_session(api_url: str, proxy: str | None) -> BotSession:
+    """The session of every call to Telegram: to `api_url`, through `proxy` when set (only
+    these calls: the HTTP server and outgoing webhooks never use it)."""
+    return BotSession(api=TelegramAPIServer.from_base(api_url), proxy=proxy)
 
 
 def loads_without_echoed_keyboards(content: str | bytes) -> Any:

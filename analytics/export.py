@@ -1,4 +1,4 @@
-"""The owner's data export: tables of rows as a CSV file each or one XLSX workbook.
+"""The owner's data export: tables of rows as CSV files, and what the workbook shares.
 
 Cells carry customer text, so both formats defend against spreadsheet formula injection: a text
 cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` in CSV and in
@@ -7,33 +7,25 @@ XLSX text also loses the control characters XML 1.0 forbids, and its line ends b
 Numbers stay numbers, negative ones included. Aware datetimes are written in UTC without an
 offset; saying "UTC" in the header is the caller's job.
 
-Rows stream from a table to a file (`write_csv`, `write_xlsx`), so an export of any size
-holds a thousand rows at a time, not the whole table.
+Rows stream from a table to a file (`write_csv`, analytics.owner_workbook), so an export of
+any size holds a thousand rows at a time, not the whole table.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final
-
-if TYPE_CHECKING:
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
-XlsxValue = str | int | float | None | datetime | date
+from typing import IO, Final
 
 CSV_DELIMITER = ";"
 MAX_SHEET_NAME = 31  # Excel's limit; names also become CSV file names
 _SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 forbids (openpyxl raises IllegalCharacterError on them).
+# Characters XML 1.0 forbids.
 _XML_ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DATETIME_TEXT: Final = "%Y-%m-%d %H:%M:%S"
 _DATETIME_WIDTH: Final = len("YYYY-MM-DD HH:MM:SS")
@@ -76,7 +68,7 @@ def write_csv(table: Table, target: IO[bytes]) -> int:
         writer = csv.writer(text, dialect="excel", delimiter=CSV_DELIMITER)
         writer.writerow([_guard_formula(header) for header in table.headers])
         count = 0
-        for row in _checked_rows(table):
+        for row in checked_rows(table):
             writer.writerow([_csv_value(value) for value in row])
             count += 1
         text.flush()
@@ -85,61 +77,7 @@ def write_csv(table: Table, target: IO[bytes]) -> int:
     return count
 
 
-def to_xlsx(tables: Sequence[Table]) -> bytes:
-    buffer = io.BytesIO()
-    write_xlsx(tables, buffer)
-    return buffer.getvalue()
-
-
-def write_xlsx(tables: Sequence[Table], target: IO[bytes] | Path) -> list[int]:
-    """One sheet per table: bold frozen header, columns sized to the first rows' content.
-
-    Returns the rows written per table."""
-    if not tables:
-        raise ValueError("an XLSX export needs at least one table")
-    names = [table.name.casefold() for table in tables]
-    if len(set(names)) != len(names):
-        raise ValueError("sheet names must differ (Excel ignores case)")
-    from openpyxl import Workbook  # here: no start-up time for a file owners rarely ask for
-
-    # Its sheets spill to temp files until saved, so a failure must still save to clean them up.
-    workbook = Workbook(write_only=True)
-    try:
-        counts = [_write_sheet(workbook.create_sheet(title=table.name), table) for table in tables]
-    except BaseException:
-        with suppress(Exception):
-            workbook.save(io.BytesIO())
-        raise
-    workbook.save(target)
-    return counts
-
-
-def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> int:
-    from openpyxl.cell import Cell, WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    rows = _checked_rows(table)
-    first = list(itertools.islice(rows, _WIDTH_SAMPLE_ROWS))
-    # Write-only sheets take column sizes and panes only before the first row.
-    for index, width in enumerate(_column_widths(table.headers, first), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header: list[Cell] = []
-    for name in table.headers:
-        cell = WriteOnlyCell(sheet, value=_xlsx_value(name))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in itertools.chain(first, rows):
-        sheet.append([_xlsx_value(value) for value in row])
-        count += 1
-    return count
-
-
-def _checked_rows(table: Table) -> Iterator[Sequence[object]]:
+def checked_rows(table: Table) -> Iterator[Sequence[object]]:
     width = len(table.headers)
     for number, row in enumerate(table.rows, start=1):
         if len(row) != width:
@@ -172,22 +110,14 @@ def _csv_value(value: object) -> object:
     raise TypeError(f"cannot export a {type(value).__name__} cell")
 
 
-def _xlsx_value(value: object) -> XlsxValue:
-    # bool is an int: openpyxl writes it as a boolean cell, which is what we want.
-    if value is None or isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        # XML reads a bare CR back as LF, so write LF line ends and read what was written.
-        guarded = _guard_formula(_XML_ILLEGAL.sub("", value))
-        return guarded.replace("\r\n", "\n").replace("\r", "\n")
-    if isinstance(value, datetime):
-        return _utc_naive(value)
-    if isinstance(value, date):
-        return value
-    raise TypeError(f"cannot export a {type(value).__name__} cell")
+def xlsx_text(value: str) -> str:
+    """A text cell: no control characters XML 1.0 forbids, LF line ends (XML reads a bare
+    CR back as LF), and no formula."""
+    guarded = _guard_formula(_XML_ILLEGAL.sub("", value))
+    return guarded.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _column_widths(headers: Sequence[str], sample: Sequence[Sequence[object]]) -> list[float]:
+def column_widths(headers: Sequence[str], sample: Sequence[Sequence[object]]) -> list[float]:
     """Widths in characters from the header and a sample of rows, capped so text wraps sanely."""
     widths = [_text_width(header) for header in headers]
     for row in sample:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -129,16 +129,30 @@ class FeedbackApp:
         confirmed to Telegram only once all of them are handled (bot/process/polling.py): a crash
         mid-update gets it redelivered, and the update-id records make that harmless.
         """
+        stopper = asyncio.ensure_future(self._stop_polling_when_asked())
         try:
             await self.bot.delete_webhook(drop_pending_updates=False)
-            await self.dispatcher.start_polling(
-                self.bot,
-                handle_as_tasks=True,
-                handle_signals=False,
-                polling_timeout=polling_timeout,
-            )
+            if not self._stop_requested.is_set():
+                await self.dispatcher.start_polling(
+                    self.bot,
+                    handle_as_tasks=True,
+                    handle_signals=False,
+                    polling_timeout=polling_timeout,
+                )
         finally:
+            stopper.cancel()
             await self.close()
+
+    async def _stop_polling_when_asked(self) -> None:
+        """A stop asked for while polling is still starting (Telegram being reached, the
+        webhook deleted) stops it as soon as it runs."""
+        await self._stop_requested.wait()
+        while True:
+            try:
+                await self.dispatcher.stop_polling()
+                return
+            except RuntimeError:  # not started yet: aiogram takes a stop only once it runs
+                await asyncio.sleep(0.05)
 
     async def run_webhook(self) -> None:
         """Serve WEBHOOK_URL's path beside the intake API until stopped (bot/process/webhook.py).
@@ -161,10 +175,9 @@ class FeedbackApp:
             await self.close()
 
     async def stop(self) -> None:
-        self._stop_requested.set()  # ends the webhook's wait, or reaching Telegram at start
-        if not self.settings.webhook_mode:
-            with suppress(RuntimeError):  # polling has not started: nothing else to stop
-                await self.dispatcher.stop_polling()
+        """Ends reaching Telegram at start, the webhook's wait, or polling (even one that is
+        still starting: `_stop_polling_when_asked`)."""
+        self._stop_requested.set()
 
     def stop_scheduler(self) -> None:
         """Once: AsyncIOScheduler shuts down on the loop's next turn and stays `running`

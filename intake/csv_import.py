@@ -157,7 +157,7 @@ def parse_purchases_csv(
     body: list[_Record] = []
     for record in records:
         if len(body) == MAX_CSV_ROWS:
-            raise CsvFileError("csv_err_too_many_rows", limit=MAX_CSV_ROWS)
+            raise CsvFileError("csv_err_too_many_rows", count=MAX_CSV_ROWS)
         body.append(record)
     if not body:
         raise CsvFileError("csv_err_header_only")
@@ -411,7 +411,7 @@ class _RowValidator:
         # Line breaks and runs of spaces inside a quoted name fold into single spaces.
         value = " ".join(self._value(record, STORE).split())
         if len(value) > MAX_STORE_CHARS:
-            raise self._bad(STORE, value, "csv_err_too_long", limit=MAX_STORE_CHARS)
+            raise self._bad(STORE, value, "csv_err_too_long", count=MAX_STORE_CHARS)
         return value or None
 
     def _positive_int(self, record: _Record, column: str) -> int | None:

@@ -33,12 +33,3 @@ def parse_amount(text: str, currency: str) -> int:
     if scaled != scaled.to_integral_value() or scaled <= 0 or scaled >= MAX_MINOR:
         raise AmountError(text)
     return int(scaled)
-
-
-def format_amount(minor: int, currency: str) -> str:
-    """`150050, "RUB"` → `1500.50 RUB`."""
-    digits = minor_digits(currency)
-    if digits == 0:
-        return f"{minor} {currency}"
-    whole, fraction = divmod(minor, 10**digits)
-    return f"{whole}.{fraction:0{digits}d} {currency}"

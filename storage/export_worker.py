@@ -1,5 +1,7 @@
-"""`python -m storage.export_worker DATABASE FORMAT FOLDER`: one export's files, written into
-FOLDER from one snapshot of DATABASE, and their names and row counts as JSON on stdout.
+"""`python -m storage.export_worker DATABASE FORMAT FOLDER [WORDS]`: one export's files,
+written into FOLDER from one snapshot of DATABASE, and their names and row counts as JSON
+on stdout. The workbook takes WORDS, a JSON file of its headers and words in the owner's
+language (analytics.owner_workbook.Presentation); CSV files keep the machine names.
 
 The bot writes its exports in this short-lived process (bot/reports/export_process.py says why).
 """
@@ -12,7 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import TypedDict
 
-from analytics.export import write_csv, write_xlsx
+from analytics.export import write_csv
+from analytics.owner_workbook import Presentation, write_owner_xlsx
 from storage import exports
 
 EXPORT_FORMATS = ("xlsx", "csv")
@@ -28,14 +31,19 @@ class WrittenExport(TypedDict):
     leads: int
 
 
-def write_files(database: Path, export_format: str, folder: Path) -> WrittenExport:
-    """One XLSX workbook, or one CSV file per table."""
+def write_files(
+    database: Path, export_format: str, folder: Path, shown: Presentation | None = None
+) -> WrittenExport:
+    """One XLSX workbook (in `shown`'s words), or one CSV file per table."""
     if export_format not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {export_format!r}")
+    if export_format == "xlsx" and shown is None:
+        raise ValueError("the workbook needs its words")
     with exports.snapshot(database) as tables:
         if export_format == "xlsx":
+            assert shown is not None
             names = ["feedback.xlsx"]
-            counts = write_xlsx(tables, folder / names[0])
+            counts = write_owner_xlsx(tables, folder / names[0], shown)
         else:
             names, counts = [], []
             for table in tables:
@@ -53,11 +61,12 @@ def write_files(database: Path, export_format: str, folder: Path) -> WrittenExpo
 
 
 def main() -> None:
-    database, export_format, folder = sys.argv[1:]
-    # openpyxl writes each sheet to a temporary file first, named by itself: in the export's
-    # folder they are removed with it, or at the bot's next start if this process is killed.
+    database, export_format, folder, *words = sys.argv[1:]
+    # The workbook's writer keeps each sheet in a temporary file first, named by itself: in
+    # the export's folder they go with it, or at the bot's next start if this is killed.
     tempfile.tempdir = folder
-    written = write_files(Path(database), export_format, Path(folder))
+    shown = Presentation.from_json(json.loads(Path(words[0]).read_text())) if words else None
+    written = write_files(Path(database), export_format, Path(folder), shown)
     json.dump(written, sys.stdout)
 
 

@@ -21,9 +21,8 @@ from aiogram.types import (
 from bot.menus import publish_staff_menu
 from bot.roles import Roles
 from bot.survey.conversation import REFERRAL_PREFIX, SurveyConversation
-from bot.texts import language_for, t
+from bot.texts import from_now, language_for, t
 from core.clock import Clock, start_of_day
-from core.durations import format_duration
 from core.phones import normalize_phone
 from core.settings import Settings
 from intake.qr import PAYLOAD_PREFIX, read_payload
@@ -158,7 +157,7 @@ async def help_(
     assert user is not None
     text = t(language, "help_customer")
     if roles.is_admin(user.id):
-        text += t(language, "help_staff", delay=format_duration(settings.survey_delay))
+        text += t(language, "help_staff", delay=from_now(settings.survey_delay, language))
     if roles.is_owner(user.id):
         text += t(language, "help_owner")
     await message.answer(text)

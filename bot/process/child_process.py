@@ -1,6 +1,6 @@
 """Work done in a short-lived `python` child process that never outlives the wait for it.
 
-The digest's chart (matplotlib) and /export's files (openpyxl) are made in children: what
+The digest's chart (matplotlib) and /export's files (XlsxWriter) are made in children: what
 those libraries take in memory goes back to the system when the child ends, and their CPU
 time never holds the bot's interpreter lock (bot/reports/chart_process.py and
 bot/reports/export_process.py say more). Whatever ends the wait (the answer, a failure, a

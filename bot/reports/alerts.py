@@ -22,6 +22,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from bot.formats import zone_name
 from bot.languages import staff_language
 from bot.people import person_link
 from bot.process.bulk_sender import BulkSender, SendOutcome
@@ -71,7 +72,8 @@ def render(view: AlertView, language: str, tz: tzinfo, handler: str | None) -> s
         lines.append(
             t(language, "alert_order", order=view.order_id or "—", store=view.store or "—")
         )
-    lines.append(t(language, "alert_time", time=f"{view.created_at.astimezone(tz):%d.%m %H:%M}"))
+    when = f"{view.created_at.astimezone(tz):%d.%m %H:%M}"
+    lines.append(t(language, "alert_time", time=when, zone=zone_name(tz, language)))
     if view.comment:
         lines.append(t(language, "alert_comment", comment=_clip(view.comment)))
     else:
@@ -225,7 +227,7 @@ class AlertNotifier:
             sent = 0
             for chat_id, message_id in (await alerts.messages(self._db.reader, alert_id)).items():
                 language = await staff_language(self._db, chat_id)
-                text = t(language, "alert_reminder", hours=_hours(remind_after))
+                text = t(language, "alert_reminder", count=_hours(remind_after))
                 reply = functools.partial(_reply, bot, chat_id, message_id, text)
                 result = await self._sender.send(reply)
                 sent += result.outcome is SendOutcome.SENT

@@ -8,6 +8,8 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
+from analytics.owner_workbook import Presentation
+from bot.formats import file_size
 from bot.process.background import Background
 from bot.reports.export_process import (
     EXPORT_FORMATS,
@@ -16,16 +18,25 @@ from bot.reports.export_process import (
     export_folder,
     write_export,
 )
-from bot.telegram_limits import UPLOAD_LIMIT, megabytes
+from bot.reports.export_words import presentation
+from bot.telegram_limits import UPLOAD_LIMIT
 from bot.texts import t
+from core.clock import Clock
 from core.logs import log_failure
 from storage.database import Database
+from storage.live_settings import LiveSettings
 
 log = logging.getLogger(__name__)
 
 
 async def export(
-    message: Message, command: CommandObject, db: Database, background: Background, language: str
+    message: Message,
+    command: CommandObject,
+    db: Database,
+    background: Background,
+    live_settings: LiveSettings,
+    clock: Clock,
+    language: str,
 ) -> None:
     """`/export [csv|xlsx]`: every survey with its answers, purchases, referrals and leads.
 
@@ -39,18 +50,27 @@ async def export(
         await message.answer(t(language, "export_stopped"))
         return
     await message.answer(t(language, "export_working"))
-    if not background.start(_send_export(message, db, background, choice, language), "export"):
+    shown = None
+    if choice == "xlsx":  # the workbook is the owner's, in their words and on their clock
+        shown = presentation(language, live_settings.current.timezone, clock())
+    sending = _send_export(message, db, background, choice, language, shown)
+    if not background.start(sending, "export"):
         await message.answer(t(language, "export_stopped"))
 
 
 async def _send_export(
-    message: Message, db: Database, background: Background, choice: str, language: str
+    message: Message,
+    db: Database,
+    background: Background,
+    choice: str,
+    language: str,
+    shown: Presentation | None,
 ) -> None:
     chat_id = message.chat.id
     try:
         with export_folder(db.path) as folder:
             try:
-                files = await write_export(db.path, choice, folder, background.stopping)
+                files = await write_export(db.path, choice, folder, background.stopping, shown)
             finally:
                 await db.checkpoint_if_owed()  # an erasure while the export held its snapshot
             await _send_files(message, files, choice, language)
@@ -68,7 +88,7 @@ async def _send_export(
 async def _send_files(message: Message, files: ExportFiles, choice: str, language: str) -> None:
     largest = max(path.stat().st_size for path in files.paths)
     if largest > UPLOAD_LIMIT:
-        size, limit = megabytes(largest), megabytes(UPLOAD_LIMIT)
+        size, limit = file_size(largest, language), file_size(UPLOAD_LIMIT, language)
         key = "export_too_big" if choice == "csv" else "export_too_big_xlsx"
         await message.answer(t(language, key, size=size, limit=limit))
         return

@@ -2,7 +2,7 @@
 
 They are written by a child process (storage/export_worker.py). A chain's export takes
 minutes of CPU: in a thread of the bot it would hold the interpreter's lock that long and
-slow every customer's answer, and openpyxl's memory would stay with the bot. The child reads
+slow every customer's answer, and the writer's memory would stay with the bot. The child reads
 its own snapshot and streams the rows to disk, so memory stays flat however many surveys
 there are (bench/footprint.py measures it; docs/performance.md has the figures).
 """
@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from analytics.owner_workbook import Presentation
 from bot.process.child_process import ChildStopped, python_child
 from storage.export_worker import EXPORT_FORMATS
 
@@ -71,12 +72,20 @@ def remove_stale_export_folders(database: Path) -> int:
 
 
 async def write_export(
-    database: Path, export_format: str, folder: Path, stopping: asyncio.Event
+    database: Path,
+    export_format: str,
+    folder: Path,
+    stopping: asyncio.Event,
+    shown: Presentation | None = None,
 ) -> ExportFiles:
-    """One XLSX workbook, or one CSV file per table, written into `folder`.
+    """One XLSX workbook in `shown`'s words, or one CSV file per table, into `folder`.
 
     ExportStopped once `stopping` is set; the child never outlives this call."""
-    arguments = (*WORKER, str(database), export_format, str(folder))
+    arguments: tuple[str, ...] = (*WORKER, str(database), export_format, str(folder))
+    if shown is not None:
+        words = folder / "words.json"
+        words.write_text(json.dumps(shown.to_json(), ensure_ascii=False), encoding="utf-8")
+        arguments = (*arguments, str(words))
     try:
         async with python_child(arguments, takes_input=False) as child:
             written = await child.finish(stop=stopping)

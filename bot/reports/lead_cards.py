@@ -9,8 +9,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from bot.formats import money, zone_name
 from bot.people import person_link
-from bot.reports.report_text import money
 from bot.texts import t, t_html
 from storage.leads import LeadStatus, LeadView
 from storage.models import MAX_ROW_ID
@@ -72,7 +72,8 @@ def render(view: LeadView, language: str, tz: tzinfo, who: str | None) -> str:
                 amount=amount,
             )
         )
-    lines.append(t(language, "lead_time", time=f"{view.created_at.astimezone(tz):%d.%m.%Y %H:%M}"))
+    when = f"{view.created_at.astimezone(tz):%d.%m.%Y %H:%M}"
+    lines.append(t(language, "lead_time", time=when, zone=zone_name(tz, language)))
     if view.text:
         lines.append(t(language, "lead_text", text=_clip(view.text)))
     elif view.kind != "referral" or not (view.contact_name or view.contact_phone):

@@ -20,10 +20,11 @@ from analytics.survey_metrics import (
     nps_interval,
     share_interval,
 )
+from bot.formats import money, number, percent, signed, zone_name
+from bot.formats import span as duration
 from bot.telegram_limits import MESSAGE_LENGTH
 from bot.texts import t, t_html
 from core.period import Period
-from intake.money import minor_digits
 
 TELEGRAM_LIMIT = MESSAGE_LENGTH
 MAX_QUOTE = 300
@@ -39,30 +40,6 @@ _VERDICT_KEYS = {
 }
 
 
-def number(value: float, language: str, digits: int = 1) -> str:
-    """`12.5` → `12.5` or `12,5`; whole numbers lose their decimals."""
-    text = f"{value:.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text == "-0":
-        text = "0"
-    return text.replace(".", ",") if language == "ru" else text
-
-
-def signed(value: float, language: str, digits: int = 1) -> str:
-    text = number(value, language, digits)
-    return text if text.startswith("-") or text == "0" else f"+{text}"
-
-
-def money(minor: float, currency: str, language: str) -> str:
-    digits = minor_digits(currency)
-    whole = minor / 10**digits
-    grouped = f"{whole:,.{digits}f}".replace(",", " ")
-    if language == "ru":
-        grouped = grouped.replace(".", ",")
-    return f"{grouped} {currency}"
-
-
 def day_span(period: Period, tz: tzinfo) -> str:
     """`16.11–22.11.2026` (`28.12.2026–03.01.2027` across years): the local days the
     period covers (its end is exclusive)."""
@@ -73,16 +50,6 @@ def day_span(period: Period, tz: tzinfo) -> str:
     if first.year != last.year:
         return f"{first:%d.%m.%Y}–{last:%d.%m.%Y}"
     return f"{first:%d.%m}–{last:%d.%m.%Y}"
-
-
-def duration(value: timedelta, language: str) -> str:
-    minutes = int(value.total_seconds() // 60)
-    if minutes < 60:
-        return t(language, "dur_minutes", n=minutes)
-    hours = minutes / 60
-    if hours < 48:
-        return t(language, "dur_hours", n=number(hours, language))
-    return t(language, "dur_days", n=number(hours / 24, language))
 
 
 def verdict(reference: Reference, value: float | None, language: str) -> str:
@@ -105,7 +72,7 @@ def share_text(part: int, whole: int, language: str) -> str:
 
 def _rate(value: float, part: int, whole: int, language: str) -> str:
     """A rate of `part` in `whole`, its range added while the sample is small."""
-    shown = number(value, language, 0) + "%"
+    shown = percent(value, language)
     interval = share_interval(part, whole) if whole < SMALL_SAMPLE else None
     if interval is None:
         return shown
@@ -241,7 +208,7 @@ def funnel_lines(report: Report, language: str) -> list[str]:
         return [t(language, "funnel_none")]
 
     def pct(value: float | None) -> str:
-        return "—" if value is None else number(value, language, 0) + "%"
+        return "—" if value is None else percent(value, language)
 
     return [
         t_html(
@@ -303,8 +270,8 @@ def _lifetime_lines(report: Report, language: str) -> list[str]:
     of a younger business (saying so), from two months of purchases on."""
     days = max(0, report.loyalty_period.length.days)
     if not report.loyalty_shown:
-        return [t(language, "loyalty_too_young", days=days)]
-    lines = [t(language, "young_title", days=days) if report.young else t(language, "year_title")]
+        return [t(language, "loyalty_too_young", count=days)]
+    lines = [t(language, "young_title", count=days) if report.young else t(language, "year_title")]
     year = report.year_retention
     if year.at_start == 0:
         lines.append(t(language, "retention_none"))
@@ -456,7 +423,8 @@ def _referral(note: ReferralNote, language: str) -> str:
     about = note.name or note.note or ""
     if note.phone:
         about = f"{about} {note.phone}".strip()
-    return t(language, "referral_line", who=note.referrer or "—", about=_quote(about) or note.kind)
+    about = _quote(about) or t(language, f"referral_kind_{note.kind}")
+    return t(language, "referral_line", who=note.referrer or "—", about=about)
 
 
 def referred_lines(report: Report, language: str) -> list[str]:
@@ -479,13 +447,13 @@ def referred_lines(report: Report, language: str) -> list[str]:
     ]
     for referrer in figures.top:
         lines.append(
-            t(
+            t_html(
                 language,
                 "referrer_line",
-                name=referrer.name or "—",
-                friends=referrer.friends,
-                purchases=referrer.purchases,
-                revenue=money(referrer.revenue_minor, report.currency, language),
+                name=escape(referrer.name or "—"),
+                friends=t(language, "n_friends", count=referrer.friends),
+                purchases=t(language, "n_purchases", count=referrer.purchases),
+                revenue=escape(money(referrer.revenue_minor, report.currency, language)),
             )
         )
     return lines
@@ -552,16 +520,21 @@ def alert_lines(report: Report, language: str, tz: tzinfo) -> list[str]:
 # --- whole messages --------------------------------------------------------------------------
 
 
+def _zone(tz: tzinfo, language: str) -> str:
+    """Said once, in the title: the clock every date and time of the message is on."""
+    return " · " + t(language, "zone_note", zone=zone_name(tz, language))
+
+
 def digest_sections(report: Report, language: str, tz: tzinfo, title_key: str) -> list[str]:
     """The digest as sections, each far below Telegram's limit."""
-    title = t(language, title_key, span=day_span(report.period, tz))
+    title = t(language, title_key, span=day_span(report.period, tz)) + _zone(tz, language)
     if report.is_quiet:
         quiet = [title, t(language, "digest_quiet")]
         quiet.extend(alert_lines(report, language, tz))
         return ["\n".join(quiet)]
     sections = [
         [title, *funnel_lines(report, language)],
-        nps_lines(report, language),
+        [*nps_lines(report, language), t(language, "scores_explained")],  # once, where first met
         csat_lines(report, language),
         loyalty_lines(report, language),
         store_lines(report, language),
@@ -614,6 +587,7 @@ def digest_messages(
 def stats_message(report: Report, language: str, tz: tzinfo, label: str) -> str:
     """The headline figures for /stats: one message; `label` is safe HTML (built by `t`)."""
     title = t_html(language, "stats_title", label=label, span=day_span(report.period, tz))
+    title += _zone(tz, language)
     sections = [
         [title, *funnel_lines(report, language)],
         nps_lines(report, language, compare=False),

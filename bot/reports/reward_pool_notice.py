@@ -42,7 +42,7 @@ class RewardPoolNotice:
             return False
         for owner_id in owners:  # marked first: once, even if a send fails
             language = await staff_language(self._db, owner_id)
-            if not await self._tell(bot, owner_id, t(language, "reward_pool_low", free=free)):
+            if not await self._tell(bot, owner_id, t(language, "reward_pool_low", count=free)):
                 log.warning("reward pool notice not delivered to owner %s", owner_id)
         log.info("owners told the reward pool has %s codes left", free)
         return True

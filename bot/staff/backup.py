@@ -11,8 +11,9 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 
+from bot.formats import file_size
 from bot.roles import Roles
-from bot.telegram_limits import UPLOAD_LIMIT, megabytes
+from bot.telegram_limits import UPLOAD_LIMIT
 from bot.texts import local_time, t
 from core.clock import Clock
 from storage.backup import BackupError, backup_database
@@ -44,16 +45,16 @@ async def backup_command(
             await message.answer(t(language, "backup_failed"))
             return
         if info.size > UPLOAD_LIMIT:
-            limit = megabytes(UPLOAD_LIMIT)
+            limit = file_size(UPLOAD_LIMIT, language)
             await message.answer(
-                t(language, "backup_too_big", size=megabytes(info.size), limit=limit)
+                t(language, "backup_too_big", size=file_size(info.size, language), limit=limit)
             )
             return
         caption = t(
             language,
             "backup_caption",
             when=local_time(now, live_settings.current.tz, language),
-            size=megabytes(info.size),
+            size=file_size(info.size, language),
             version=info.schema_version,
         )
         await message.answer_document(FSInputFile(target, filename=target.name), caption=caption)

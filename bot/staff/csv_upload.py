@@ -18,6 +18,7 @@ import aiosqlite
 from aiogram import Bot, F, Router
 from aiogram.types import Message
 
+from bot.formats import format_count, number
 from bot.texts import t, t_html
 from core.clock import Clock
 from core.settings import Settings
@@ -152,18 +153,19 @@ async def _customer_for(
 
 def problem_text(language: str, problem: CsvProblem) -> str:
     """`problem` worded in `language`, as HTML (values escaped, quantities in local format)."""
-    values = {name: _shown(value, language) for name, value in problem.values.items()}
+    values = {
+        name: value if name == "count" else _shown(value, language)
+        for name, value in problem.values.items()
+    }
     return t(language, problem.key, **values)
 
 
 def _shown(value: CsvValue, language: str) -> str:
-    """A quantity as the reader writes it: 10,000 and 6.1, or 10 000 and 6,1 in Russian."""
+    """A quantity as the reader writes it (Babel): 10,000 and 6.1, or 10 000 and 6,1."""
     if isinstance(value, float):
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if language == "ru" else text
+        return number(value, language)
     if isinstance(value, int):
-        text = f"{value:,}"
-        return text.replace(",", " ") if language == "ru" else text
+        return format_count(value, language)
     return value
 
 

@@ -10,11 +10,12 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
+from bot.formats import money, zone_name
 from bot.texts import local_time, t
 from core.clock import Clock
 from core.settings import Settings
 from intake.fields import ORDER_ID_PATTERN
-from intake.money import AmountError, format_amount, parse_amount
+from intake.money import AmountError, parse_amount
 from storage import customers, meta
 from storage.database import Database
 from storage.intake import DispatchSoon, IntakeStatus, record_purchase
@@ -85,13 +86,13 @@ async def purchase(
     else:
         created = {
             "purchase_id": stored.id,
-            "amount": format_amount(amount, settings.currency),
+            "amount": money(amount, settings.currency, language),
             "customer": _describe(customer),
         }
         if result.opted_out:
             text = t(language, "purchase_opted_out", **created)
         elif result.survey is None:  # throttled
-            text = t(language, "purchase_throttled", days=settings.survey_throttle_days, **created)
+            text = t(language, "purchase_throttled", count=settings.survey_throttle_days, **created)
         else:
             paused = await meta.get(db, meta.SURVEYS_PAUSED) is not None
             when = _when(result.survey, settings, language, now, paused)
@@ -122,7 +123,7 @@ def _when(survey: Survey, settings: Settings, language: str, now: datetime, paus
         return t(language, "when_now")
     time = local_time(sent, settings.tz, language)
     key = "when_after_quiet_hours" if sent > due else "when_at"
-    return t(language, key, time=time, timezone=settings.timezone)
+    return t(language, key, time=time, timezone=zone_name(settings.tz, language))
 
 
 def build_router() -> Router:

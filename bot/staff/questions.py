@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.formats import format_count
 from bot.menus import RESET_WORD
 from bot.reports.report_text import pack
 from bot.roles import Roles, staff_name
@@ -66,7 +67,14 @@ async def questions_command(
         await message.answer(t(language, reply_key, key=key, language=label))
         return
     if len(text) > MAX_LENGTH:
-        await message.answer(t(language, "questions_too_long", length=len(text), limit=MAX_LENGTH))
+        await message.answer(
+            t(
+                language,
+                "questions_too_long",
+                count=len(text),
+                limit=format_count(MAX_LENGTH, language),
+            )
+        )
         return
     await wording.change(db, key, target, text, user_id, clock())
     log.info("wording of %s (%s) changed by staff %s", key, target, user_id)

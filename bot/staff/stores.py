@@ -78,7 +78,12 @@ def listing_text(found: list[Store], language: str) -> str:
     hint = t(language, "stores_list_hint")
     room = MESSAGE_LENGTH - len(lines[0]) - len(hint) - 100  # 100: the "and N more" line
     for index, store in enumerate(found):
-        line = t(language, "stores_list_line", name=store.name, purchases=store.purchases)
+        line = t(
+            language,
+            "stores_list_line",
+            name=store.name,
+            purchases=t(language, "n_purchases", count=store.purchases),
+        )
         if store.aliases:
             line += t(language, "stores_list_aliases", aliases=", ".join(store.aliases))
         room -= len(line) + 1

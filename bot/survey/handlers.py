@@ -13,6 +13,7 @@ from aiogram.types import (
     Message,
 )
 
+from bot.formats import format_count
 from bot.languages import language_of
 from bot.process.once_per_update import UpdateRecord
 from bot.process.webhook import WebhookReply
@@ -120,7 +121,7 @@ async def text_answer(
         await _hint(message, bot, waiting, conversation)
     elif len(text) > answers.MAX_TEXT_ANSWER:
         limit = answers.MAX_TEXT_ANSWER
-        refusal = t(language, "too_long", length=len(text), limit=limit)
+        refusal = t(language, "too_long", count=len(text), limit=format_count(limit, language))
         long_texts.refused(message.chat.id, message.message_id, message.date)
         await conversation.ask(bot, waiting.customer, waiting.survey, lead=refusal)
     else:

@@ -55,15 +55,16 @@ class Harness:
         self.app = await create_app(self.settings(), clock=self.clock)
         if self.request_timeout is not None:
             self.app.bot.session.timeout = self.request_timeout
+        emulator = self.emulator
+        polls_before = len(emulator.calls("getUpdates"))  # a restart's earlier app polled too
         self.task = asyncio.create_task(self.app.run(handle_signals=False, polling_timeout=1))
         # Polling has begun once a getUpdates is parked (or answered, if updates were waiting);
         # webhook mode, once the webhook is set.
-        emulator = self.emulator
         await emulator.wait_for(
             lambda: (
                 emulator.webhook.active
                 or emulator.waiting_polls > 0
-                or bool(emulator.calls("getUpdates"))
+                or len(emulator.calls("getUpdates")) > polls_before
             ),
             timeout=5,
         )

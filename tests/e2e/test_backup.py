@@ -210,7 +210,8 @@ async def test_owners_get_a_backup_in_the_chat_and_no_one_else_does(
     running.owner.send_text("/backup")
     sent = await running.owner.next_message()
     assert sent.document is not None and (sent.document_name or "").endswith(".db")
-    assert "Резервная копия" in (sent.caption or "") and "DATABASE_PATH" in (sent.caption or "")
+    assert "Резервная копия" in (sent.caption or "")
+    assert "python -m bot restore" in (sent.caption or "")
     copy = tmp_path / "from-chat.db"
     copy.write_bytes(sent.document)
     assert contents(copy)["purchases"] == contents(running.database_path)["purchases"]

@@ -49,7 +49,7 @@ async def test_too_long_text_is_refused_with_the_limit(running: Harness) -> None
     customer, _ = await _at_question(running, ("5", "3", "No"))
     customer.send_text("x" * 2001)
     refusal = await customer.next_message()
-    assert "2001" in (refusal.text or "") and "2000" in (refusal.text or "")
+    assert "2,001 characters long; the limit is 2,000" in (refusal.text or "")
     assert FIX_TEXT in (refusal.text or "")  # the question comes again with the refusal
     assert await rows(running, "SELECT COUNT(*) FROM answers") == [(3,)]
     customer.send_text("y" * 2000)  # exactly the limit is fine
@@ -65,7 +65,7 @@ async def test_a_text_over_telegrams_limit_is_refused_once_and_its_tail_is_not_a
     customer, _ = await _at_question(running, ("5", "3", "No"))
     customer.send_text("z" * 9000)  # the app sends 4096 + 4096 + 808 characters
     refusal = await customer.next_message()
-    assert "4096" in (refusal.text or "") and FIX_TEXT in (refusal.text or "")
+    assert "4,096" in (refusal.text or "") and FIX_TEXT in (refusal.text or "")
     await running.emulator.wait_idle()
     assert customer.pending_messages() == []  # the other two parts got no reply of their own
     assert await rows(running, "SELECT COUNT(*) FROM answers") == [(3,)]

@@ -240,7 +240,7 @@ async def test_purchase_says_when_the_survey_really_goes_out(harness: Harness) -
     customer = await started_customer(harness)
     reply = (await purchase(harness, customer)).text or ""
     end = (now + timedelta(hours=2)).strftime("%H:%M")
-    assert f"{end} (Europe/Moscow), when quiet hours end" in reply
+    assert f"{end} (Moscow time), when quiet hours end" in reply
     await admin_says(harness, "/pause")
     other = await started_customer(harness, "Boris")  # one not surveyed within the throttle
     held = (await purchase(harness, other, "700")).text or ""

@@ -58,7 +58,7 @@ async def test_digest_shows_nps_20_with_counts_and_a_chart(running: Harness) -> 
     digest = await running.owner.next_message()
     text = digest.text or ""
     assert "NPS 20" in text
-    assert "промоутеры 5 · нейтралы 2 · критики 3; ответов: 10" in text
+    assert "сторонники 5 · нейтральные 2 · критики 3; ответов: 10" in text
     assert "Ответов мало (10)" in text  # a small sample gives its interval
     chart = await running.owner.next_message()
     assert chart.photo is not None and chart.photo.startswith(PNG)
@@ -85,7 +85,7 @@ async def test_digest_in_english_and_for_admins_too(running: Harness) -> None:
     await _answer_nps(running, [9, 10, 3])
     digest = await admin_says(running, "/digest")
     assert "NPS 33" in (digest.text or "")
-    assert "promoters 2 · passives 0 · detractors 1; 3 answers" in (digest.text or "")
+    assert "promoters 2 · passives 0 · detractors 1; answers: 3" in (digest.text or "")
     assert "Too few answers to judge" in (digest.text or "")
     assert (await running.admin.next_message()).photo is not None
 
@@ -118,7 +118,7 @@ async def test_detractor_alert_reaches_every_owner_and_its_buttons_work(
 
     owner_alert = await harness.owner.next_message()
     admin_alert = await harness.admin.next_message()
-    assert "Критик: 3/10" in (owner_alert.text or "")
+    assert "Недовольный клиент: 3/10" in (owner_alert.text or "")
     assert "Detractor: 3/10" in (admin_alert.text or "")
     for alert in (owner_alert, admin_alert):
         assert "Boris" in (alert.text or "") and "@boris" in (alert.text or "")
@@ -172,7 +172,7 @@ async def test_an_open_alert_is_reminded_once(harness: Harness) -> None:
     assert harness.owner.pending_messages() == []
     clock.now += timedelta(hours=2)
     reminder = await harness.owner.next_message()
-    assert "всё ещё открыт спустя 24 ч" in (reminder.text or "")
+    assert "ждёт уже 24 часа" in (reminder.text or "")
     clock.now += timedelta(hours=48)
     await asyncio.sleep(TICKS)
     assert harness.owner.pending_messages() == []
@@ -262,9 +262,9 @@ async def test_stats_gives_the_headline_figures(running: Harness, period: str) -
     running.owner.drain()
     reply = await admin_says(running, f"/stats {period}".strip())
     text = reply.text or ""
-    assert "NPS 20" in text and "10 answers" in text
-    assert "Purchases: 10 by 10 customers" in text
-    assert "Average check: 1 004.50 RUB" in text  # (1000 + … + 1009) / 10
+    assert "NPS 20" in text and "answers: 10" in text
+    assert "Purchases: 10 · customers: 10" in text
+    assert "Average check: RUB1,004.50" in text  # (1000 + … + 1009) / 10
 
 
 @pytest.mark.parametrize("args", ["week", "7", "1y", "Main street"])
@@ -312,29 +312,32 @@ async def test_export_xlsx_opens_and_holds_every_answer(running: Harness) -> Non
     [document] = await _export(running, "xlsx", files=1)
     assert document.document_name == "feedback.xlsx" and document.document is not None
     book = openpyxl.load_workbook(io.BytesIO(document.document))
-    assert book.sheetnames == ["surveys", "purchases", "referrals", "leads"]
-    surveys = list(book["surveys"].values)
+    assert book.sheetnames == ["About", "Surveys", "Purchases", "Referrals", "Leads"]
+    surveys = list(book["Surveys"].values)
     header = surveys[0]
     records = [dict(zip(header, row, strict=True)) for row in surveys[1:]]
-    assert [r["nps"] for r in records] == [*NPS_SCORES, 4]  # every survey, every score
-    assert [r["csat"] for r in records] == [None] * 10 + [5]
+    assert [r["NPS (0–10)"] for r in records] == [*NPS_SCORES, 4]  # every survey, every score
+    assert [r["Satisfaction (1–5)"] for r in records] == [None] * 10 + [5]
     record = records[-1]
-    assert record["first_name"] == "Вера" and record["order_id"] == "R-77"
-    assert (record["nps"], record["csat"], record["satisfied_100"]) == (4, 5, "no")
-    assert record["what_to_fix"] == "Холодный кофе"
-    assert record["upsell"] == '\'=HYPERLINK("x")'  # never a live formula
-    assert record["referral"] == "Сосед Пётр"
-    assert len(list(book["purchases"].values)) == 12  # header and 11 purchases
-    referrals = list(book["referrals"].values)
-    assert referrals[1][referrals[0].index("note")] == "Сосед Пётр"
-    header, *rows = book["leads"].values
+    assert record["First name"] == "Вера" and record["Order"] == "R-77"
+    assert (record["100% satisfied"], record["Status"]) == ("no", "completed")
+    assert record["What to fix"] == "Холодный кофе"
+    assert record["What else to offer"] == '\'=HYPERLINK("x")'  # never a live formula
+    assert record["Recommends"] == "Сосед Пётр"
+    assert isinstance(record["Purchased"], datetime)  # a date Excel sorts and groups
+    purchases = list(book["Purchases"].values)
+    assert len(purchases) == 12  # header and 11 purchases
+    assert dict(zip(purchases[0], purchases[-1], strict=True))["Amount"] == 2500
+    referrals = list(book["Referrals"].values)
+    assert referrals[1][referrals[0].index("Note")] == "Сосед Пётр"
+    header, *rows = book["Leads"].values
     leads = [dict(zip(header, row, strict=True)) for row in rows]
-    assert [(lead["kind"], lead["status"], lead["first_name"], lead["text"]) for lead in leads] == [
-        ("fix", "open", "Вера", "Холодный кофе"),
-        ("upsell", "open", "Вера", '\'=HYPERLINK("x")'),
+    assert [(lead["Kind"], lead["Status"], lead["First name"], lead["Text"]) for lead in leads] == [
+        ("what to fix", "open", "Вера", "Холодный кофе"),
+        ("wish", "open", "Вера", '\'=HYPERLINK("x")'),
         ("referral", "open", "Вера", "Сосед Пётр"),
     ]
-    assert all(lead["order_id"] == "R-77" and lead["created_at_utc"] for lead in leads)
+    assert all(lead["Order"] == "R-77" and lead["Recorded"] for lead in leads)
 
 
 async def test_export_csv_is_four_files_excel_reads_as_utf8(running: Harness) -> None:
@@ -474,6 +477,6 @@ async def test_an_alert_that_could_not_be_sent_is_sent_later(harness: Harness) -
     harness.owner.unblock_bot()
     clock.now += timedelta(minutes=2)
     alert = await harness.owner.next_message()
-    assert "Критик: 2/10" in (alert.text or "")
+    assert "Недовольный клиент: 2/10" in (alert.text or "")
     await asyncio.sleep(TICKS)
     assert harness.owner.pending_messages() == []  # one copy only

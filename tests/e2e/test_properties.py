@@ -99,7 +99,7 @@ async def _answer(
     reply = (await customer.next_message()).text or ""
     if _stored(answer) == RETRY:
         if answer.strip():
-            assert f"the limit is {MAX_TEXT_ANSWER}" in reply, reply
+            assert f"the limit is {MAX_TEXT_ANSWER:,}" in reply, reply
             await harness.emulator.wait_idle()
             assert customer.pending_messages() == [], "the tail of a long text is no answer"
         else:

@@ -126,7 +126,7 @@ async def test_owners_hear_once_when_the_pool_runs_low_and_again_after_a_refill(
         await finish_survey(customer)
     await jobs.dispatch_surveys()
     notice = await running.owner.next_message()
-    assert "В наборе осталось кодов: 5" in (notice.text or "")
+    assert "В наборе осталось 5 кодов" in (notice.text or "")
     await jobs.dispatch_surveys()
     assert running.owner.pending_messages() == []  # once
 
@@ -137,7 +137,7 @@ async def test_owners_hear_once_when_the_pool_runs_low_and_again_after_a_refill(
     await purchase(running, customer)
     await finish_survey(customer)
     await jobs.dispatch_surveys()
-    assert "осталось кодов: 5" in ((await running.owner.next_message()).text or "")
+    assert "осталось 5 кодов" in ((await running.owner.next_message()).text or "")
 
 
 async def test_the_code_of_a_thank_you_nobody_could_receive_goes_to_the_next(

@@ -13,7 +13,7 @@ from tests.e2e.steps import admin_says, rows, started_customer
 async def test_purchase_stores_minor_units_and_schedules_a_survey(running: Harness) -> None:
     customer = await started_customer(running)
     reply = await admin_says(running, f"/purchase {customer.id} 1500,50 A-1")
-    assert "1500.50 RUB" in (reply.text or "") and "Anna" in (reply.text or "")
+    assert "RUB1,500.50" in (reply.text or "") and "Anna" in (reply.text or "")
     assert running.app is not None
     async with running.app.db.reader.execute(
         "SELECT amount_minor, currency, order_id, source FROM purchases"

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.app import create_app
 from sandbox import BotAPIEmulator
 from sandbox.faults import Fault
 from storage.migrations import MIGRATIONS
-from tests.e2e.conftest import BOT_USERNAME, TOKEN
+from tests.e2e.conftest import BOT_USERNAME, TOKEN, Harness
 from tests.e2e.process import BotProcess
 from tests.e2e.test_health_command import ROOT, _python_m_bot
 from tests.helpers import free_port
@@ -347,3 +348,14 @@ async def _set_webhook(emulator: BotAPIEmulator, url: str) -> None:
         session.post(f"{emulator.base_url}/bot{TOKEN}/setWebhook", json={"url": url}) as reply,
     ):
         assert (await reply.json())["ok"] is True
+
+
+async def test_a_stop_while_the_bot_is_still_starting_ends_it(harness: Harness) -> None:
+    """SIGTERM between reaching Telegram and the first poll: polling never begins."""
+    harness.emulator.inject("deleteWebhook", Fault.slow(1.0), 1)
+    app = await create_app(harness.settings(), clock=harness.clock)
+    running = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
+    await harness.emulator.wait_for(lambda: harness.emulator.faults.pending == 0, timeout=5)
+    await app.stop()  # deleteWebhook is still on its way
+    await asyncio.wait_for(running, timeout=5)
+    assert harness.emulator.calls("getUpdates") == []

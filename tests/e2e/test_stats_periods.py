@@ -24,4 +24,4 @@ async def test_each_period_counts_only_its_purchases(
         await purchase(harness, customer, "500")
     reply = await admin_says(harness, f"/stats {period}")
     text = reply.text or ""
-    assert f"Purchases: {purchases} by {purchases} customers" in text, text
+    assert f"Purchases: {purchases} · customers: {purchases}" in text, text

@@ -61,7 +61,10 @@ async def test_wording_is_listed_kept_across_a_restart_and_reset(running: Harnes
         ("nps de Wie?", "Формат: /questions"),
         ("nps ru", "Формат: /questions"),
         ("nps", "Формат: /questions"),
-        ("nps ru " + "я" * 1001, "В тексте 1001 символов"),
+        (
+            "nps ru " + "я" * 1001,
+            "В тексте 1\xa0001 символ, а под кнопками помещается не больше 1\xa0000",
+        ),
     ],
 )
 async def test_malformed_wording_gets_the_usage_and_changes_nothing(

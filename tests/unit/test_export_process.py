@@ -4,17 +4,20 @@ kept in the export's folder, and a failure, a stop or a cancel leave no process 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.worksheet import _writer as openpyxl_writer
 
 from bot.reports import export_process as export_files
 from bot.reports.export_process import ExportFailed, ExportStopped, write_export
+from bot.reports.export_words import presentation
 from storage import export_worker
 from storage.database import Database
 from tests.helpers import sleeping_children
@@ -36,38 +39,47 @@ async def test_csv_export_reports_the_files_it_wrote(db: Database, tmp_path: Pat
     assert (files.surveys, files.purchases, files.referrals, files.leads) == (0, 0, 0, 0)
 
 
-async def test_xlsx_export_is_one_workbook(db: Database, tmp_path: Path) -> None:
-    files = await write_export(db.path, "xlsx", tmp_path, asyncio.Event())
+async def test_xlsx_export_is_one_workbook_in_the_owners_words(
+    db: Database, tmp_path: Path
+) -> None:
+    shown = presentation("ru", "Europe/Moscow", datetime(2026, 12, 6, tzinfo=UTC))
+    files = await write_export(db.path, "xlsx", tmp_path, asyncio.Event(), shown)
     assert [p.name for p in files.paths] == ["feedback.xlsx"]
     assert load_workbook(files.paths[0], read_only=True).sheetnames == [
-        "surveys",
-        "purchases",
-        "referrals",
-        "leads",
+        "О выгрузке",
+        "Опросы",
+        "Покупки",
+        "Рекомендации",
+        "Лиды",
     ]
 
 
-def test_openpyxls_temporary_files_are_made_in_the_exports_folder(
+def test_the_workbooks_scratch_files_are_made_in_the_exports_folder(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """So a kill mid-write leaves them where the next start removes them, not in /tmp."""
     asyncio.run(_created(db_path))
     folder = tmp_path / "feedback.db.export-1"
     folder.mkdir()
+    words = folder / "words.json"
+    shown = presentation("en", "UTC", datetime(2026, 12, 6, tzinfo=UTC))
+    words.write_text(json.dumps(shown.to_json()))
     made: list[Path] = []
-    real_create = openpyxl_writer.create_temporary_file
+    real_mkstemp = tempfile.mkstemp
 
-    def recording(suffix: str = "") -> str:
-        name = real_create(suffix)
+    def recording(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        handle, name = real_mkstemp(*args, **kwargs)
         made.append(Path(name))
-        return name
+        return handle, name
 
-    monkeypatch.setattr(openpyxl_writer, "create_temporary_file", recording)
+    monkeypatch.setattr(tempfile, "mkstemp", recording)
     monkeypatch.setattr(tempfile, "tempdir", None)  # restored after the worker sets it
-    monkeypatch.setattr(sys, "argv", ["export_worker", str(db_path), "xlsx", str(folder)])
+    argv = ["export_worker", str(db_path), "xlsx", str(folder), str(words)]
+    monkeypatch.setattr(sys, "argv", argv)
     export_worker.main()
-    assert len(made) == 4  # one per sheet
-    assert {path.parent for path in made} == {folder}
+    assert len(made) >= 5  # a sheet's rows each, and the parts of the file
+    assert all(folder in path.parents for path in made)
+    assert {path.name for path in folder.iterdir()} == {"feedback.xlsx", "words.json"}
 
 
 async def _created(path: Path) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from intake.money import AmountError, format_amount, parse_amount
+from intake.money import AmountError, parse_amount
 
 
 @pytest.mark.parametrize(
@@ -35,9 +35,3 @@ def test_parse_amount(text: str, currency: str, minor: int) -> None:
 def test_parse_amount_refuses(text: str, currency: str) -> None:
     with pytest.raises(AmountError):
         parse_amount(text, currency)
-
-
-def test_format_amount() -> None:
-    assert format_amount(150050, "RUB") == "1500.50 RUB"
-    assert format_amount(7, "USD") == "0.07 USD"
-    assert format_amount(300, "JPY") == "300 JPY"

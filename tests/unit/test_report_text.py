@@ -11,12 +11,11 @@ from analytics.loyalty import PurchaseStats, Retention
 from analytics.nps import NpsSummary, summarize
 from analytics.report import AlertFigures, Comment, OpenAlert, Report, StoreFigures
 from analytics.survey_metrics import CsatSummary, SurveyFunnel, summarize_csat
+from bot.formats import money, number
 from bot.reports.report_text import (
     TELEGRAM_LIMIT,
     day_span,
     digest_messages,
-    money,
-    number,
     pack,
     stats_message,
 )
@@ -50,7 +49,7 @@ def _report(**changes: object) -> Report:
 def test_english_digest_has_every_headline_figure() -> None:
     text = "\n".join(digest_messages(_report(), "en", MOSCOW))
     assert "Weekly digest</b> · 23.11–29.11.2026" in text
-    assert "<b>NPS 20</b> (promoters 5 · passives 2 · detractors 3; 10 answers)" in text
+    assert "<b>NPS 20</b> (promoters 5 · passives 2 · detractors 3; answers: 10)" in text
     assert "Few answers (10): the true NPS is likely between -27 and 67." in text
     assert "Change: +20 against the previous period (0)." in text
     assert "Industry 30–50, aim above 50: ⚠️ below the industry" in text
@@ -58,8 +57,8 @@ def test_english_digest_has_every_headline_figure() -> None:
     assert "<b>CSAT 3.67</b> / 5 · gave 4–5: 67% (likely 30–90%) · answers: 6" in text
     assert "100% satisfied: 70% (likely 40–89%) (7 of 10)" in text
     assert "Surveys sent: 20 · answered: 10 (50%)" in text
-    assert "Purchases: 12 by 10 customers (6 of them new)" in text
-    assert "Average check: 1 004.17 RUB" in text  # 1,205,000 kopecks / 12
+    assert "Purchases: 12 · customers: 10, new among them: 6" in text
+    assert "Average check: RUB1,004.17" in text  # 1,205,000 kopecks / 12
     # the period's own purchases: 2 of its 10 customers bought twice; 12 / 10
     assert "Repeat purchase rate: 20% (likely 6–51%) · purchase frequency: 1.2" in text
     # judged over the trailing year: CRR = (90 − 30) / 80 = 75%, not the week's (38 − 6) / 40
@@ -67,13 +66,13 @@ def test_english_digest_has_every_headline_figure() -> None:
     assert "Retention 75%, churn 25%" in text and "✅ meets the aim" in text
     assert "Purchases per customer per year: 4." in text
     # yearly churn = (80 − 90 + 30) / 80 = 25% → lifetime 4 years; CLV = 1000 × 4 × 4
-    assert "CLV: 16 000.00 RUB" in text and "4 years" in text
+    assert "CLV: RUB16,000.00" in text and "lifetime in years, 4," in text
 
 
 def test_russian_uses_decimal_commas() -> None:
     text = "\n".join(digest_messages(_report(), "ru", MOSCOW))
     assert "<b>CSAT 3,67</b> / 5" in text
-    assert "Средний чек: 1 004,17 RUB" in text
+    assert "Средний чек: 1\xa0004,17\xa0₽" in text
 
 
 def test_too_few_answers_to_judge() -> None:
@@ -101,7 +100,7 @@ def test_a_quiet_week_is_short_and_says_so() -> None:
     messages = digest_messages(quiet, "en", MOSCOW)
     assert len(messages) == 1
     assert "A quiet period" in messages[0]
-    assert "Open detractor alerts: 2" in messages[0] and "3/10 from Boris" in messages[0]
+    assert "Open detractor alerts: 2" in messages[0] and "3/10 — Boris" in messages[0]
     assert "0%" not in messages[0]
 
 
@@ -122,7 +121,7 @@ def test_long_digests_are_split_between_sections_within_the_limit() -> None:
     assert all(len(message) <= TELEGRAM_LIMIT for message in messages)
     text = "".join(messages)
     assert "store-149" in text and "store-140" in text and "store-139" not in text
-    assert "Остальные (магазинов: 140): покупок 9730" in text  # 0 + 1 + … + 139
+    assert "Остальные 140 магазинов: покупок 9730" in text  # 0 + 1 + … + 139
 
 
 def test_pack_splits_only_an_oversized_section_and_only_between_lines() -> None:
@@ -154,8 +153,8 @@ def test_number(value: float, language: str, expected: str) -> None:
 
 
 def test_money_groups_thousands() -> None:
-    assert money(123_456_789, "RUB", "en") == "1 234 567.89 RUB"
-    assert money(1500, "JPY", "ru") == "1 500 JPY"
+    assert money(123_456_789, "RUB", "en") == "RUB1,234,567.89"
+    assert money(1500, "JPY", "ru") == "1\xa0500\xa0¥"
 
 
 def test_day_span_uses_local_days() -> None:
@@ -183,17 +182,17 @@ def _previous(**changes: object) -> Report:
 
 def test_every_digest_figure_shows_its_change_against_the_period_before() -> None:
     text = "\n".join(digest_messages(_report(previous=_previous()), "en", MOSCOW))
-    assert "answered: 10 (50%) (+10 pts against the period before)" in text  # 8 of 20 before
+    assert "answered: 10 (50%) (+10 pp against the period before)" in text  # 8 of 20 before
     assert "<b>CSAT 3.67</b> / 5 (-0.33 against the period before)" in text  # 4.00 before
-    assert "(7 of 10) (+20 pts against the period before)" in text  # 70% against 50%
-    assert "(6 of them new) (+2 against the period before)" in text  # 12 purchases against 10
-    assert "1 004.17 RUB (+4.17 RUB against the period before)" in text
-    assert "(likely 6–51%) (+20 pts against the period before)" in text  # repeat 20% against 0
+    assert "(7 of 10) (+20 pp against the period before)" in text  # 70% against 50%
+    assert "new among them: 6 (+2 against the period before)" in text  # 12 purchases against 10
+    assert "RUB1,004.17 (+RUB4.17 against the period before)" in text
+    assert "(likely 6–51%) (+20 pp against the period before)" in text  # repeat 20% against 0
     assert "frequency: 1.2 (+0.2 against the period before)" in text
     # retention 75% against (84 − 28) / 80 = 70%; 4 purchases a year against 3.8
-    assert "Retention 75% (+5 pts against the period before)" in text
+    assert "Retention 75% (+5 pp against the period before)" in text
     assert "Purchases per customer per year: 4 (+0.2 against the period before)." in text
-    assert "at most 10) (+4 000.00 RUB against the period before)" in text
+    assert "at most 10) (+RUB4,000.00 against the period before)" in text
 
 
 def test_without_the_period_before_no_change_is_invented() -> None:
@@ -220,12 +219,12 @@ def test_every_rate_says_too_few_below_five() -> None:
     assert "100% satisfied: too few to judge (2 of 3)" in text
     assert "Repeat purchase rate: too few to judge" in text
     assert "Retention: too few customers to judge (3)." in text and "Retention 1" not in text
-    assert "Main: 4 purchases · average check — · NPS too few answers (3 answers)" in text
-    assert "(3 answers) · CSAT too few answers" in text
+    assert "Main: purchases 4 · average check — · NPS too few answers (answers: 3)" in text
+    assert "(answers: 3) · CSAT too few answers" in text
     # ten answers, NPS 40: a range the true score is likely in
     assert (
-        "Mall: 40 purchases · average check 1 000.00 RUB · NPS 40 (likely from -5 to 85)"
-        " (10 answers) · CSAT 4.6"
+        "Mall: purchases 40 · average check RUB1,000.00 · NPS 40 (likely from -5 to 85)"
+        " (answers: 10) · CSAT 4.6"
     ) in text
 
 
@@ -238,7 +237,7 @@ def test_the_digest_lists_the_busiest_stores_and_the_rest_as_others() -> None:
     assert text.index("Shop 0:") < text.index("Shop 9:")  # the busiest first
     assert "Shop 10" not in text and "Shop 11" not in text
     # 90 + 89 purchases, all at 10.00, NPS of 6 + 2 + 2 answers together
-    assert "Others (2 stores): 179 purchases · average check 10.00 RUB · NPS 40" in text
+    assert "The other 2 stores: purchases 179 · average check RUB10.00 · NPS 40" in text
     eleven = "\n".join(digest_messages(_report(stores=stores[:11]), "en", MOSCOW))
     assert "Shop 10:" in eleven and "Others" not in eleven  # one store is not "others"
 
@@ -247,7 +246,10 @@ def test_a_young_business_sees_loyalty_over_the_span_it_has() -> None:
     span = Period.ending(WEEK.end, timedelta(days=94))
     young = _report(loyalty=span, retention_span=Period.ending(WEEK.end, timedelta(days=47)))
     text = "\n".join(digest_messages(young, "en", MOSCOW))
-    assert "<i>Over 94 days, the history there is</i>" in text and "Last 365 days" not in text
+    assert (
+        "<i>Over 94 days, the whole history of purchases</i>" in text
+        and "Last 365 days" not in text
+    )
     assert "Retention 75% over the second half of the span" in text
     # 400 purchases by 100 customers in 94 days: 15.5 a year
     assert "Purchases per customer per year: 15.5." in text
@@ -258,5 +260,5 @@ def test_a_young_business_sees_loyalty_over_the_span_it_has() -> None:
 def test_loyalty_waits_for_two_months_of_purchases() -> None:
     young = _report(loyalty=Period.ending(WEEK.end, timedelta(days=40)))
     text = "\n".join(digest_messages(young, "ru", MOSCOW))
-    assert "появятся после двух месяцев покупок (пока дней: 40)" in text
-    assert "Удержание 7" not in text and "CLV:" not in text
+    assert "появятся, когда истории покупок будет два месяца (пока — 40 дней)" in text
+    assert "Удержание 7" not in text and "LTV (сколько" not in text

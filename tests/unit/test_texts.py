@@ -1,10 +1,13 @@
+import re
 import string
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.pofile import read_po
 
-from bot.texts import LANGUAGES, catalogue, catalogue_path, language_for, t
+from bot.texts import LANGUAGES, catalogue, catalogue_path, forms, language_for, plural_forms, t
 
 
 def _fields(template: str) -> set[str]:
@@ -88,3 +91,103 @@ def test_every_text_is_html_telegram_accepts(language: str) -> None:
         if parser.unknown:
             unknown[key] = parser.unknown
     assert unknown == {}
+
+
+# --- texts with a count -----------------------------------------------------------------
+
+COUNTS = (0, 1, 2, 5, 11, 21, 22, 25, 101, 111)
+PLURAL_KEYS = sorted(plural_forms("en"))
+CLDR_ORDER = {"ru": ("one", "few", "many"), "en": ("one", "other")}
+"""The gettext forms of each catalogue, in the order of its Plural-Forms rule."""
+
+
+def test_the_same_texts_have_a_count_in_both_languages() -> None:
+    assert set(plural_forms("en")) == set(plural_forms("ru"))
+    assert len(PLURAL_KEYS) >= 10
+    assert not set(plural_forms("en")) & set(catalogue("en"))
+
+
+@pytest.mark.parametrize("key", PLURAL_KEYS)
+def test_every_form_has_the_placeholders_of_the_others(key: str) -> None:
+    fields = {frozenset(_fields(form)) for language in LANGUAGES for form in forms(language, key)}
+    assert len(fields) == 1 and "count" in next(iter(fields))
+    assert len(forms("ru", key)) == 3 and len(forms("en", key)) == 2
+
+
+@pytest.mark.parametrize("key", PLURAL_KEYS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_count_gets_the_form_of_its_languages_plural_rule(key: str, language: str) -> None:
+    """gettext chooses by the catalogue's Plural-Forms; Babel's CLDR rules say which form
+    each count takes in the language: the two must agree for every count."""
+    rule = Locale.parse(language).plural_form
+    values = {name: "X" for name in _fields(forms(language, key)[0]) if name != "count"}
+    for count in COUNTS:
+        expected = forms(language, key)[CLDR_ORDER[language].index(rule(count))]
+        rendered = t(language, key, count=count, **values)
+        assert rendered == expected.format(count=count, **values), (key, count)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_counts_are_written_as_the_language_writes_numbers(language: str) -> None:
+    rendered = t(language, "n_purchases", count=1500)
+    assert rendered == {"ru": "1\xa0500 покупок", "en": "1,500 purchases"}[language]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_form_is_html_telegram_accepts(language: str) -> None:
+    for key in PLURAL_KEYS:
+        for form in forms(language, key):
+            parser = _Tags()
+            parser.feed(form)
+            assert parser.unknown == [], key
+
+
+# --- no English in a Russian message --------------------------------------------------------
+
+KNOWN_LEAKS = re.compile(
+    r"\b(MB|MiB|KB|min|h|hours?|days?|pts|pp|link|contact|text|answers?|customers?|"
+    r"purchases?|stores?|words?)\b"
+)
+
+
+@pytest.mark.parametrize("key", sorted({*catalogue("ru"), *plural_forms("ru")}))
+def test_no_russian_text_carries_a_known_english_leak(key: str) -> None:
+    for form in forms("ru", key):
+        # what is not prose: code spans (a field's name), markup, values, commands
+        words = re.sub(r"<code>.*?</code>|<[^>]+>|\{\w+\}|/\w+|&\w+;", " ", form)
+        assert not KNOWN_LEAKS.search(words), (key, form)
+
+
+def test_values_a_russian_message_is_filled_with_are_russian() -> None:
+    from datetime import timedelta
+
+    from bot.formats import file_size, money, number, percent, span
+    from bot.texts import from_now
+
+    shown = [
+        money(150050, "RUB", "ru"),
+        file_size(6_400_000, "ru"),
+        span(timedelta(hours=2), "ru"),
+        from_now(timedelta(hours=2), "ru"),
+        from_now(timedelta(0), "ru"),
+        percent(49.6, "ru"),
+        number(1500.5, "ru"),
+    ]
+    assert shown == [
+        "1\xa0500,50\xa0₽",
+        "6,1 МБ",
+        "2 часа",
+        "через 2 часа",
+        "сразу",
+        "50\xa0%",
+        "1\xa0500,5",
+    ]
+    assert not any(re.search("[A-Za-z]", value) for value in shown)
+
+
+def test_the_backup_caption_says_to_restore_as_the_readme_does() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "python -m bot restore" in readme
+    for language in LANGUAGES:
+        caption = catalogue(language)["backup_caption"]
+        assert "python -m bot restore" in caption and "DATABASE_PATH" not in caption

@@ -1,0 +1,51 @@
+"""[voice]: counts that agree with their nouns, and values written as each language writes them."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Harness
+from tests.e2e.steps import admin_says, owner_says, past_purchase, purchase, started_customer
+
+
+async def test_store_counts_agree_with_their_nouns_in_both_languages(running: Harness) -> None:
+    now = running.clock()
+    phone = 0
+    for store, count in (("Один", 1), ("Два", 2), ("Пять", 5)):
+        for _ in range(count):
+            phone += 1
+            await past_purchase(running, f"+7900000{phone:04d}", now, store=store)
+    russian = await owner_says(running, "/stores")
+    for line in ("• Пять: 5 покупок", "• Два: 2 покупки", "• Один: 1 покупка"):
+        assert line in russian
+    english = (await admin_says(running, "/stores")).text or ""
+    for line in ("• Пять: 5 purchases", "• Два: 2 purchases", "• Один: 1 purchase\n"):
+        assert line in english + "\n"
+
+
+async def test_a_purchase_is_written_in_the_readers_money_format(running: Harness) -> None:
+    customer = await started_customer(running, "Vera")
+    russian = await owner_says(running, f"/purchase {customer.id} 1500.50 R-1")
+    assert "1\xa0500,50\xa0₽" in russian
+    english = (await admin_says(running, f"/purchase {customer.id} 99 R-2")).text or ""
+    assert "RUB99.00" in english
+
+
+async def test_help_says_when_the_survey_goes_in_words(harness: Harness) -> None:
+    harness.overrides["survey_delay"] = "2h"
+    await harness.start()
+    assert "клиент получит опрос через 2 часа" in await owner_says(harness, "/help")
+    english = (await admin_says(harness, "/help")).text or ""
+    assert "the customer gets a survey in 2 hours" in english
+
+
+async def test_an_alert_and_the_stats_name_the_owners_clock(running: Harness) -> None:
+    running.owner.send_text("/start")
+    await running.owner.next_message()
+    customer = await started_customer(running, "Vera")
+    await purchase(running, customer)
+    customer.press(await customer.next_message(), "3")
+    alert = await running.owner.next_message(timeout=10)
+    assert "Недовольный клиент: 3/10" in (alert.text or "")
+    assert "(время: Москва)" in (alert.text or "")
+    stats = (await admin_says(running, "/stats 7d")).text or ""
+    assert stats.splitlines()[0].endswith("· Moscow time")
+    assert "detractors 1; answers: 1" in stats

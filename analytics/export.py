@@ -18,7 +18,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import IO, Final
 
 CSV_DELIMITER = ";"
@@ -48,6 +48,40 @@ class Table:
             raise ValueError(f"a table name is 1 to {MAX_SHEET_NAME} characters: {self.name!r}")
         if _SHEET_NAME_FORBIDDEN.search(self.name) or self.name.startswith("'"):
             raise ValueError(f"a table name cannot hold []:*?/\\ or start with ': {self.name!r}")
+
+
+LOCAL_SUFFIX = "_local"
+
+
+def with_local_times(table: Table, tz: tzinfo) -> Table:
+    """`table` with a `<name>_local` column after each `<name>_utc`: the same moment on the
+    owner's clock, as text (a script reads UTC, a person the local time)."""
+    moments = [i for i, header in enumerate(table.headers) if header.endswith("_utc")]
+    if not moments:
+        return table
+    headers: list[str] = []
+    for index, header in enumerate(table.headers):
+        headers.append(header)
+        if index in moments:
+            headers.append(header.removesuffix("_utc") + LOCAL_SUFFIX)
+
+    def rows() -> Iterator[list[object]]:
+        for row in checked_rows(table):
+            cells: list[object] = []
+            for index, value in enumerate(row):
+                cells.append(value)
+                if index in moments:
+                    cells.append(_local_text(value, tz))
+            yield cells
+
+    return Table(table.name, headers, rows())
+
+
+def _local_text(value: object, tz: tzinfo) -> str | None:
+    if not isinstance(value, datetime):
+        return None
+    _utc_naive(value)  # refuses a naive one as the UTC column does
+    return value.astimezone(tz).strftime(_DATETIME_TEXT)
 
 
 def to_csv(table: Table) -> bytes:

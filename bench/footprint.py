@@ -175,11 +175,10 @@ def _export_worker(db_path: Path, export_format: str) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(dir=db_path.parent) as folder:
         command = [sys.executable, "-m", "storage.export_worker", str(db_path), export_format]
         command.append(folder)
-        if export_format == "xlsx":
-            words = Path(folder) / "words.json"
-            shown = presentation("ru", "Europe/Moscow", datetime.now(UTC))
-            words.write_text(json.dumps(shown.to_json(), ensure_ascii=False), encoding="utf-8")
-            command.append(str(words))
+        words = Path(folder) / "words.json"
+        shown = presentation("ru", "Europe/Moscow", datetime.now(UTC))
+        words.write_text(json.dumps(shown.to_json(), ensure_ascii=False), encoding="utf-8")
+        command.append(str(words))
         begun = time.perf_counter()
         peak = _peak_rss_mib(command)
         return peak, round(time.perf_counter() - begun, 1)

@@ -6,13 +6,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
-from babel.dates import format_timedelta, get_timezone_location
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_interval,
+    format_skeleton,
+    format_timedelta,
+    get_timezone_location,
+)
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.units import format_unit
 
+from core.period import Period
 from intake.money import minor_digits
 
 MIB = 1024 * 1024
@@ -52,6 +60,26 @@ def file_size(size: int, language: str) -> str:
     return format_unit(
         size / MIB, "digital-megabyte", length="short", format="#,##0.0", locale=language
     )
+
+
+def moment(when: datetime, tz: tzinfo, language: str) -> str:
+    """A moment on the owner's clock: `06.12.2026, 12:05`, `12/6/26, 12:05 PM`."""
+    return format_datetime(when, "short", tzinfo=tz, locale=language)
+
+
+def day(when: datetime, tz: tzinfo, language: str) -> str:
+    """The owner's day of a moment: `6 дек.`, `Dec 6`."""
+    return format_skeleton("MMMd", when, tzinfo=tz, locale=language)
+
+
+def day_span(period: Period, tz: tzinfo, language: str) -> str:
+    """The local days a period covers (its end is exclusive), their years always said:
+    `23–29 нояб. 2026 г.`, `Dec 28, 2026 – Jan 3, 2027`."""
+    first = period.start.astimezone(tz).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+    if first == last:
+        return format_date(first, "medium", locale=language)
+    return format_interval(first, last, "yMMMd", locale=language)
 
 
 def zone_name(tz: tzinfo, language: str) -> str:

@@ -24,6 +24,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from bot import formats
 from bot.formats import format_count
 
 RUSSIAN_SPEAKING = frozenset({"ru", "uk", "be", "kk"})
@@ -129,7 +130,7 @@ def t(language: str, key: str, /, **values: Any) -> str:
 
 def local_time(moment: datetime, tz: tzinfo, language: str) -> str:
     """A moment on the owner's wall clock, written the way `language` writes dates."""
-    return moment.astimezone(tz).strftime(template(language, "time_format"))
+    return formats.moment(moment, tz, language)
 
 
 def t_html(language: str, key: str, /, **markup: str) -> str:

@@ -1,7 +1,8 @@
 """`python -m storage.export_worker DATABASE FORMAT FOLDER [WORDS]`: one export's files,
 written into FOLDER from one snapshot of DATABASE, and their names and row counts as JSON
-on stdout. The workbook takes WORDS, a JSON file of its headers and words in the owner's
-language (analytics.owner_workbook.Presentation); CSV files keep the machine names.
+on stdout. WORDS is a JSON file of the workbook's headers and words in the owner's language
+and the owner's time zone (analytics.owner_workbook.Presentation); CSV files keep the machine
+names and UTC, with a `_local` column beside each `_utc` one.
 
 The bot writes its exports in this short-lived process (bot/reports/export_process.py says why).
 """
@@ -13,8 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import TypedDict
+from zoneinfo import ZoneInfo
 
-from analytics.export import write_csv
+from analytics.export import with_local_times, write_csv
 from analytics.owner_workbook import Presentation, write_owner_xlsx
 from storage import exports
 
@@ -37,19 +39,19 @@ def write_files(
     """One XLSX workbook (in `shown`'s words), or one CSV file per table."""
     if export_format not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {export_format!r}")
-    if export_format == "xlsx" and shown is None:
-        raise ValueError("the workbook needs its words")
+    if shown is None:
+        raise ValueError("the export needs its words and the owner's time zone")
     with exports.snapshot(database) as tables:
         if export_format == "xlsx":
-            assert shown is not None
             names = ["feedback.xlsx"]
             counts = write_owner_xlsx(tables, folder / names[0], shown)
         else:
             names, counts = [], []
+            tz = ZoneInfo(shown.timezone)
             for table in tables:
                 names.append(f"{table.name}.csv")
                 with (folder / names[-1]).open("wb") as target:
-                    counts.append(write_csv(table, target))
+                    counts.append(write_csv(with_local_times(table, tz), target))
     surveys, purchases, referrals, leads = counts
     return {
         "files": names,

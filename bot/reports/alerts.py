@@ -22,7 +22,7 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
-from bot.formats import zone_name
+from bot.formats import moment, zone_name
 from bot.languages import staff_language
 from bot.people import person_link
 from bot.process.bulk_sender import BulkSender, SendOutcome
@@ -72,7 +72,7 @@ def render(view: AlertView, language: str, tz: tzinfo, handler: str | None) -> s
         lines.append(
             t(language, "alert_order", order=view.order_id or "—", store=view.store or "—")
         )
-    when = f"{view.created_at.astimezone(tz):%d.%m %H:%M}"
+    when = moment(view.created_at, tz, language)
     lines.append(t(language, "alert_time", time=when, zone=zone_name(tz, language)))
     if view.comment:
         lines.append(t(language, "alert_comment", comment=_clip(view.comment)))

@@ -50,9 +50,7 @@ async def export(
         await message.answer(t(language, "export_stopped"))
         return
     await message.answer(t(language, "export_working"))
-    shown = None
-    if choice == "xlsx":  # the workbook is the owner's, in their words and on their clock
-        shown = presentation(language, live_settings.current.timezone, clock())
+    shown = presentation(language, live_settings.current.timezone, clock())
     sending = _send_export(message, db, background, choice, language, shown)
     if not background.start(sending, "export"):
         await message.answer(t(language, "export_stopped"))
@@ -64,7 +62,7 @@ async def _send_export(
     background: Background,
     choice: str,
     language: str,
-    shown: Presentation | None,
+    shown: Presentation,
 ) -> None:
     chat_id = message.chat.id
     try:

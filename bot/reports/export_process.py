@@ -76,16 +76,15 @@ async def write_export(
     export_format: str,
     folder: Path,
     stopping: asyncio.Event,
-    shown: Presentation | None = None,
+    shown: Presentation,
 ) -> ExportFiles:
-    """One XLSX workbook in `shown`'s words, or one CSV file per table, into `folder`.
+    """One XLSX workbook in `shown`'s words, or one CSV file per table, into `folder`
+    (`shown` also names the owner's time zone).
 
-    ExportStopped once `stopping` is set; the child never outlives this call."""
-    arguments: tuple[str, ...] = (*WORKER, str(database), export_format, str(folder))
-    if shown is not None:
-        words = folder / "words.json"
-        words.write_text(json.dumps(shown.to_json(), ensure_ascii=False), encoding="utf-8")
-        arguments = (*arguments, str(words))
+        ExportStopped once `stopping` is set; the child never outlives this call."""
+    words = folder / "words.json"
+    words.write_text(json.dumps(shown.to_json(), ensure_ascii=False), encoding="utf-8")
+    arguments = (*WORKER, str(database), export_format, str(folder), str(words))
     try:
         async with python_child(arguments, takes_input=False) as child:
             written = await child.finish(stop=stopping)

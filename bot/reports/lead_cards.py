@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
-from bot.formats import money, zone_name
+from bot.formats import moment, money, zone_name
 from bot.people import person_link
 from bot.texts import t, t_html
 from storage.leads import LeadStatus, LeadView
@@ -72,7 +72,7 @@ def render(view: LeadView, language: str, tz: tzinfo, who: str | None) -> str:
                 amount=amount,
             )
         )
-    when = f"{view.created_at.astimezone(tz):%d.%m.%Y %H:%M}"
+    when = moment(view.created_at, tz, language)
     lines.append(t(language, "lead_time", time=when, zone=zone_name(tz, language)))
     if view.text:
         lines.append(t(language, "lead_text", text=_clip(view.text)))
@@ -89,7 +89,7 @@ def _status(view: LeadView, language: str, tz: tzinfo, who: str | None) -> str:
         language,
         f"lead_status_{view.status}",
         who=who or "—",
-        time=f"{view.status_at.astimezone(tz):%d.%m %H:%M}",
+        time=moment(view.status_at, tz, language),
     )
 
 

@@ -6,7 +6,7 @@ industry reference, and small samples say so instead of pretending to precision.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta, tzinfo
+from datetime import tzinfo
 from html import escape
 
 from analytics.nps import NpsSummary
@@ -20,11 +20,10 @@ from analytics.survey_metrics import (
     nps_interval,
     share_interval,
 )
-from bot.formats import money, number, percent, signed, zone_name
+from bot.formats import day, day_span, moment, money, number, percent, signed, zone_name
 from bot.formats import span as duration
 from bot.telegram_limits import MESSAGE_LENGTH
 from bot.texts import t, t_html
-from core.period import Period
 
 TELEGRAM_LIMIT = MESSAGE_LENGTH
 MAX_QUOTE = 300
@@ -38,18 +37,6 @@ _VERDICT_KEYS = {
     Verdict.INDUSTRY: "verdict_industry",
     Verdict.BELOW: "verdict_below",
 }
-
-
-def day_span(period: Period, tz: tzinfo) -> str:
-    """`16.11–22.11.2026` (`28.12.2026–03.01.2027` across years): the local days the
-    period covers (its end is exclusive)."""
-    first = period.start.astimezone(tz)
-    last = (period.end - timedelta(microseconds=1)).astimezone(tz)
-    if first.date() == last.date():
-        return f"{first:%d.%m.%Y}"
-    if first.year != last.year:
-        return f"{first:%d.%m.%Y}–{last:%d.%m.%Y}"
-    return f"{first:%d.%m}–{last:%d.%m.%Y}"
 
 
 def verdict(reference: Reference, value: float | None, language: str) -> str:
@@ -411,7 +398,7 @@ def _comments(title_key: str, comments: Iterable[Comment], language: str, tz: tz
             t(
                 language,
                 "comment_line",
-                when=f"{comment.answered_at.astimezone(tz):%d.%m}",
+                when=day(comment.answered_at, tz, language),
                 who=comment.customer or "—",
                 text=_quote(comment.text),
             )
@@ -499,7 +486,7 @@ def alert_lines(report: Report, language: str, tz: tzinfo) -> list[str]:
                     "alert_open_line" if alert.question == "nps" else "alert_open_line_csat",
                     score=alert.score,
                     who=alert.customer or "—",
-                    when=f"{alert.created_at.astimezone(tz):%d.%m %H:%M}",
+                    when=moment(alert.created_at, tz, language),
                 )
             )
     elif figures.raised:
@@ -527,7 +514,7 @@ def _zone(tz: tzinfo, language: str) -> str:
 
 def digest_sections(report: Report, language: str, tz: tzinfo, title_key: str) -> list[str]:
     """The digest as sections, each far below Telegram's limit."""
-    title = t(language, title_key, span=day_span(report.period, tz)) + _zone(tz, language)
+    title = t(language, title_key, span=day_span(report.period, tz, language)) + _zone(tz, language)
     if report.is_quiet:
         quiet = [title, t(language, "digest_quiet")]
         quiet.extend(alert_lines(report, language, tz))
@@ -586,7 +573,7 @@ def digest_messages(
 
 def stats_message(report: Report, language: str, tz: tzinfo, label: str) -> str:
     """The headline figures for /stats: one message; `label` is safe HTML (built by `t`)."""
-    title = t_html(language, "stats_title", label=label, span=day_span(report.period, tz))
+    title = t_html(language, "stats_title", label=label, span=day_span(report.period, tz, language))
     title += _zone(tz, language)
     sections = [
         [title, *funnel_lines(report, language)],

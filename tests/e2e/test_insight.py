@@ -195,7 +195,7 @@ async def test_scheduled_digest_fires_once_at_its_slot_and_after_a_restart(
     clock.now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
     digest = await harness.owner.next_message()
     assert "Сводка за неделю" in (digest.text or "")
-    assert "23.11–29.11.2026" in (digest.text or "")
+    assert "23—29 нояб. 2026\u202fг." in (digest.text or "")
     assert "NPS 100" in (digest.text or "")
     assert (await harness.owner.next_message()).photo is not None
     await asyncio.sleep(TICKS)
@@ -208,7 +208,7 @@ async def test_scheduled_digest_fires_once_at_its_slot_and_after_a_restart(
     clock.now = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
     await harness.start()
     late = await harness.owner.next_message()
-    assert "30.11–06.12.2026" in (late.text or "")
+    assert "30 нояб. — 6 дек. 2026\u202fг." in (late.text or "")
     assert "Тихий период" in (late.text or "")
     await harness.owner.next_message()  # its chart
     await asyncio.sleep(TICKS)

@@ -118,7 +118,7 @@ async def test_csv_problems_reach_a_russian_speaking_owner_in_russian(running: H
     assert "отклонено — 3" in report
     assert "строка 2: сумма: «0» — это не сумма больше нуля" in report
     assert "строка 3: телефон: «12» — это не похоже на номер телефона" in report
-    assert "строка 4: покупатель: покупатель с таким id ещё не открывал бота" in report
+    assert "строка 4: покупатель с таким id ещё не открывал бота" in report
     running.owner.send_document(filename="покупки.csv", content="заказ;сумма\n".encode("cp1251"))
     refused = (await running.owner.next_message()).text or ""
     assert refused.startswith("📄 покупки.csv не импортирован: файл не в кодировке UTF-8")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
 from tests.e2e.conftest import Harness
 from tests.e2e.steps import admin_says, owner_says, past_purchase, purchase, started_customer
 
@@ -49,3 +53,21 @@ async def test_an_alert_and_the_stats_name_the_owners_clock(running: Harness) ->
     stats = (await admin_says(running, "/stats 7d")).text or ""
     assert stats.splitlines()[0].endswith("· Moscow time")
     assert "detractors 1; answers: 1" in stats
+
+
+@pytest.mark.parametrize(
+    ("days", "russian", "english"),
+    [(1, "1 день", "1 day"), (2, "2 дня", "2 days"), (5, "5 дней", "5 days")],
+)
+async def test_stats_and_the_digest_count_days_in_both_languages(
+    running: Harness, days: int, russian: str, english: str
+) -> None:
+    now = running.clock()
+    await past_purchase(running, "+79000000001", now - timedelta(days=days, hours=1))
+    running.owner.send_text("/start")
+    await running.owner.next_message()
+    stats = await owner_says(running, "/stats all")
+    assert f"(пока — {russian})." in stats
+    running.admin.send_text("/digest")
+    digest = "\n".join(m.text or "" for m in await running.admin.next_messages(1))
+    assert f"(so far {english})." in digest

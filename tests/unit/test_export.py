@@ -1,11 +1,11 @@
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from analytics.export import MAX_SHEET_NAME, Table, to_csv
+from analytics.export import MAX_SHEET_NAME, Table, to_csv, with_local_times
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BOM = b"\xef\xbb\xbf"
@@ -95,3 +95,15 @@ def test_unknown_cell_types_are_refused() -> None:
     table = Table("t", ["x"], [[object()]])
     with pytest.raises(TypeError):
         to_csv(table)
+
+
+def test_csv_has_the_owners_local_time_beside_each_utc_one() -> None:
+    at = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)
+    table = Table("p", ["id", "purchased_at_utc", "sent_at_utc"], [[1, at, None]])
+    rows = read_csv(to_csv(with_local_times(table, MOSCOW)))
+    assert rows == [
+        ["id", "purchased_at_utc", "purchased_at_local", "sent_at_utc", "sent_at_local"],
+        ["1", "2026-12-05 21:30:00", "2026-12-06 00:30:00", "", ""],
+    ]
+    plain = Table("q", ["id"], [[1]])
+    assert with_local_times(plain, MOSCOW) is plain

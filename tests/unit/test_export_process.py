@@ -22,13 +22,15 @@ from storage import export_worker
 from storage.database import Database
 from tests.helpers import sleeping_children
 
+SHOWN = presentation("ru", "Europe/Moscow", datetime(2026, 12, 6, tzinfo=UTC))
+
 
 def _child_runs(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
     monkeypatch.setattr(export_files, "WORKER", ("-c", code))
 
 
 async def test_csv_export_reports_the_files_it_wrote(db: Database, tmp_path: Path) -> None:
-    files = await write_export(db.path, "csv", tmp_path, asyncio.Event())
+    files = await write_export(db.path, "csv", tmp_path, asyncio.Event(), SHOWN)
     assert [p.name for p in files.paths] == [
         "surveys.csv",
         "purchases.csv",
@@ -42,8 +44,7 @@ async def test_csv_export_reports_the_files_it_wrote(db: Database, tmp_path: Pat
 async def test_xlsx_export_is_one_workbook_in_the_owners_words(
     db: Database, tmp_path: Path
 ) -> None:
-    shown = presentation("ru", "Europe/Moscow", datetime(2026, 12, 6, tzinfo=UTC))
-    files = await write_export(db.path, "xlsx", tmp_path, asyncio.Event(), shown)
+    files = await write_export(db.path, "xlsx", tmp_path, asyncio.Event(), SHOWN)
     assert [p.name for p in files.paths] == ["feedback.xlsx"]
     assert load_workbook(files.paths[0], read_only=True).sheetnames == [
         "О выгрузке",
@@ -96,7 +97,7 @@ async def test_a_failing_process_is_an_error_naming_only_the_kind_of_failure(
     )
     caplog.set_level(logging.DEBUG, logger="bot.reports.export_process")
     with pytest.raises(ExportFailed) as failure:
-        await write_export(db.path, "csv", tmp_path, asyncio.Event())
+        await write_export(db.path, "csv", tmp_path, asyncio.Event(), SHOWN)
     assert str(failure.value) == "the export process exited with 1 (ValueError)"
     [said] = caplog.records
     assert said.levelno == logging.DEBUG and "Иван Петров" in said.getMessage()
@@ -108,7 +109,7 @@ async def test_a_process_that_gives_no_account_of_its_files_is_an_error(
 ) -> None:
     _child_runs(monkeypatch, f"import sys; sys.stdout.buffer.write({output!r})")
     with pytest.raises(ExportFailed, match=r"exited with 0 \(no error\)"):
-        await write_export(db.path, "csv", tmp_path, asyncio.Event())
+        await write_export(db.path, "csv", tmp_path, asyncio.Event(), SHOWN)
 
 
 async def test_a_stop_ends_the_process_at_once(
@@ -119,7 +120,7 @@ async def test_a_stop_ends_the_process_at_once(
     asyncio.get_running_loop().call_later(0.3, stopping.set)
     async with asyncio.timeout(5):
         with pytest.raises(ExportStopped):
-            await write_export(db.path, "csv", tmp_path, stopping)
+            await write_export(db.path, "csv", tmp_path, stopping, SHOWN)
     assert spawned[0].returncode is not None  # killed and reaped
 
 
@@ -127,7 +128,7 @@ async def test_a_cancelled_export_ends_its_process_before_it_returns(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spawned = sleeping_children(monkeypatch)
-    export = asyncio.ensure_future(write_export(db.path, "csv", tmp_path, asyncio.Event()))
+    export = asyncio.ensure_future(write_export(db.path, "csv", tmp_path, asyncio.Event(), SHOWN))
     await asyncio.sleep(0.3)
     export.cancel()
     async with asyncio.timeout(5):
@@ -138,4 +139,4 @@ async def test_a_cancelled_export_ends_its_process_before_it_returns(
 
 def test_the_worker_refuses_a_format_it_does_not_write(db_path: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown export format 'pdf'"):
-        export_worker.write_files(db_path, "pdf", tmp_path)
+        export_worker.write_files(db_path, "pdf", tmp_path, SHOWN)

@@ -146,7 +146,7 @@ def test_an_owner_reads_their_own_words_and_money() -> None:
     assert purchases["B3"].value == 1500 and purchases["B3"].number_format == '#,##0 "¥"'
     assert purchases["E2"].number_format == "dd.mm.yyyy hh:mm"
     about = [row for row in workbook["О выгрузке"].iter_rows(values_only=True) if row[0]]
-    assert about[0][0] == "Выгрузка отзывов на 06.12.2026 12:00"
+    assert about[0][0] == "Выгрузка отзывов на 06.12.2026, 12:00"
     assert "Europe/Moscow" in str(about[1][0])
     assert ("Покупки", "Сумма", "Сумма покупки в её валюте.") in about
 

@@ -11,10 +11,9 @@ from analytics.loyalty import PurchaseStats, Retention
 from analytics.nps import NpsSummary, summarize
 from analytics.report import AlertFigures, Comment, OpenAlert, Report, StoreFigures
 from analytics.survey_metrics import CsatSummary, SurveyFunnel, summarize_csat
-from bot.formats import money, number
+from bot.formats import day_span, money, number
 from bot.reports.report_text import (
     TELEGRAM_LIMIT,
-    day_span,
     digest_messages,
     pack,
     stats_message,
@@ -48,7 +47,7 @@ def _report(**changes: object) -> Report:
 
 def test_english_digest_has_every_headline_figure() -> None:
     text = "\n".join(digest_messages(_report(), "en", MOSCOW))
-    assert "Weekly digest</b> · 23.11–29.11.2026" in text
+    assert "Weekly digest</b> · Nov 23\u2009–\u200929, 2026 · Moscow time" in text
     assert "<b>NPS 20</b> (promoters 5 · passives 2 · detractors 3; answers: 10)" in text
     assert "Few answers (10): the true NPS is likely between -27 and 67." in text
     assert "Change: +20 against the previous period (0)." in text
@@ -139,7 +138,7 @@ def test_pack_splits_only_an_oversized_section_and_only_between_lines() -> None:
 
 def test_stats_message_is_one_message_without_comparison() -> None:
     text = stats_message(_report(), "en", MOSCOW, "last 7 days")
-    assert text.startswith("📈 <b>Figures: last 7 days</b> · 23.11–29.11.2026")
+    assert text.startswith("📈 <b>Figures: last 7 days</b> · Nov 23\u2009–\u200929, 2026")
     assert "NPS 20" in text and "Change:" not in text
     assert len(text) <= TELEGRAM_LIMIT
 
@@ -157,12 +156,13 @@ def test_money_groups_thousands() -> None:
     assert money(1500, "JPY", "ru") == "1\xa0500\xa0¥"
 
 
-def test_day_span_uses_local_days() -> None:
-    assert day_span(WEEK, MOSCOW) == "23.11–29.11.2026"
+def test_day_span_uses_local_days_with_their_years() -> None:
+    assert day_span(WEEK, MOSCOW, "ru") == "23—29 нояб. 2026\u202fг."
+    assert day_span(WEEK, MOSCOW, "en") == "Nov 23\u2009–\u200929, 2026"
     one_day = Period.ending(WEEK.end, timedelta(days=1))
-    assert day_span(one_day, MOSCOW) == "29.11.2026"
+    assert day_span(one_day, MOSCOW, "en") == "Nov 29, 2026"
     since_1997 = Period(datetime(1996, 12, 31, 21, 0, tzinfo=UTC), WEEK.end)
-    assert day_span(since_1997, MOSCOW) == "01.01.1997–29.11.2026"
+    assert day_span(since_1997, MOSCOW, "ru") == "1 янв. 1997\u202fг. — 29 нояб. 2026\u202fг."
 
 
 def _previous(**changes: object) -> Report:

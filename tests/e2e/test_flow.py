@@ -239,7 +239,7 @@ async def test_purchase_says_when_the_survey_really_goes_out(harness: Harness) -
     await harness.start()
     customer = await started_customer(harness)
     reply = (await purchase(harness, customer)).text or ""
-    end = (now + timedelta(hours=2)).strftime("%H:%M")
+    end = (now + timedelta(hours=2)).strftime("%-I:%M\u202f%p")  # as English writes it
     assert f"{end} (Moscow time), when quiet hours end" in reply
     await admin_says(harness, "/pause")
     other = await started_customer(harness, "Boris")  # one not surveyed within the throttle

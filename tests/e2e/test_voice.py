@@ -41,15 +41,27 @@ async def test_help_says_when_the_survey_goes_in_words(harness: Harness) -> None
     assert "the customer gets a survey in 2 hours" in english
 
 
-async def test_an_alert_and_the_stats_name_the_owners_clock(running: Harness) -> None:
+@pytest.mark.parametrize(
+    ("language", "title", "clock"),
+    [
+        ("Русский", "Недовольный клиент: 3/10", "(время: Москва)"),
+        ("English", "Detractor: 3/10", "(Moscow time)"),
+    ],
+)
+async def test_an_alert_and_the_stats_name_the_owners_clock(
+    running: Harness, language: str, title: str, clock: str
+) -> None:
     running.owner.send_text("/start")
     await running.owner.next_message()
+    running.owner.send_text("/language")
+    choice = await running.owner.next_message()
+    running.owner.press(choice, language)
+    await running.owner.wait_edited(choice)
     customer = await started_customer(running, "Vera")
     await purchase(running, customer)
     customer.press(await customer.next_message(), "3")
     alert = await running.owner.next_message(timeout=10)
-    assert "Недовольный клиент: 3/10" in (alert.text or "")
-    assert "(время: Москва)" in (alert.text or "")
+    assert title in (alert.text or "") and clock in (alert.text or "")
     stats = (await admin_says(running, "/stats 7d")).text or ""
     assert stats.splitlines()[0].endswith("· Moscow time")
     assert "detractors 1; answers: 1" in stats

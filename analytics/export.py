@@ -147,6 +147,8 @@ def _csv_value(value: object) -> object:
 def xlsx_text(value: str) -> str:
     """A text cell: no control characters XML 1.0 forbids, LF line ends (XML reads a bare
     CR back as LF), and no formula."""
+    if value.isprintable() and not value.startswith(_FORMULA_STARTS):
+        return value  # most cells: nothing to do, found without a regex
     guarded = _guard_formula(_XML_ILLEGAL.sub("", value))
     return guarded.replace("\r\n", "\n").replace("\r", "\n")
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,6 +46,8 @@ class Presentation:
     about_headers: tuple[str, str, str]  # sheet, column, meaning
     datetime_format: str = "dd.mm.yyyy hh:mm"
     minor_digits: Mapping[str, int] = field(default_factory=dict)  # currency → its decimals
+    left_out: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Per table, machine columns an owner has no use for (the CSV keeps them)."""
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
@@ -130,9 +133,24 @@ def _write_about(
             sheet.write_string(row, 2, shown.meanings.get(column, ""), formats.wrap)
 
 
+def _only(table: Table, kept: list[int]) -> Table:
+    getter = itemgetter(*kept)
+
+    def rows() -> Iterator[Sequence[object]]:
+        for row in checked_rows(table):
+            picked = getter(row)
+            yield picked if isinstance(picked, tuple) else (picked,)
+
+    return Table(table.name, [table.headers[i] for i in kept], rows())
+
+
 def _write_table(
     sheet: Any, table: Table, shown: Presentation, tz: tzinfo, formats: _Formats
 ) -> int:
+    left_out = set(shown.left_out.get(table.name, ()))
+    kept = [i for i, column in enumerate(table.headers) if column not in left_out]
+    if len(kept) < len(table.headers):
+        table = _only(table, kept)
     headers = [shown.headers.get(column, column) for column in table.headers]
     rows = checked_rows(table)
     first = list(itertools.islice(rows, _WIDTH_SAMPLE_ROWS))
@@ -144,29 +162,32 @@ def _write_table(
     money = table.headers.index(MONEY_COLUMN) if MONEY_COLUMN in table.headers else None
     currency = table.headers.index(CURRENCY_COLUMN) if CURRENCY_COLUMN in table.headers else None
     enumerated = {i for i, column in enumerate(table.headers) if column in ENUMERATED}
+    write_string, write_number = sheet.write_string, sheet.write_number
+    words = shown.values
     count = 0
+    # The hottest loop of an export (millions of cells): the commonest types first.
     for count, row in enumerate(itertools.chain(first, rows), start=1):
         for column, value in enumerate(row):
-            if value is None:
+            kind = type(value)
+            if isinstance(value, str):
+                shown_text = words.get(value, value) if column in enumerated else xlsx_text(value)
+                write_string(count, column, shown_text)
+            elif value is None:
                 continue
-            if column == money and currency is not None and isinstance(value, int):
+            elif column == money and kind is int and currency is not None:
                 code = str(row[currency])
                 amount = value / 10 ** shown.minor_digits.get(code, 2)
-                sheet.write_number(count, column, amount, formats.money(code))
+                write_number(count, column, amount, formats.money(code))
+            elif kind is int or kind is float or kind is bool:
+                write_number(count, column, value)
             elif isinstance(value, datetime):
                 if value.utcoffset() is None:
                     raise ValueError(f"export datetimes must be timezone-aware, got {value!r}")
-                local = value.astimezone(UTC).astimezone(tz).replace(tzinfo=None, microsecond=0)
+                local = value.astimezone(tz).replace(tzinfo=None, microsecond=0)
                 sheet.write_datetime(count, column, local, formats.moment)
             elif isinstance(value, date):
                 sheet.write_datetime(count, column, datetime(*value.timetuple()[:3]), formats.day)
-            elif isinstance(value, bool | int | float):
-                sheet.write_number(count, column, value)
-            elif not isinstance(value, str):
-                raise TypeError(f"cannot export a {type(value).__name__} cell")
-            elif column in enumerated:
-                sheet.write_string(count, column, shown.values.get(value, value))
             else:
-                sheet.write_string(count, column, xlsx_text(value))
+                raise TypeError(f"cannot export a {type(value).__name__} cell")
     sheet.autofilter(0, 0, max(count, 1), len(headers) - 1)
     return count

@@ -179,3 +179,12 @@ def test_bad_rows_and_cells_are_refused_and_leave_no_temporary_file() -> None:
     with pytest.raises(TypeError):
         to_xlsx([Table("t", ["x"], [[object()]])])
     assert set(Path(tempfile.gettempdir()).iterdir()) <= before
+
+
+def test_the_bots_bookkeeping_stays_in_the_csv() -> None:
+    at = datetime(2026, 12, 5, 21, 30, tzinfo=UTC)
+    headers = ["purchase_id", "telegram_user_id", "created_at_utc", "store"]
+    table = Table("purchases", headers, [[1, 10_000_001, at, "Main"]])
+    data = to_xlsx([table], presentation("en", "Europe/Moscow", NOW))
+    assert rows_of(data, "Purchases") == [["Purchase #", "Store"], [1, "Main"]]
+    assert read_csv(to_csv(table))[0] == headers

@@ -11,7 +11,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 
-from bot.formats import file_size
+from bot.formats import file_size, zone_name
 from bot.roles import Roles
 from bot.telegram_limits import UPLOAD_LIMIT
 from bot.texts import local_time, t
@@ -54,6 +54,7 @@ async def backup_command(
             language,
             "backup_caption",
             when=local_time(now, live_settings.current.tz, language),
+            zone=zone_name(live_settings.current.tz, language),
             size=file_size(info.size, language),
             version=info.schema_version,
         )

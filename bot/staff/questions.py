@@ -10,7 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.formats import format_count
+from bot.formats import format_count, zone_name
 from bot.menus import RESET_WORD
 from bot.reports.report_text import pack
 from bot.roles import Roles, staff_name
@@ -84,7 +84,9 @@ async def questions_command(
 async def _listing(
     db: Database, wording: Wording, live: LiveSettings, language: str, shown: str
 ) -> list[str]:
-    sections = [t(language, "questions_title", language=t(language, f"language_label_{shown}"))]
+    label = t(language, f"language_label_{shown}")
+    zone = zone_name(live.current.tz, language)
+    sections = [t(language, "questions_title", language=label, zone=zone)]
     for key in KEYS:
         custom = wording.custom(key, shown)
         if custom is None:

@@ -99,7 +99,8 @@ def test_a_quiet_week_is_short_and_says_so() -> None:
     messages = digest_messages(quiet, "en", MOSCOW)
     assert len(messages) == 1
     assert "A quiet period" in messages[0]
-    assert "Open detractor alerts: 2" in messages[0] and "3/10 — Boris" in messages[0]
+    assert "Unhappy customers without a response: 2" in messages[0]
+    assert "3/10 — Boris" in messages[0]
     assert "0%" not in messages[0]
 
 

@@ -35,6 +35,8 @@ from bot.process.outbound_gate import OutboundGate
 from bot.process.polling import HoldOffsetUntilHandled, InFlightDispatcher
 from bot.process.reach_telegram import OneLinePerOutage, Route, wait_for_telegram
 from bot.process.signals import stop_on_signals
+from bot.process.theme_process import BATCH as THEME_BATCH
+from bot.process.theme_process import read_in_child
 from bot.process.warm_up import tune_garbage_collector, warm_up
 from bot.process.webhook import webhook_secret
 from bot.reports.alerts import AlertNotifier
@@ -232,7 +234,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     await wording.load(db)
     conversation = SurveyConversation(db, clock, sender, wording)
     alerts = AlertNotifier(db, clock, roles, sender, live)
-    theme_tagger = ThemeTagger(db)
+    theme_tagger = ThemeTagger(db, read_in_child, batch=THEME_BATCH)  # pymorphy3 off our heap
     digests = DigestService(db, live, clock, roles, sender, theme_tagger)
     scheduler = create_scheduler(settings.tz)
     notice = RewardPoolNotice(db, roles, sender)

@@ -20,7 +20,17 @@ from analytics.survey_metrics import (
     nps_interval,
     share_interval,
 )
-from bot.formats import day, day_span, moment, money, number, percent, signed, zone_name
+from bot.formats import (
+    day,
+    day_span,
+    format_count,
+    moment,
+    money,
+    number,
+    percent,
+    signed,
+    zone_name,
+)
 from bot.formats import span as duration
 from bot.telegram_limits import MESSAGE_LENGTH
 from bot.texts import t, t_html
@@ -425,10 +435,10 @@ def referred_lines(report: Report, language: str) -> list[str]:
         t_html(
             language,
             "referred_line",
-            arrived=str(figures.arrived),
+            arrived=format_count(figures.arrived, language),
             change=value_change(report, lambda r: r.referred.arrived, language, 0),
-            buyers=str(figures.buyers),
-            purchases=str(figures.purchases),
+            buyers=format_count(figures.buyers, language),
+            purchases=format_count(figures.purchases, language),
             revenue=escape(money(figures.revenue_minor, report.currency, language)),
         ),
     ]
@@ -456,12 +466,12 @@ def lead_lines(report: Report, language: str) -> list[str]:
         t_html(
             language,
             "leads_line",
-            opened=str(figures.opened),
+            opened=format_count(figures.opened, language),
             opened_change=value_change(report, lambda r: r.leads.opened, language, 0),
-            contacted=str(figures.contacted),
-            won=str(figures.won),
+            contacted=format_count(figures.contacted, language),
+            won=format_count(figures.won, language),
             won_change=value_change(report, lambda r: r.leads.won, language, 0),
-            open_now=str(figures.open_now),
+            open_now=format_count(figures.open_now, language),
         ),
     ]
 

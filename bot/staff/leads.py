@@ -17,7 +17,7 @@ from bot.texts import t
 from core.clock import Clock
 from storage import leads
 from storage.database import Database
-from storage.leads import LeadView
+from storage.leads import PAGE, LeadView
 from storage.live_settings import LiveSettings
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ async def _send_page(
     before: int | None,
 ) -> None:
     """Up to `leads.PAGE` cards older than lead `before`, then how many there are."""
-    cards = await leads.page(db.reader, open_only=not everything, before=before)
+    found = await leads.page(db.reader, open_only=not everything, before=before, limit=PAGE + 1)
+    cards, older = found[:PAGE], len(found) > PAGE  # one row more says whether there are older
     total = await leads.count(db.reader, open_only=not everything)
     if not cards:
         key = "leads_none_all" if everything else "leads_none_open"
@@ -86,7 +87,6 @@ async def _send_page(
     for view in cards:
         text = render(view, language, tz, await _who(db, view))
         await bot.send_message(chat_id, text, reply_markup=keyboard(view, language))
-    older = await leads.page(db.reader, open_only=not everything, before=cards[-1].id, limit=1)
     footer = t(
         language,
         "leads_footer_all" if everything else "leads_footer_open",

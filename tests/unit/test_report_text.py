@@ -121,7 +121,7 @@ def test_long_digests_are_split_between_sections_within_the_limit() -> None:
     assert all(len(message) <= TELEGRAM_LIMIT for message in messages)
     text = "".join(messages)
     assert "store-149" in text and "store-140" in text and "store-139" not in text
-    assert "Остальные 140 магазинов: покупок 9730" in text  # 0 + 1 + … + 139
+    assert "Ещё 140 магазинов: покупок 9730" in text  # 0 + 1 + … + 139
 
 
 def test_pack_splits_only_an_oversized_section_and_only_between_lines() -> None:
@@ -238,7 +238,7 @@ def test_the_digest_lists_the_busiest_stores_and_the_rest_as_others() -> None:
     assert text.index("Shop 0:") < text.index("Shop 9:")  # the busiest first
     assert "Shop 10" not in text and "Shop 11" not in text
     # 90 + 89 purchases, all at 10.00, NPS of 6 + 2 + 2 answers together
-    assert "The other 2 stores: purchases 179 · average check RUB10.00 · NPS 40" in text
+    assert "2 other stores: purchases 179 · average check RUB10.00 · NPS 40" in text
     eleven = "\n".join(digest_messages(_report(stores=stores[:11]), "en", MOSCOW))
     assert "Shop 10:" in eleven and "Others" not in eleven  # one store is not "others"
 

@@ -40,6 +40,7 @@ from bot.process.theme_process import read_in_child
 from bot.process.warm_up import tune_garbage_collector, warm_up
 from bot.process.webhook import webhook_secret
 from bot.reports.alerts import AlertNotifier
+from bot.reports.dashboard import page_services
 from bot.reports.digest import DigestService
 from bot.reports.export_process import remove_stale_export_folders
 from bot.reports.reward_pool_notice import RewardPoolNotice
@@ -58,6 +59,7 @@ from storage.instance_lock import InstanceLock
 from storage.live_settings import LiveSettings
 from storage.meta import get_or_create_secret
 from storage.theme_tagging import ThemeTagger
+from webapp.services import PageContext
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +310,9 @@ async def _on_startup(app: FeedbackApp) -> None:
     await publish_customer_menu(app.bot)
     for user_id in sorted(app.roles.admin_ids):
         language = await staff_language(app.db, user_id)
-        await publish_staff_menu(app.bot, app.roles, user_id, language)
+        await publish_staff_menu(
+            app.bot, app.roles, user_id, language, webapp_url=app.settings.webapp_url
+        )
     # Before any update is handled: questions a crash left undelivered go out first.
     resumed = await app.conversation.resume_unprompted(app.bot)
     if resumed:
@@ -330,7 +334,25 @@ async def _start_http(app: FeedbackApp) -> None:
         dispatch_soon=app.jobs.intake_dispatch,
         components={"scheduler": lambda: app.scheduler.state == STATE_RUNNING},
         webhook=webhook,
+        page=_page(app) if app.settings.webapp_url else None,
     )
+
+
+def _page(app: FeedbackApp) -> PageContext:
+    """What the Mini App's server needs of the bot (bot/reports/dashboard.py)."""
+    data = app.dispatcher.workflow_data
+    services = page_services(
+        bot=app.bot,
+        db=app.db,
+        roles=app.roles,
+        alerts=data["alerts"],
+        digests=data["digests"],
+        background=app.background,
+        live_settings=app.live_settings,
+        clock=app.conversation.clock,
+    )
+    token = app.bot.token
+    return PageContext(app.db, app.live_settings, app.conversation.clock, token, services)
 
 
 async def _on_shutdown(app: FeedbackApp) -> None:

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNotFound, TelegramUnauthorizedError
@@ -221,9 +222,16 @@ def webhook_line(settings: Settings, info: WebhookInfo | None, *, reached: bool)
     return Line(True, f"WEBHOOK_URL: registered with Telegram, no delivery errors{pending}")
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def webapp_line(url: str) -> Line:
     if not url:
         return Line(True, "WEBAPP_URL: not set (no Mini App)")
+    if urlsplit(url).hostname in LOOPBACK and url.startswith("http://"):
+        return Line(
+            True, f"WEBAPP_URL: {url} is this machine's: for a browser here, not for Telegram"
+        )
     if not url.startswith("https://"):
         return Line(
             False, f"WEBAPP_URL: {url} is not HTTPS: Telegram opens Mini Apps over https:// only"

@@ -10,7 +10,14 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 
 from bot.roles import Roles
 from bot.texts import LANGUAGES, t
@@ -26,6 +33,7 @@ ADMIN_MENU = (
     "themes",
     "leads",
     "stats",
+    "dashboard",
     "digest",
     "export",
     "pause",
@@ -72,8 +80,11 @@ async def publish_customer_menu(bot: Bot) -> None:
         )
 
 
-async def publish_staff_menu(bot: Bot, roles: Roles, user_id: int, language: str) -> None:
-    """The menu of this person's role in their chat; someone no longer staff loses it.
+async def publish_staff_menu(
+    bot: Bot, roles: Roles, user_id: int, language: str, *, webapp_url: str
+) -> None:
+    """The menu of this person's role in their chat, with the dashboard as the chat's menu
+    button when WEBAPP_URL is set; someone no longer staff loses both.
 
     Telegram refuses a chat the person has not opened yet; their /start publishes it again.
     """
@@ -84,5 +95,18 @@ async def publish_staff_menu(bot: Bot, roles: Roles, user_id: int, language: str
             await bot.set_my_commands(menu, scope)
         else:
             await bot.delete_my_commands(scope=scope)
+        await bot.set_chat_menu_button(
+            chat_id=user_id, menu_button=_menu_button(roles, user_id, language, webapp_url)
+        )
     except TelegramAPIError as error:
         log.warning("no staff command menu for %s yet: %s", user_id, error.message)
+
+
+def _menu_button(
+    roles: Roles, user_id: int, language: str, webapp_url: str
+) -> MenuButtonWebApp | MenuButtonDefault:
+    if webapp_url and roles.is_admin(user_id):
+        return MenuButtonWebApp(
+            text=t(language, "dashboard_button"), web_app=WebAppInfo(url=webapp_url)
+        )
+    return MenuButtonDefault()

@@ -25,7 +25,7 @@ from bot import fallback
 from bot.customers import rights, start
 from bot.languages import LanguageOfSender
 from bot.process import failed_updates
-from bot.reports import alert_buttons, export, stats
+from bot.reports import alert_buttons, dashboard, export, stats
 from bot.roles import IsStaff
 from bot.staff import (
     backup,
@@ -73,6 +73,7 @@ def _staff() -> Router:
         leads.build_router(),
         csv_upload.build_router(),
         stats.build_router(),
+        dashboard.build_router(),
         export.build_router(),
         alert_buttons.build_router(),
         pausing.build_router(),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 RESOLUTION = timedelta(microseconds=1)
 """Times are stored to the microsecond."""
@@ -38,3 +39,14 @@ class Period:
         asked): the end is one microsecond, the finest stored time step, after `now`."""
         end = now + RESOLUTION
         return cls(end - length, end)
+
+
+WEEK = timedelta(days=7)
+
+
+def weeks_ending(end: datetime, count: int, tz: tzinfo) -> list[Period]:
+    """The `count` whole weeks before `end`, oldest first. Stepped back in wall-clock time:
+    every edge keeps the same local hour across a change to or from summer time."""
+    local_end = end.astimezone(tz)
+    edges = [(local_end - WEEK * back).astimezone(UTC) for back in range(count, -1, -1)]
+    return [Period(start, stop) for start, stop in itertools.pairwise(edges)]

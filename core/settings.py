@@ -325,8 +325,9 @@ class Settings(BaseSettings):
 
     @property
     def serves_http(self) -> bool:
-        """The HTTP server runs: for the intake API, the webhook or HEALTH_CHECK's /healthz."""
-        return self.api_enabled or self.webhook_mode or self.health_check
+        """The HTTP server runs: for the intake API, the webhook, HEALTH_CHECK's /healthz or
+        the Mini App (WEBAPP_URL)."""
+        return self.api_enabled or self.webhook_mode or self.health_check or bool(self.webapp_url)
 
     @property
     def has_token(self) -> bool:

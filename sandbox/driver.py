@@ -18,6 +18,7 @@ from sandbox.messages import StoredMessage
 from sandbox.observed import BotMessage, CallbackAnswer
 from sandbox.state import EmulatorState
 from sandbox.validation import MAX_TEXT
+from sandbox.web_app import launch_url, sign_init_data
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
 # Placeholder media: bots only pass these bytes around, nobody decodes them.
@@ -72,6 +73,28 @@ class EmulatedUser:
     @property
     def language_code(self) -> str | None:
         return self._chat.language_code
+
+    def chat_messages(self) -> list[StoredMessage]:
+        """Every message of the chat, both ways, oldest first, as it shows now (read it, do
+        not change it): what the sandbox's web page draws."""
+        return [message for message in self._chat.messages.values() if not message.deleted]
+
+    # --- Mini Apps ----------------------------------------------------------------------
+
+    def menu_button(self) -> dict[str, Any]:
+        """The menu button the bot set for this chat (setChatMenuButton)."""
+        buttons = self._state.menu_buttons
+        return buttons.get(self.id) or buttons.get(None) or {"type": "commands"}
+
+    def open_web_app(
+        self, url: str, *, auth_date: int | None = None, theme: dict[str, str] | None = None
+    ) -> str:
+        """The address Telegram opens when this user taps a Mini App button of `url`: its
+        launch parameters, `initData` signed with the bot's token, in the hash."""
+        init_data = sign_init_data(
+            self._state.bot.token, self._chat.api_user(), auth_date=auth_date
+        )
+        return launch_url(url, init_data, theme=theme)
 
     # --- user -> bot ---------------------------------------------------------------------
 

@@ -138,6 +138,29 @@ def get_webhook_info(state: EmulatorState, params: dict[str, Any]) -> dict[str, 
     }
 
 
+# --- the chat's menu button ----------------------------------------------------------------
+
+_MENU_BUTTONS = ("default", "commands", "web_app")
+
+
+def set_chat_menu_button(state: EmulatorState, params: dict[str, Any]) -> bool:
+    button = params.get("menu_button") or {"type": "default"}
+    if not isinstance(button, dict) or button.get("type") not in _MENU_BUTTONS:
+        raise bad_request("can't parse menu button JSON object")
+    if button["type"] == "web_app":
+        url = (button.get("web_app") or {}).get("url")
+        if not button.get("text") or not isinstance(url, str) or not url.startswith("http"):
+            raise bad_request("BUTTON_URL_INVALID")
+    chat_id = state.known_chat(params).user_id if "chat_id" in params else None
+    state.menu_buttons[chat_id] = button
+    return True
+
+
+def get_chat_menu_button(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    chat_id = state.known_chat(params).user_id if "chat_id" in params else None
+    return state.menu_buttons.get(chat_id) or state.menu_buttons.get(None) or {"type": "commands"}
+
+
 # --- files and chats -----------------------------------------------------------------------
 
 
@@ -175,4 +198,6 @@ METHODS: dict[str, Handler] = {
     "getWebhookInfo": get_webhook_info,
     "getFile": get_file,
     "getChat": get_chat,
+    "setChatMenuButton": set_chat_menu_button,
+    "getChatMenuButton": get_chat_menu_button,
 }

@@ -40,6 +40,14 @@ class BotMessage:
     def button_labels(self) -> list[str]:
         return [label for row in self.buttons for label in row]
 
+    def web_app_url(self, label: str) -> str:
+        """The Mini App address of the inline button `label`; KeyError if there is none."""
+        for row in self._inline_rows:
+            for button in row:
+                if button["text"] == label and "web_app" in button:
+                    return str(button["web_app"]["url"])
+        raise KeyError(f"no Mini App button {label!r} in {self.buttons}")
+
     @property
     def reply_keyboard(self) -> list[list[dict[str, Any]]]:
         """ReplyKeyboardMarkup buttons as sent (plain-string buttons become {"text": ...})."""

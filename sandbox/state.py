@@ -63,6 +63,7 @@ class EmulatorState:
         self.callback_by_update: dict[int, str] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.profile_texts: dict[tuple[str, str], str] = {}  # (field, language) -> value
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}  # chat id (None: default)
         self.webhook = WebhookDelivery(self.updates, self.notifier)
         self.faults = FaultPlan()
         self.served_429 = 0

@@ -17,6 +17,7 @@ import aiosqlite
 from core.clock import from_db, to_db
 from storage.database import fetch_all, fetch_one
 from storage.models import Answer, Question
+from storage.paging import Cursor, start_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,3 +184,42 @@ async def claim_reminders(
 
 async def unmark_reminded(conn: aiosqlite.Connection, alert_id: int) -> None:
     await conn.execute("UPDATE alerts SET reminded_at = NULL WHERE id = ?", (alert_id,))
+
+
+ALERT_STATES = ("open", "claimed", "resolved")
+"""Waiting for someone, in someone's hands ("I'll handle it"), resolved."""
+_STATE_WHERE = {
+    "open": "a.resolved_at IS NULL AND a.claimed_by IS NULL",
+    "claimed": "a.resolved_at IS NULL AND a.claimed_by IS NOT NULL",
+    "resolved": "a.resolved_at IS NOT NULL",
+}
+
+
+async def listing(
+    conn: aiosqlite.Connection, state: str, after: Cursor | None, limit: int
+) -> tuple[list[AlertView], Cursor | None]:
+    """The newest alerts in `state` raised before `after` (the newest for None), and the
+    cursor of the next page (None: the last)."""
+    stamp, row_id = start_of(after)
+    index = "alerts_created" if state == "resolved" else "alerts_open"
+    rows = await fetch_all(
+        conn,
+        f"""{_VIEW.replace("FROM alerts a", f"FROM alerts a INDEXED BY {index}")}
+            WHERE {_STATE_WHERE[state]} AND (a.created_at, a.id) < (?, ?)
+            ORDER BY a.created_at DESC, a.id DESC LIMIT ?""",
+        (stamp, row_id, limit + 1),
+    )
+    more = len(rows) > limit
+    views = [AlertView.from_row(row) for row in rows[:limit]]
+    cursor = Cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if more else None
+    return views, cursor
+
+
+async def state_counts(conn: aiosqlite.Connection) -> dict[str, int]:
+    """How many alerts are open and in hand right now (the resolved are not counted)."""
+    row = await fetch_one(
+        conn,
+        """SELECT COALESCE(SUM(claimed_by IS NULL), 0), COALESCE(SUM(claimed_by IS NOT NULL), 0)
+           FROM alerts INDEXED BY alerts_open WHERE resolved_at IS NULL""",
+    )
+    return {"open": int(row[0]), "claimed": int(row[1])}

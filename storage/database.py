@@ -101,7 +101,16 @@ def _store_name_of(name: str | None) -> str | None:
     return None if name is None else display_name(name)
 
 
-_FUNCTIONS = (("store_key_of", store_key), ("store_name_of", _store_name_of))
+def _casefold(text: str | None) -> str | None:
+    """Case-blind search in any alphabet (SQLite's own LIKE and lower() know ASCII only)."""
+    return None if text is None else text.casefold()
+
+
+_FUNCTIONS = (
+    ("store_key_of", store_key),
+    ("store_name_of", _store_name_of),
+    ("casefold", _casefold),
+)
 """SQL functions of our own, on every connection: the migrations and queries use them."""
 
 

@@ -384,13 +384,13 @@ async def alert_figures(
 
 
 async def weekly_points(
-    conn: aiosqlite.Connection, weeks: list[Period], tz: tzinfo
+    conn: aiosqlite.Connection, weeks: list[Period], tz: tzinfo, scope: Scope = EVERYTHING
 ) -> list[WeekPoint]:
     """NPS counts and CSAT average for each week (the chart's data)."""
     points = []
     for week in weeks:
-        week_nps = await nps(conn, week)
-        week_csat = await csat(conn, week)
+        week_nps = await nps(conn, week, scope)
+        week_csat = await csat(conn, week, scope)
         points.append(
             WeekPoint(
                 week_start=week.start.astimezone(tz).date(),

@@ -22,6 +22,7 @@ from bot.texts import LANGUAGE_PATTERN, LANGUAGES, t
 from core.clock import Clock
 from storage import customers, erasure, surveys
 from storage.database import Database
+from storage.live_settings import LiveSettings
 from storage.models import Customer
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ async def language_chosen(
     db: Database,
     clock: Clock,
     roles: Roles,
+    live_settings: LiveSettings,
 ) -> None:
     customer = await _customer(db, query.from_user, clock)
     async with db.transaction() as conn:
@@ -123,7 +125,13 @@ async def language_chosen(
         with suppress(TelegramBadRequest):
             await query.message.edit_text(t(callback_data.language, "language_set"))
     if roles.is_admin(query.from_user.id):  # staff: their menu speaks the new language too
-        await publish_staff_menu(bot, roles, query.from_user.id, callback_data.language)
+        await publish_staff_menu(
+            bot,
+            roles,
+            query.from_user.id,
+            callback_data.language,
+            webapp_url=live_settings.base.webapp_url,
+        )
     log.info("customer %s chose a language", customer.id)
 
 

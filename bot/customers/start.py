@@ -76,7 +76,9 @@ async def start(
         settings = live_settings.current
         await _scanned(message, customer, payload, db, settings, qr_secret, clock, dispatch_soon)
     if roles.is_admin(user.id):
-        await publish_staff_menu(bot, roles, user.id, customer.language)
+        await publish_staff_menu(
+            bot, roles, user.id, customer.language, webapp_url=live_settings.base.webapp_url
+        )
     survey = await surveys.in_progress(db.reader, customer.id)
     if survey is not None:
         await conversation.ask(bot, customer, survey, lead=t(customer.language, "continue_survey"))

@@ -1,5 +1,6 @@
-"""The bot's one HTTP server, on API_HOST:API_PORT: the intake API, /healthz and, in webhook
-mode, the webhook (a reverse proxy in front terminates HTTPS)."""
+"""The bot's one HTTP server, on API_HOST:API_PORT: the intake API, /healthz, in webhook
+mode the webhook, and with WEBAPP_URL the Mini App (a reverse proxy in front terminates
+HTTPS for both)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from intake.api import create_api
 from storage.database import Database
 from storage.intake import DispatchSoon
 from storage.live_settings import LiveSettings
+from webapp.server import add_webapp_routes
+from webapp.services import PageContext
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ async def start_http_server(
     dispatch_soon: DispatchSoon,
     components: Mapping[str, Callable[[], bool]],
     webhook: Webhook | None,
+    page: PageContext | None = None,
 ) -> web.AppRunner:
     """Listening once this returns; ConfigError with one clear line if it cannot listen."""
     settings = live_settings.base
@@ -48,6 +52,13 @@ async def start_http_server(
     if webhook is not None:
         path = webhook_path(settings.webhook_url)
         add_webhook_route(http, path, webhook.secret, webhook.dispatcher, webhook.bot)
+    if page is not None:
+        try:
+            add_webapp_routes(http, page)
+        except (ValueError, RuntimeError) as clash:  # aiohttp: a path taken by another route
+            raise ConfigError(
+                f"Configuration error: WEBAPP_URL's path clashes with another route: {clash}"
+            ) from None
     runner = web.AppRunner(http, access_log=None)
     await runner.setup()
     host, port = settings.api_host, settings.api_port

@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import itertools
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from aiogram import Bot
@@ -31,7 +30,7 @@ from bot.roles import Roles
 from bot.texts import t
 from core.clock import Clock, from_db, to_db
 from core.logs import log_failure
-from core.period import Period
+from core.period import Period, weeks_ending
 from core.settings import Settings
 from storage import digests, insight, meta
 from storage.database import Database
@@ -47,7 +46,6 @@ class Delivery(Enum):
     RETRY = "retry"  # a transient failure: the next tick tries again
 
 
-WEEK = timedelta(days=7)
 CHART_WEEKS = 12
 DIGESTS_SINCE = "digests_since"
 ON_DEMAND = timedelta(days=7)
@@ -96,12 +94,8 @@ class DigestService:
 
     async def chart(self, period: Period, language: str) -> bytes:
         """NPS and CSAT for each of the 12 weeks that end with `period`."""
-        # Whole local weeks: stepping back in wall-clock time keeps every edge at the same
-        # local hour across a change to or from summer time.
-        end = period.end.astimezone(self._settings.tz)
-        edges = [(end - WEEK * back).astimezone(UTC) for back in range(CHART_WEEKS, -1, -1)]
-        weeks = [Period(start, stop) for start, stop in itertools.pairwise(edges)]
         tz = self._settings.tz
+        weeks = weeks_ending(period.end, CHART_WEEKS, tz)
         return await draw_weekly_chart(
             lambda: insight.weekly_points(self._db.reader, weeks, tz), language
         )

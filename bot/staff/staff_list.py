@@ -16,6 +16,7 @@ from bot.texts import t
 from core.clock import Clock
 from storage import staff
 from storage.database import Database
+from storage.live_settings import LiveSettings
 from storage.models import MAX_ROW_ID
 from storage.staff import Change, Role
 
@@ -40,6 +41,7 @@ async def staff_command(
     db: Database,
     roles: Roles,
     clock: Clock,
+    live_settings: LiveSettings,
     language: str,
 ) -> None:
     """`/staff`, `/staff add <id> admin|owner`, `/staff remove <id>`."""
@@ -66,7 +68,10 @@ async def staff_command(
         return
     if change in (Change.ADDED, Change.ROLE_CHANGED, Change.REMOVED):
         await roles.load(db)
-        await publish_staff_menu(bot, roles, user_id, await staff_language(db, user_id))
+        language_of_member = await staff_language(db, user_id)
+        await publish_staff_menu(
+            bot, roles, user_id, language_of_member, webapp_url=live_settings.base.webapp_url
+        )
         log.info("staff %s: %s by %s", user_id, change.value, message.from_user.id)
     await message.answer(
         t(language, _REPLIES[change], user=user_id, role=t(language, f"role_{role or 'none'}"))

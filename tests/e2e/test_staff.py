@@ -91,6 +91,7 @@ async def test_command_menus_are_published(running: Harness) -> None:
         "themes",
         "leads",
         "stats",
+        "dashboard",
         "digest",
         "export",
         "pause",

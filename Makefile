@@ -15,7 +15,7 @@ COMPILE := uv pip compile pyproject.toml --universal --python-version 3.11 --gen
 COMPILE_DEV := $(COMPILE) --extra dev --upgrade -o $(DEV_LOCK)
 COMPILE_RUNTIME := $(COMPILE) --constraint $(DEV_LOCK) --upgrade -o $(RUNTIME_LOCK)
 
-.PHONY: run check test lint format typecheck clean upgrade
+.PHONY: run check test browser lint format typecheck clean upgrade
 
 # The dev lock, with the venv's own pip: every file checked against its hash, and wheels
 # only, so nothing is built and no build tool comes from PyPI unpinned. The project itself
@@ -38,10 +38,25 @@ check: $(STAMP)
 ## Install everything, lint, and run the whole test suite.
 ## Most end-to-end tests wait on the clock (a 35 s retry_after, a lock held past SQLite's
 ## timeout), so the suite runs in one worker per core, at most four.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
+
+## Debian's chromium for the browser tests (Playwright drives it; it downloads no browser):
+## installed when missing and make runs as root, else those tests are skipped with one line
+## (with CI=true a missing browser fails them instead).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "Could not install chromium: the browser tests will be skipped"; \
+	else \
+	  echo "Browser tests skipped: chromium is not installed (as root: apt-get install chromium)"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

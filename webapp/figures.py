@@ -1,5 +1,5 @@
 """The dashboard's figures: the overview of a period and the weekly trend, for every store
-or one, computed as /stats computes them and kept fresh for a minute (webapp.fresh_cache)."""
+or one, computed as /stats computes them, kept while nothing changes (webapp.fresh_cache)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from analytics.chart import WeekPoint
 from core.clock import Clock
 from core.period import RESOLUTION, Period, weeks_ending
 from storage import insight
-from storage.database import Database
+from storage.database import Database, fetch_one
 from storage.live_settings import LiveSettings
 from webapp import payloads
 from webapp.fresh_cache import FreshCache
@@ -26,7 +26,7 @@ PERIODS: dict[str, timedelta | None] = {
 DEFAULT_PERIOD = "30d"
 TREND_WEEKS = (12, 52)
 FRESH_SECONDS = 60.0
-"""How long figures are served as computed: a minute-old dashboard is a current one."""
+"""How long figures are served as computed while nothing is recorded (periods end now)."""
 
 
 class Figures:
@@ -37,19 +37,29 @@ class Figures:
         self._overviews: FreshCache[dict[str, Any]] = FreshCache(fresh=FRESH_SECONDS)
         self._trends: FreshCache[list[WeekPoint]] = FreshCache(fresh=FRESH_SECONDS)
 
-    def forget(self) -> None:
-        """Something the page changed itself (an alert handled): recompute on the next look."""
-        self._overviews.forget()
+    async def close(self) -> None:
+        await self._overviews.close()
+        await self._trends.close()
 
     async def overview(self, choice: str, store_key: str | None) -> dict[str, Any]:
         return await self._overviews.get(
-            (choice, store_key), lambda: self._compute_overview(choice, store_key)
+            (choice, store_key),
+            lambda: self._compute_overview(choice, store_key),
+            await self._version(),
         )
 
     async def trend(self, weeks: int, store_key: str | None) -> list[WeekPoint]:
         return await self._trends.get(
-            (weeks, store_key), lambda: self._compute_trend(weeks, store_key)
+            (weeks, store_key),
+            lambda: self._compute_trend(weeks, store_key),
+            await self._version(),
         )
+
+    async def _version(self) -> int:
+        """Moves whenever the bot commits anything (SQLite's data_version, as the reader
+        connection sees the writer's commits)."""
+        row = await fetch_one(self._db.reader, "PRAGMA data_version")
+        return int(row[0])
 
     async def _period(self, choice: str, now: datetime) -> Period:
         length = PERIODS[choice]

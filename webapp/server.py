@@ -97,6 +97,9 @@ class _Pages:
         self._figures = Figures(context.db, context.live_settings, context.clock)
         self._index = (STATIC / "index.html").read_text(encoding="utf-8")
 
+    async def stop(self, http: web.Application) -> None:
+        await self._figures.close()  # a recomputation in the background
+
     # --- the page -----------------------------------------------------------------------------
 
     async def index(self, request: web.Request) -> web.Response:
@@ -216,7 +219,6 @@ class _Pages:
             changed = await self._context.bot.claim_alert(alert_id, viewer.user_id)
         else:
             changed = await self._context.bot.resolve_alert(alert_id, viewer.user_id)
-        self._figures.forget()
         view = await alerts.get(self._db.reader, alert_id)
         assert view is not None
         counts = await alerts.state_counts(self._db.reader)
@@ -433,4 +435,5 @@ def add_webapp_routes(http: web.Application, context: PageContext) -> str:
     routes.add_get(f"{data}export", staff(pages.export))
     routes.add_get(f"{data}settings", staff(pages.settings))
     routes.add_post(f"{data}settings", owners(pages.change_setting))
+    http.on_cleanup.append(pages.stop)
     return base

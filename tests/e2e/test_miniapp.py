@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from sandbox import EmulatedUser
+from sandbox import BotMessage, EmulatedUser
 from sandbox.web_app import DARK_THEME, launch_url, sign_init_data
 from tests.browser import PHONE, chromium, screenshot
 from tests.e2e.conftest import Harness
@@ -33,10 +33,11 @@ async def dashboard(harness: Harness) -> Harness:
     return harness
 
 
-async def _answered(harness: Harness, customer: EmulatedUser, nps: str, csat: str) -> None:
+async def _answered(harness: Harness, customer: EmulatedUser, nps: str, csat: str) -> BotMessage:
+    """The two scores given; the next question ("100% satisfied?")."""
     await purchase(harness, customer)
     question = await press_and_next(customer, await customer.next_message(), nps)
-    await press_and_next(customer, question, csat)
+    return await press_and_next(customer, question, csat)
 
 
 async def _open(browser: Browser, url: str) -> Page:
@@ -108,3 +109,34 @@ async def test_handling_an_alert_on_the_page_changes_it_in_the_owners_chat(
     assert await rows(dashboard, "SELECT claimed_by, resolved_by FROM alerts") == [
         (dashboard.owner.id, dashboard.owner.id)
     ]
+
+
+async def test_an_admin_searches_the_answers_and_wins_a_lead_on_the_page(
+    dashboard: Harness, browser: Browser
+) -> None:
+    customer = await started_customer(dashboard, "Anna", language_code="ru")
+    satisfied = await _answered(dashboard, customer, "9", "5")
+    await press_and_next(customer, satisfied, "Да")
+    customer.send_text("Торт на заказ")
+    await press_and_next(customer, await customer.next_message(), "Нет")
+    await _answered(dashboard, await started_customer(dashboard, "Boris"), "7", "3")
+    dashboard.admin.send_text("/start")
+    await dashboard.admin.next_message()
+    page = await _open(browser, await _dashboard_url(dashboard, dashboard.admin))
+    await page.locator('[data-tab="answers"]').click()
+    table = page.locator("#answers-table tbody tr")
+    await expect(table).to_have_count(2)
+    await page.locator("#answers-search").fill("торт")
+    await page.locator("#answers-search").press("Enter")
+    await expect(table).to_have_count(1)
+    await expect(table.first).to_contain_text("Торт на заказ")
+    await screenshot(page, "miniapp-answers-en")
+    await page.locator('[data-tab="leads"]').click()
+    lead = page.locator("[data-lead-id]").first
+    await expect(lead).to_contain_text("Торт на заказ")
+    await lead.get_by_role("button", name="Won").click()
+    await expect(page.locator("[data-lead-id] .badge").first).to_have_text("won")
+    assert await rows(dashboard, "SELECT status, status_by FROM leads") == [
+        ("won", dashboard.admin.id)
+    ]
+    await screenshot(page, "miniapp-leads-en")

@@ -504,16 +504,19 @@ async function appendRows(table, body, after) {
   }
   const yesNo = (v) => (v === "yes" ? tr("yes") : v === "no" ? tr("no") : tr("nothing"));
   for (const row of data.rows) {
+    const group = row.nps >= 9 ? "promoters" : row.nps >= 7 ? "passives" : "detractors";
+    const cell = (column, value, extra = "") =>
+      el("td", { class: `${column} ${extra}`.trim(), "data-label": tr(`col_${column}`) }, value);
     body.append(el("tr", { "data-survey-id": row.survey_id },
-      el("td", { class: "nowrap" }, when(row.answered_at)),
-      el("td", {}, personName(row.customer)),
-      el("td", {}, row.store || tr("nothing")),
-      el("td", { class: `score ${row.nps >= 9 ? "promoters" : row.nps >= 7 ? "passives" : "detractors"}` }, row.nps),
-      el("td", {}, row.csat === null ? tr("nothing") : row.csat),
-      el("td", {}, yesNo(row.satisfied)),
-      el("td", { class: "text" }, row.fix || ""),
-      el("td", { class: "text" }, row.upsell || ""),
-      el("td", { class: "text" }, row.referral || "")));
+      cell("when", when(row.answered_at), "nowrap"),
+      cell("customer", personName(row.customer)),
+      cell("store", row.store || tr("nothing")),
+      cell("nps", row.nps, `score ${group}`),
+      cell("csat", row.csat === null ? tr("nothing") : row.csat),
+      cell("satisfied", yesNo(row.satisfied)),
+      cell("fix", row.fix || "", "text"),
+      cell("upsell", row.upsell || "", "text"),
+      cell("referral", row.referral || "", "text")));
   }
   if (data.next) {
     const more = el("button", { id: "answers-more", class: "secondary more", onclick: guarded(async () => {

@@ -2,8 +2,8 @@
 
 A row is a survey whose NPS question was answered, with the other answers beside it. Pages
 follow the NPS answers' (question, time) index from a cursor (the last row's time and id),
-so the thousandth page costs what the first does; a search reads the written answers first
-and looks up their surveys.
+so the thousandth page costs what the first does; a search follows the written answers'
+time index instead, in the order they were written.
 """
 
 from __future__ import annotations
@@ -56,26 +56,34 @@ SELECT a.id, a.answered_at, a.score, s.id, c.first_name, c.last_name, c.username
        (SELECT choice FROM answers WHERE survey_id = s.id AND question = :satisfied),
        (SELECT text FROM answers WHERE survey_id = s.id AND question = :fix),
        (SELECT text FROM answers WHERE survey_id = s.id AND question = :upsell),
-       (SELECT text FROM answers WHERE survey_id = s.id AND question = :referral)
+       (SELECT text FROM answers WHERE survey_id = s.id AND question = :referral),
+       {key}.answered_at, {key}.id
 FROM {source}
 JOIN surveys s ON s.id = a.survey_id
 JOIN customers c ON c.id = s.customer_id
 LEFT JOIN purchases p ON p.id = s.purchase_id
 LEFT JOIN stores st ON st.key = p.store_key
-WHERE a.question = :nps AND a.score BETWEEN :nps_min AND :nps_max
-  AND a.answered_at >= :start AND a.answered_at < :end
-  AND (a.answered_at, a.id) < (:cursor_at, :cursor_id)
+WHERE {found}a.question = :nps AND a.score BETWEEN :nps_min AND :nps_max
+  AND {key}.answered_at >= :start AND {key}.answered_at < :end
+  AND ({key}.answered_at, {key}.id) < (:cursor_at, :cursor_id)
   AND (:store_key IS NULL OR p.store_key = :store_key)
-ORDER BY a.answered_at DESC, a.id DESC
+ORDER BY {key}.answered_at DESC, {key}.id DESC
 LIMIT :limit"""
+"""Rows in the order of `key`'s time: the NPS answer's, or in a search the written answer's
+that was found."""
 
 _EVERY_ANSWER = "answers a INDEXED BY answers_question_time"
-_FOUND = """(SELECT DISTINCT survey_id FROM answers INDEXED BY answers_written_by_time
-       WHERE text IS NOT NULL AND answered_at >= :start AND answered_at < :end
-         AND instr(casefold(text), :search) > 0) found
-CROSS JOIN answers a ON a.survey_id = found.survey_id AND a.question = :nps"""
-"""Surveys with a written answer that says what is searched: the few thousand written
-answers are read, then each one's NPS answer looked up by the (survey, question) key."""
+_FOUND = """answers w INDEXED BY answers_written_by_time
+CROSS JOIN answers a ON a.survey_id = w.survey_id AND a.question = :nps"""
+"""A search: the written answers newest first, read until a page of surveys is found (a
+word written often takes a few hundred, one never written every written answer), each
+one's NPS answer looked up by the (survey, question) key."""
+_FOUND_WHERE = """w.text IS NOT NULL AND instr(casefold(w.text), :search) > 0
+  AND NOT EXISTS (SELECT 1 FROM answers later INDEXED BY answers_text_by_question
+                  WHERE later.survey_id = w.survey_id AND later.id > w.id
+                    AND later.text IS NOT NULL AND instr(casefold(later.text), :search) > 0)
+  AND """
+"""A survey is found once, by the last of its written answers that says what is searched."""
 _OF_STORE = """(SELECT id FROM purchases INDEXED BY purchases_by_store
        WHERE store_key = :store_key) p0
 CROSS JOIN surveys s0 ON s0.purchase_id = p0.id
@@ -106,16 +114,15 @@ async def page(
         "limit": limit + 1,
     }
     if search:
-        source = _FOUND
+        sql = _ROWS.format(source=_FOUND, key="w", found=_FOUND_WHERE)
     elif where.store_key is not None:
-        source = _OF_STORE
+        sql = _ROWS.format(source=_OF_STORE, key="a", found="")
     else:
-        source = _EVERY_ANSWER
-    sql = _ROWS.format(source=source)
+        sql = _ROWS.format(source=_EVERY_ANSWER, key="a", found="")
     rows = await fetch_all(conn, sql, values)
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = Cursor(rows[-1][1], rows[-1][0]) if more else None
+    cursor = Cursor(rows[-1][13], rows[-1][14]) if more else None
     return [_row(row) for row in rows], cursor
 
 

@@ -67,9 +67,28 @@ async def test_a_survey_is_completed_by_clicks_and_the_owner_sees_the_alert() ->
             await page.get_by_role("button", name="/digest").click()
             await expect(page.locator(f"{OWNER} .bubble img")).to_have_count(1, timeout=20_000)
             await screenshot(page, "sandbox-page")
+            await page.get_by_role("button", name="/dashboard").click()
+            async with page.expect_popup() as opened:
+                await _press(page, OWNER, "Dashboard")
+            dashboard = await opened.value
+            await expect(dashboard.locator("#nps-score")).to_have_text("-100")
+            await expect(dashboard.locator("#who")).to_have_text("Olga · owner")
     finally:
         stop.set()
         await asyncio.wait_for(playing, timeout=20)
+
+
+def _read_to_the_end(terminal: int) -> bytes:
+    """What the process writes to its terminal until it closes it."""
+    printed = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # Linux: EIO once the other side is closed
+            return printed
+        if not chunk:
+            return printed
+        printed += chunk
 
 
 async def test_make_run_in_a_terminal_keeps_the_page_open_until_ctrl_c(tmp_path: Path) -> None:
@@ -99,8 +118,18 @@ async def test_make_run_in_a_terminal_keeps_the_page_open_until_ctrl_c(tmp_path:
         address = text.split("Play both sides in your browser: ")[1].split(" ")[0]
         async with aiohttp.ClientSession() as session, session.get(address) as page:
             assert page.status == 200 and "Feedback bot sandbox" in await page.text()
+        # Read on while it stops: a terminal nobody reads blocks the writer once its buffer
+        # is full.
+        rest = loop.run_in_executor(None, _read_to_the_end, controller)
         process.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+        try:
+            code = await asyncio.wait_for(process.wait(), timeout=60)
+        except TimeoutError:
+            process.kill()
+            said = (await asyncio.wait_for(rest, timeout=10)).decode(errors="replace")
+            raise AssertionError(f"still running 60 s after Ctrl+C; it said: {said}") from None
+        said = (await asyncio.wait_for(rest, timeout=10)).decode(errors="replace")
+        assert code == 0 and "Sandbox stopped." in said, said
     finally:
         if process.returncode is None:
             process.kill()

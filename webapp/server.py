@@ -263,7 +263,10 @@ class _Pages:
         view = await leads.get(self._db.reader, lead_id)
         assert view is not None
         currency = self._context.live_settings.current.currency
-        return _json({"changed": changed, "lead": payloads.lead(view, currency)})
+        still_open = await leads.count(self._db.reader, open_only=True)
+        return _json(
+            {"changed": changed, "lead": payloads.lead(view, currency), "open": still_open}
+        )
 
     async def answers(self, request: web.Request, viewer: Viewer) -> web.Response:
         group = request.query.get("nps", "all")

@@ -136,6 +136,7 @@ async def test_an_admin_searches_the_answers_and_wins_a_lead_on_the_page(
     await expect(lead).to_contain_text("Торт на заказ")
     await lead.get_by_role("button", name="Won").click()
     await expect(page.locator("[data-lead-id] .badge").first).to_have_text("won")
+    await expect(page.locator('.segment[data-leads="open"]')).to_have_text("Open · 0")
     assert await rows(dashboard, "SELECT status, status_by FROM leads") == [
         ("won", dashboard.admin.id)
     ]

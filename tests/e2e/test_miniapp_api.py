@@ -201,7 +201,7 @@ async def test_a_lead_is_worked_from_the_page(
     (lead,) = body["leads"]
     assert (lead["kind"], lead["text"], lead["status"]) == ("upsell", "торт на заказ", "open")
     status, body = await post(http, f"data/leads/{lead['id']}", admin, {"status": "won"})
-    assert (status, body["changed"], body["lead"]["status"]) == (200, True, "won")
+    assert (status, body["changed"], body["lead"]["status"], body["open"]) == (200, True, "won", 0)
     assert await rows(dashboard, "SELECT status, status_by FROM leads") == [
         ("won", dashboard.admin.id)
     ]

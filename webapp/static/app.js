@@ -422,11 +422,14 @@ async function leads() {
   const data = await getJson(`leads?${query({ status: state.leadStatus })}`);
   const switcher = el("div", { class: "segments" }, ["open", "all"].map((s) => el("button", {
     class: s === state.leadStatus ? "segment active" : "segment",
+    "data-leads": s,
     onclick: () => { state.leadStatus = s; show(); },
-  }, s === "open" ? `${tr("leads_open")} · ${number(data.open, 0)}` : tr("leads_all"))));
+  }, s === "open" ? openLeads(data.open) : tr("leads_all"))));
   main().replaceChildren(switcher, list);
   appendLeads(list, data);
 }
+
+function openLeads(count) { return `${tr("leads_open")} · ${number(count, 0)}`; }
 
 function appendLeads(list, data) {
   if (!data.leads.length && !list.children.length) list.append(el("p", { class: "hint" }, tr("no_leads")));
@@ -444,6 +447,8 @@ function leadCard(lead) {
   const set = (status) => guarded(async () => {
     const result = await postJson(`leads/${lead.id}`, { status });
     node.replaceWith(leadCard(result.lead));
+    const counter = document.querySelector('.segment[data-leads="open"]');
+    if (counter) counter.textContent = openLeads(result.open);
   });
   const contact = lead.contact.name || lead.contact.phone
     ? [lead.contact.name, lead.contact.phone].filter(Boolean).join(" · ") : null;

@@ -9,6 +9,7 @@ themselves (sandbox/playground_server.py) until Ctrl+C.
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import sys
 import tempfile
@@ -153,11 +154,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+async def _play_until_ctrl_c() -> None:
+    """The page until Ctrl+C (or SIGTERM). Handled here, not left to Python's
+    KeyboardInterrupt: a shell that starts a program in the background ignores SIGINT for
+    it, and a program started from there would never stop on Ctrl+C."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stopping, stop.set)
+    await run_playground(stop=stop)
+
+
 def main() -> None:
     asyncio.run(run_demo())
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return  # CI, a script, a pipe: the transcript is all
-    try:
-        asyncio.run(run_playground())
-    except KeyboardInterrupt:
-        print("Sandbox stopped.")
+    asyncio.run(_play_until_ctrl_c())
+    print("Sandbox stopped.")

@@ -21,8 +21,14 @@ from storage.database import Database
 async def language_of(db: Database, user: User | None) -> str:
     if user is None:
         return DEFAULT_LANGUAGE
-    person = await customers.get_by_telegram_id(db.reader, user.id)
-    return person.language if person is not None else language_for(user.language_code)
+    return await language_of_id(db, user.id, user.language_code)
+
+
+async def language_of_id(db: Database, user_id: int, language_code: str | None) -> str:
+    """`language_of` for someone known by their id and Telegram's language code (the
+    dashboard's `initData`)."""
+    person = await customers.get_by_telegram_id(db.reader, user_id)
+    return person.language if person is not None else language_for(language_code)
 
 
 async def staff_language(db: Database, user_id: int) -> str:

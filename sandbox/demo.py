@@ -13,7 +13,8 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,22 +54,29 @@ async def _stopped(app: FeedbackApp, polling: asyncio.Task[None]) -> None:
     await asyncio.wait_for(polling, timeout=STEP_TIMEOUT)
 
 
-async def run_demo(print_line: Callable[[str], None] = print) -> None:
+@asynccontextmanager
+async def _sandbox() -> AsyncIterator[tuple[BotAPIEmulator, EmulatedUser, EmulatedUser, str]]:
+    """The emulator, its owner and customer, and a folder for the bot's database."""
     async with BotAPIEmulator(
         token=TOKEN, bot_username="feedback_sandbox_bot", bot_first_name="Feedback Bot"
     ) as emulator:
         owner = emulator.create_user(first_name="Olga", username="olga_owner", language_code="en")
         customer = emulator.create_user(first_name="Anna", username="anna", language_code="en")
         with tempfile.TemporaryDirectory(prefix="feedback-sandbox-") as workdir:
-            app = await create_app(_settings(emulator, owner, workdir))
-            polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
-            try:
-                await _script(owner, customer)
-                async with app.db.reader.execute("SELECT COUNT(*) FROM answers") as cursor:
-                    row = await cursor.fetchone()
-                stored = row[0] if row else 0
-            finally:
-                await _stopped(app, polling)
+            yield emulator, owner, customer, workdir
+
+
+async def run_demo(print_line: Callable[[str], None] = print) -> None:
+    async with _sandbox() as (emulator, owner, customer, workdir):
+        app = await create_app(_settings(emulator, owner, workdir))
+        polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
+        try:
+            await _script(owner, customer)
+            async with app.db.reader.execute("SELECT COUNT(*) FROM answers") as cursor:
+                row = await cursor.fetchone()
+            stored = row[0] if row else 0
+        finally:
+            await _stopped(app, polling)
         print_line("=== Sandbox transcript (local Bot API emulator, no Telegram involved) ===")
         for line in emulator.transcript():
             print_line(line)
@@ -104,37 +112,32 @@ async def run_playground(
 ) -> None:
     """A fresh bot and the page to play it on, until `stop` is set (or Ctrl+C). `started`
     gets the page's address once it is served."""
-    async with BotAPIEmulator(
-        token=TOKEN, bot_username="feedback_sandbox_bot", bot_first_name="Feedback Bot"
-    ) as emulator:
-        owner = emulator.create_user(first_name="Olga", username="olga_owner", language_code="en")
-        customer = emulator.create_user(first_name="Anna", username="anna", language_code="en")
-        with tempfile.TemporaryDirectory(prefix="feedback-sandbox-") as workdir:
-            api_port = _free_port()
-            settings = _settings(
-                emulator,
-                owner,
-                workdir,
-                api_port=str(api_port),
-                webapp_url=f"http://127.0.0.1:{api_port}/app",
-                digest_schedule="off",  # /digest asks for one
-            )
-            app = await create_app(settings)
-            polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
-            page = web.AppRunner(playground_app({"customer": customer, "owner": owner}))
-            await page.setup()
-            try:
-                for person in (customer, owner):  # both have pressed Start, as in the demo
-                    person.send_text("/start")
-                    await person.next_message(timeout=STEP_TIMEOUT)
-                address = await _serve(page, port)
-                print_line(f"=== Play both sides in your browser: {address} (Ctrl+C stops) ===")
-                if started is not None:
-                    started(address)
-                await (stop or asyncio.Event()).wait()
-            finally:
-                await page.cleanup()
-                await _stopped(app, polling)
+    async with _sandbox() as (emulator, owner, customer, workdir):
+        api_port = _free_port()
+        settings = _settings(
+            emulator,
+            owner,
+            workdir,
+            api_port=str(api_port),
+            webapp_url=f"http://127.0.0.1:{api_port}/app",
+            digest_schedule="off",  # /digest asks for one
+        )
+        app = await create_app(settings)
+        polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
+        page = web.AppRunner(playground_app({"customer": customer, "owner": owner}))
+        await page.setup()
+        try:
+            for person in (customer, owner):  # both have pressed Start, as in the demo
+                person.send_text("/start")
+                await person.next_message(timeout=STEP_TIMEOUT)
+            address = await _serve(page, port)
+            print_line(f"=== Play both sides in your browser: {address} (Ctrl+C stops) ===")
+            if started is not None:
+                started(address)
+            await (stop or asyncio.Event()).wait()
+        finally:
+            await page.cleanup()
+            await _stopped(app, polling)
 
 
 async def _serve(page: web.AppRunner, port: int) -> str:

@@ -17,6 +17,7 @@ from aiohttp import web
 from sandbox.driver import EmulatedUser
 from sandbox.errors import EmulatorError
 from sandbox.messages import StoredMessage
+from sandbox.observed import BotMessage
 
 STATIC = Path(__file__).parent / "playground"
 PHONE = "+79001234567"
@@ -118,22 +119,20 @@ class Playground:
         user = self._who(request, body)
         return web.json_response({"url": user.open_web_app(str(body["url"]))})
 
-    async def photo(self, request: web.Request) -> web.Response:
-        user = self._who(request)
+    def _message(self, request: web.Request) -> BotMessage:
         try:
-            message = user.message(int(request.match_info["message_id"]))
+            return self._who(request).message(int(request.match_info["message_id"]))
         except (EmulatorError, ValueError):
             raise web.HTTPNotFound() from None
+
+    async def photo(self, request: web.Request) -> web.Response:
+        message = self._message(request)
         if message.photo is None:
             raise web.HTTPNotFound()
         return web.Response(body=message.photo, content_type="image/png")
 
     async def document(self, request: web.Request) -> web.Response:
-        user = self._who(request)
-        try:
-            message = user.message(int(request.match_info["message_id"]))
-        except (EmulatorError, ValueError):
-            raise web.HTTPNotFound() from None
+        message = self._message(request)
         if message.document is None:
             raise web.HTTPNotFound()
         name = message.document_name or "file"

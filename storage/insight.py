@@ -99,6 +99,13 @@ async def first_recorded(conn: aiosqlite.Connection) -> datetime | None:
     return None if row[0] is None else from_db(row[0])
 
 
+async def whole_history(conn: aiosqlite.Connection, now: datetime) -> Period | None:
+    """From the first purchase or answer recorded up to `now` (that moment included): what
+    "all" covers in /stats and on the dashboard; None while nothing is recorded."""
+    first = await first_recorded(conn)
+    return None if first is None else Period.up_to(now, now - first + RESOLUTION)
+
+
 async def nps(conn: aiosqlite.Connection, period: Period, scope: Scope = EVERYTHING) -> NpsSummary:
     row = await fetch_one(
         conn,

@@ -8,7 +8,7 @@ from typing import Any
 
 from analytics.chart import WeekPoint
 from core.clock import Clock
-from core.period import RESOLUTION, Period, weeks_ending
+from core.period import Period, weeks_ending
 from storage import insight
 from storage.database import Database, fetch_one
 from storage.live_settings import LiveSettings
@@ -63,10 +63,10 @@ class Figures:
 
     async def _period(self, choice: str, now: datetime) -> Period:
         length = PERIODS[choice]
-        if length is None:
-            first = await insight.first_recorded(self._db.reader)
-            length = now - first + RESOLUTION if first is not None else timedelta(days=1)
-        return Period.up_to(now, length)
+        if length is not None:
+            return Period.up_to(now, length)
+        history = await insight.whole_history(self._db.reader, now)
+        return history or Period.up_to(now, timedelta(days=1))  # nothing recorded yet
 
     async def _compute_overview(self, choice: str, store_key: str | None) -> dict[str, Any]:
         now = self._clock()

@@ -8,7 +8,6 @@ parameter, 401 for missing, forged or expired `initData`, 403 for a customer or 
 
 from __future__ import annotations
 
-import json
 import logging
 import zipfile
 from collections.abc import Awaitable, Callable
@@ -22,7 +21,9 @@ from aiohttp import web
 
 from core.owner_settings import RUNTIME, SettingError, shown
 from core.scores import DETRACTOR_MAX, PASSIVE_MIN, PROMOTER_MIN
-from intake.api import read_json_object
+from intake.api import error_response, json_response, read_json_object
+from intake.api_errors import ApiError
+from intake.api_service import dump
 from storage import alerts, answer_table, leads, stores
 from storage.leads import LeadStatus
 from storage.paging import Cursor
@@ -72,21 +73,15 @@ class BadParameter(Exception):
         self.message = message
 
 
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 def _error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        body["field"] = field
-    return _json({"error": body}, status)
+    return error_response(ApiError(status, code, message, field), NO_STORE)
 
 
-def _json(value: object, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status,
-        text=json.dumps(value, ensure_ascii=False),
-        content_type="application/json",
-        charset="utf-8",
-        headers={"Cache-Control": "no-store"},
-    )
+def _json(value: dict[str, Any]) -> web.Response:
+    return json_response(200, dump(value), NO_STORE)
 
 
 class _Pages:

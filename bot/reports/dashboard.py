@@ -15,15 +15,15 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, WebAppInfo
 
+from bot.languages import language_of_id
 from bot.process.background import Background
 from bot.reports.alerts import AlertNotifier
 from bot.reports.digest import DigestService
 from bot.reports.export_process import export_folder, write_export
 from bot.reports.export_words import presentation
 from bot.roles import Roles, staff_name
-from bot.texts import language_for, t
+from bot.texts import t
 from core.clock import Clock
-from storage import customers
 from storage.database import Database
 from storage.live_settings import LiveSettings
 from webapp.services import BotSide
@@ -70,9 +70,7 @@ def page_services(
         return await staff_name(db, user_id)
 
     async def language(user_id: int, language_code: str | None) -> str:
-        """The one they chose in the chat, else their Telegram's (bot.languages)."""
-        person = await customers.get_by_telegram_id(db.reader, user_id)
-        return person.language if person is not None else language_for(language_code)
+        return await language_of_id(db, user_id, language_code)
 
     async def setting_changed(setting: str) -> None:
         if setting in SCHEDULE_SETTINGS:

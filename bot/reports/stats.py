@@ -13,7 +13,7 @@ from bot.reports.digest import DigestService
 from bot.reports.report_text import stats_message
 from bot.texts import t
 from core.clock import Clock
-from core.period import RESOLUTION, Period
+from core.period import Period
 from storage import insight, stores
 from storage.database import Database
 from storage.live_settings import LiveSettings
@@ -55,13 +55,10 @@ async def stats(
             return
     now = clock()
     length = STATS_PERIODS[choice]
-    if length is None:
-        first = await insight.first_recorded(db.reader)
-        if first is None:
-            await message.answer(t(language, "stats_empty"))
-            return
-        length = now - first + RESOLUTION  # `first` included
-    period = Period.up_to(now, length)
+    period = Period.up_to(now, length) if length else await insight.whole_history(db.reader, now)
+    if period is None:
+        await message.answer(t(language, "stats_empty"))
+        return
     report = await digests.report(period, details=False, store_key=store_key)
     label = t(language, f"stats_label_{choice}")
     if store_key is not None:

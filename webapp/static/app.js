@@ -379,16 +379,23 @@ function showCounts(counts) {
   }
 }
 
-function appendAlerts(list, data) {
-  if (!data.alerts.length && !list.children.length) list.append(el("p", { class: "hint" }, tr("no_alerts")));
-  for (const alert of data.alerts) list.append(alertCard(alert));
-  if (data.next) {
+/* A list of cards a page at a time: `items` of this page, `next` the server's mark of the
+   next one (none: the last), `fetchMore(next)` appends it. */
+function appendCards(list, items, next, card, empty, fetchMore) {
+  if (!items.length && !list.children.length) list.append(el("p", { class: "hint" }, tr(empty)));
+  for (const item of items) list.append(card(item));
+  if (next) {
     const more = el("button", { class: "secondary more", onclick: guarded(async () => {
       more.remove();
-      appendAlerts(list, await getJson(`alerts?${query({ state: state.alertState, after: data.next })}`));
+      await fetchMore(next);
     }) }, tr("more"));
     list.append(more);
   }
+}
+
+function appendAlerts(list, data) {
+  appendCards(list, data.alerts, data.next, alertCard, "no_alerts", async (after) =>
+    appendAlerts(list, await getJson(`alerts?${query({ state: state.alertState, after })}`)));
 }
 
 function alertCard(alert) {
@@ -432,15 +439,8 @@ async function leads() {
 function openLeads(count) { return `${tr("leads_open")} · ${number(count, 0)}`; }
 
 function appendLeads(list, data) {
-  if (!data.leads.length && !list.children.length) list.append(el("p", { class: "hint" }, tr("no_leads")));
-  for (const lead of data.leads) list.append(leadCard(lead));
-  if (data.next) {
-    const more = el("button", { class: "secondary more", onclick: guarded(async () => {
-      more.remove();
-      appendLeads(list, await getJson(`leads?${query({ status: state.leadStatus, before: data.next })}`));
-    }) }, tr("more"));
-    list.append(more);
-  }
+  appendCards(list, data.leads, data.next, leadCard, "no_leads", async (before) =>
+    appendLeads(list, await getJson(`leads?${query({ status: state.leadStatus, before })}`)));
 }
 
 function leadCard(lead) {

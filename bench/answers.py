@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode polling
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode webhook
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode webhook-floor
+    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --events 1000
 
 Setup (not measured): every customer has a survey whose first question the bot sends
 through its scheduler. Then, in the emulator's own process (standing in for Telegram):
@@ -20,6 +21,11 @@ presses answered by a bare aiogram bot (polling, no database) making the same th
 API calls per answer as the real one: what aiogram itself costs on this machine, the
 ceiling any bot on this stack meets. --mode webhook-floor is that bot served as a webhook
 by aiogram's own handler (each update answered once handled).
+
+--events N registers a webhook endpoint (a receiver in a process of its own, answering 204)
+and, as the presses begin, writes N `survey.completed` events to the outbox: the bot delivers
+them, signed, while it records the answers. Compared with the same run without, it shows what
+delivering webhooks costs the answer path.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from aiohttp import web
 
 from bench.dispatch import TOKEN, _wait_all_sent, seeded_app
 from bench.intake import sqlite_single_writer_rate
+from bench.webhook_receiver import queue_events, receiving
 from bot.process.aiogram_session import KeptResponseModelsSession
 from bot.process.warm_up import warm_up
 from bot.process.webhook import webhook_path
@@ -82,10 +89,13 @@ async def _press_all(
                 first[chat] = call.time
         return first
 
-    # Checked five times a second, not on every change: the stand-in's loop stays free.
+    # Checked five times a second, not on every change: the stand-in's loop stays free. Every
+    # chat's own reply, not a count of sends: another message (a nudge) must not end the wait.
     expected = sends_before + len(users)
     deadline = time.monotonic() + 300
-    while len(emulator.calls("sendMessage")) < expected and time.monotonic() < deadline:  # noqa: ASYNC110
+    while time.monotonic() < deadline and (  # noqa: ASYNC110
+        len(emulator.calls("sendMessage")) < expected or len(replies()) < len(users)
+    ):
         await asyncio.sleep(0.2)
     wall = time.monotonic() - started
     emulator_cpu = time.process_time() - cpu_before
@@ -211,15 +221,19 @@ def _webhook_settings() -> dict[str, Any]:
 
 
 async def _run_bot(
-    conn: Connection, base_url: str, user_ids: list[int], mode: str
+    conn: Connection, base_url: str, user_ids: list[int], mode: str, events: int = 0
 ) -> dict[str, Any]:
     extra = _webhook_settings() if mode == "webhook" else {}
-    with tempfile.TemporaryDirectory() as workdir:
+    with tempfile.TemporaryDirectory() as workdir, receiving(events) as receiver:
         app = await seeded_app(base_url, Path(workdir) / "bench.db", user_ids, 30, extra)
         app.tune_garbage_collector_once_started()  # as `python -m bot` does
         polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
         await _wait_all_sent(app, len(user_ids))
+        if receiver is not None:
+            await queue_events(app, receiver, events)
         report = await _measured(conn)
+        if receiver is not None:
+            report["webhooks"] = await receiver.report(events)
         stored = await app.db.reader.execute_fetchall("SELECT COUNT(*) FROM answers")
         report["answers_stored"] = next(iter(stored))[0]
         await app.stop()
@@ -233,7 +247,7 @@ async def _run_bot(
     return report
 
 
-def run(customers: int, paced_rate: float, mode: str) -> dict[str, Any]:
+def run(customers: int, paced_rate: float, mode: str, events: int = 0) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     emulator = context.Process(
@@ -245,12 +259,13 @@ def run(customers: int, paced_rate: float, mode: str) -> dict[str, Any]:
         if mode in ("floor", "webhook-floor"):
             report = asyncio.run(_run_floor(parent, base_url, user_ids, mode))
         else:
-            report = asyncio.run(_run_bot(parent, base_url, user_ids, mode))
+            report = asyncio.run(_run_bot(parent, base_url, user_ids, mode, events))
     finally:
         emulator.join(timeout=30)
         if emulator.is_alive():
             emulator.kill()
-    return {"mode": mode, "customers": customers, "paced_rate": paced_rate, **report}
+    setup = {"mode": mode, "customers": customers, "paced_rate": paced_rate, "events": events}
+    return {**setup, **report}
 
 
 def main() -> None:
@@ -259,8 +274,9 @@ def main() -> None:
     parser.add_argument("--paced-rate", type=float, default=200.0)
     modes = ("polling", "webhook", "floor", "webhook-floor")
     parser.add_argument("--mode", choices=modes, default="polling")
+    parser.add_argument("--events", type=int, default=0, help="webhook events to deliver meanwhile")
     args = parser.parse_args()
-    for key, value in run(args.customers, args.paced_rate, args.mode).items():
+    for key, value in run(args.customers, args.paced_rate, args.mode, args.events).items():
         print(f"{key}: {value}")
 
 

@@ -5,6 +5,7 @@
 `python -m bot restore <file>` puts that copy back at DATABASE_PATH, with the bot stopped.
 `python -m bot health` asks the running bot's /healthz (exit 0 healthy, 1 not).
 `python -m bot check` checks the set-up, one line per item (exit 0 all fine, 1 not).
+`python -m bot new-secret` prints a new webhook secret for EVENTS_SECRET.
 
 Every refusal is one line on stderr and exit code 2.
 """
@@ -108,10 +109,21 @@ def check(args: list[str]) -> None:
     raise SystemExit(0 if all(line.ok for line in lines) else 1)
 
 
+def new_secret(args: list[str]) -> None:
+    """`python -m bot new-secret`: a fresh `whsec_` secret, for EVENTS_SECRET."""
+    if args:
+        fail("Usage: python -m bot new-secret")
+        return
+    from hooks.signing import new_secret as fresh
+
+    print(fresh())
+
+
 def run_bot(args: list[str]) -> None:
     """`python -m bot`: run until SIGTERM or Ctrl+C."""
     if args:
-        fail(f"Unknown arguments {' '.join(args)}: use python -m bot [backup|restore|health|check]")
+        commands = "|".join(COMMANDS)
+        fail(f"Unknown arguments {' '.join(args)}: use python -m bot [{commands}]")
         return
     try:
         settings = load_settings()
@@ -132,7 +144,13 @@ def run_bot(args: list[str]) -> None:
         fail(f"Database error: cannot open DATABASE_PATH={settings.database_path}: {error}")
 
 
-COMMANDS = {"backup": backup, "restore": restore, "health": health, "check": check}
+COMMANDS = {
+    "backup": backup,
+    "restore": restore,
+    "health": health,
+    "check": check,
+    "new-secret": new_secret,
+}
 
 
 def main(argv: list[str] | None = None) -> None:

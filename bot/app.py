@@ -30,6 +30,7 @@ from bot.process.background import Background
 from bot.process.bulk_sender import BulkSender
 from bot.process.dispatch_after import DispatchAfterHandler
 from bot.process.http_server import Webhook, start_http_server
+from bot.process.metrics import BotMetrics
 from bot.process.once_per_update import OncePerUpdate
 from bot.process.outbound_gate import OutboundGate
 from bot.process.polling import HoldOffsetUntilHandled, InFlightDispatcher
@@ -43,7 +44,9 @@ from bot.reports.alerts import AlertNotifier
 from bot.reports.dashboard import page_services
 from bot.reports.digest import DigestService
 from bot.reports.export_process import remove_stale_export_folders
+from bot.reports.owner_notes import OwnerNotes
 from bot.reports.reward_pool_notice import RewardPoolNotice
+from bot.reports.scheduled_backups import ScheduledBackups
 from bot.roles import Roles
 from bot.routing import routers
 from bot.survey.conversation import SurveyConversation
@@ -51,19 +54,22 @@ from bot.survey.long_texts import LongTexts
 from bot.survey.wording import Wording
 from core.clock import Clock, utc_now
 from core.settings import Settings, require_token
+from hooks.worker import WebhookWorker
 from scheduler.jobs import Jobs
 from scheduler.setup import add_jobs, create_scheduler
-from storage import staff, themes
+from storage import outbox, staff, themes
 from storage.database import Database
 from storage.instance_lock import InstanceLock
 from storage.live_settings import LiveSettings
 from storage.meta import get_or_create_secret
+from storage.outbox import Endpoint
 from storage.theme_tagging import ThemeTagger
 from webapp.services import PageContext
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 20.0
+WEBHOOK_GRACE_SECONDS = 2.0
 
 
 @dataclass
@@ -80,6 +86,8 @@ class FeedbackApp:
     conversation: SurveyConversation
     roles: Roles
     qr_secret: bytes
+    webhooks: WebhookWorker | None = None
+    metrics: BotMetrics | None = None
     api_runner: web.AppRunner | None = None
     background: Background = field(default_factory=Background)
     _stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
@@ -196,6 +204,8 @@ class FeedbackApp:
             self._outage_log = None
         self.gate.stop()
         self.stop_scheduler()
+        if self.webhooks is not None:  # stopped already, unless start-up failed half-way
+            await self.webhooks.stop(0)
         await self.bot.session.close()
         await self.db.close()
         if self.instance_lock is not None:
@@ -240,6 +250,8 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     digests = DigestService(db, live, clock, roles, sender, theme_tagger)
     scheduler = create_scheduler(settings.tz)
     notice = RewardPoolNotice(db, roles, sender)
+    notes = OwnerNotes(db, roles, sender)
+    webhooks = await _webhooks(settings, db, clock, theme_tagger, notes, bot)
     jobs = Jobs(
         bot,
         db,
@@ -251,6 +263,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
         reward_notice=notice,
         themes=theme_tagger,
         referral_rewards=ReferralRewards(db, clock, sender),
+        backups=ScheduledBackups(db, live, clock, notes),
     )
     add_jobs(scheduler, jobs, settings.dispatch_interval)
     configured_secret = settings.qr_secret.get_secret_value().encode()
@@ -271,6 +284,7 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
         theme_tagger=theme_tagger,
         long_texts=LongTexts(),
         background=background,
+        webhooks=webhooks,
     )
     live.on_change(lambda changed: gate.set_rate(changed.send_rate))
     dispatcher.update.outer_middleware(await OncePerUpdate.open(db, clock))
@@ -290,6 +304,8 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
         conversation,
         roles,
         qr_secret,
+        webhooks=webhooks,
+        metrics=_metrics(settings, db, gate),
         background=background,
     )
 
@@ -302,6 +318,33 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)
     return app
+
+
+async def _webhooks(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    theme_tagger: ThemeTagger,
+    notes: OwnerNotes,
+    bot: Bot,
+) -> WebhookWorker:
+    """The outbox's delivery, with EVENTS_URL's endpoint as .env has it now."""
+    async with db.transaction() as conn:
+        secret = settings.events_secret.get_secret_value()
+        await outbox.keep_env_endpoint(conn, settings.events_url, secret, clock())
+
+    async def tell_owners(endpoint: Endpoint) -> None:
+        await notes.tell(bot, "hooks_disabled_notice", n=endpoint.id, url=endpoint.url)
+
+    return WebhookWorker(db, clock, prepare=theme_tagger.catch_up, on_disabled=tell_owners)
+
+
+def _metrics(settings: Settings, db: Database, gate: OutboundGate) -> BotMetrics | None:
+    if not settings.metrics:
+        return None
+    metrics = BotMetrics(db, gate)
+    gate.on_call_done = metrics.send_seconds.observe
+    return metrics
 
 
 async def _on_startup(app: FeedbackApp) -> None:
@@ -319,6 +362,8 @@ async def _on_startup(app: FeedbackApp) -> None:
         log.info("resumed %s surveys interrupted by the last stop", resumed)
     if app.settings.serves_http:  # first: a port already taken stops the start before any job
         await _start_http(app)
+    if app.webhooks is not None:
+        app.webhooks.start()
     app.scheduler.start()
 
 
@@ -335,6 +380,7 @@ async def _start_http(app: FeedbackApp) -> None:
         components={"scheduler": lambda: app.scheduler.state == STATE_RUNNING},
         webhook=webhook,
         page=_page(app) if app.settings.webapp_url else None,
+        metrics=app.metrics,
     )
 
 
@@ -366,6 +412,8 @@ async def _on_shutdown(app: FeedbackApp) -> None:
         app.api_runner = None
     if app.scheduler.running:
         app.scheduler.pause()
+    if app.webhooks is not None:  # an attempt cut short is made again after the restart
+        await app.webhooks.stop(WEBHOOK_GRACE_SECONDS)
     app.gate.stop_bulk()  # replies still go out: their handlers get their grace
     app.sender.stop()
     await app.dispatcher.drain(SHUTDOWN_GRACE_SECONDS)

@@ -43,7 +43,7 @@ ADMIN_MENU = (
     "questions",
     "preview",
 )
-OWNER_MENU = (*ADMIN_MENU, "reward", "backup")
+OWNER_MENU = (*ADMIN_MENU, "reward", "backup", "hooks")
 OWNERS_DO_MORE = frozenset({"staff", "settings", "questions", "stores", "themes"})
 """Commands that admins may only look with, and owners also change with (`cmd_<name>_owner`)."""
 RESET_WORD = "default"

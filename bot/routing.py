@@ -30,6 +30,7 @@ from bot.roles import IsStaff
 from bot.staff import (
     backup,
     csv_upload,
+    hooks,
     leads,
     pausing,
     purchase,
@@ -82,5 +83,6 @@ def _staff() -> Router:
         questions.build_router(),
         reward.build_router(),
         backup.build_router(),
+        hooks.build_router(),
     )
     return router

@@ -59,15 +59,13 @@ def _at(day: date, moment: time, tz: tzinfo) -> datetime:
     return datetime.combine(day, moment, tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
-def parse_digest_schedule(text: str) -> DigestSchedule | None:
-    """`mon 09:00`, `daily 18:30`, or `off` (None)."""
+def parse_digest_schedule(text: str, what: str = "digest schedule") -> DigestSchedule | None:
+    """`mon 09:00`, `daily 18:30`, or `off` (None). BACKUP_SCHEDULE is written the same way."""
     if text.strip().lower() == OFF:
         return None
     match = _SCHEDULE.match(text)
     if not match:
-        raise ValueError(
-            f"cannot read {text!r} as a digest schedule (use mon 09:00, daily 09:00 or off)"
-        )
+        raise ValueError(f"cannot read {text!r} as a {what} (use mon 09:00, daily 09:00 or off)")
     day, hours, minutes = match.group(1).lower(), int(match.group(2)), int(match.group(3))
     if day != DAILY and day not in WEEKDAYS:
         raise ValueError(f"{day!r} is not a weekday (mon … sun) or daily")

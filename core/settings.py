@@ -9,7 +9,14 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.alert_rules import DEFAULT as DEFAULT_ALERT_ON
@@ -17,6 +24,7 @@ from core.alert_rules import AlertRules, parse_alert_rules
 from core.digest_schedule import OFF as DIGEST_OFF
 from core.digest_schedule import DigestSchedule, parse_digest_schedule
 from core.durations import format_duration, parse_duration
+from core.event_endpoints import check_endpoint_url, check_secret
 from core.quiet_hours import OFF, QuietHours, parse_quiet_hours
 from core.survey_rules import SurveyRules
 
@@ -121,6 +129,12 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr = SecretStr("")
     webapp_url: str = ""
     health_check: bool = False
+    events_url: str = ""
+    events_secret: SecretStr = SecretStr("")
+    metrics: bool = False
+    backup_schedule: str = OFF
+    backup_dir: Path = Path("data/backups")
+    backup_keep: int = Field(default=7, ge=1, le=1000)
 
     @field_validator("owner_ids", "admin_ids", mode="before")
     @classmethod
@@ -232,6 +246,32 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an https:// URL such as https://app.example.com")
         return url
 
+    @field_validator("events_url")
+    @classmethod
+    def _events_url(cls, value: str) -> str:
+        return check_endpoint_url(value) if value.strip() else ""
+
+    @field_validator("events_secret")
+    @classmethod
+    def _events_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        return SecretStr(check_secret(secret) if secret else "")
+
+    @model_validator(mode="after")
+    def _events_secret_with_url(self) -> Settings:
+        if self.events_url and not self.events_secret.get_secret_value():
+            raise ValueError(
+                "EVENTS_SECRET is required with EVENTS_URL: whsec_ and 32 random bytes in "
+                "base64 (`python -m bot new-secret` prints one)"
+            )
+        return self
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _backup_schedule(cls, value: str) -> str:
+        schedule = parse_digest_schedule(value, what="backup schedule")
+        return DIGEST_OFF if schedule is None else str(schedule)
+
     @field_validator("proxy_url")
     @classmethod
     def _proxy_url(cls, value: SecretStr) -> SecretStr:
@@ -325,9 +365,20 @@ class Settings(BaseSettings):
 
     @property
     def serves_http(self) -> bool:
-        """The HTTP server runs: for the intake API, the webhook, HEALTH_CHECK's /healthz or
-        the Mini App (WEBAPP_URL)."""
-        return self.api_enabled or self.webhook_mode or self.health_check or bool(self.webapp_url)
+        """The HTTP server runs: for the intake API, the webhook, HEALTH_CHECK's /healthz,
+        the Mini App (WEBAPP_URL) or METRICS' /metrics."""
+        return (
+            self.api_enabled
+            or self.webhook_mode
+            or self.health_check
+            or bool(self.webapp_url)
+            or self.metrics
+        )
+
+    @property
+    def backups(self) -> DigestSchedule | None:
+        """BACKUP_SCHEDULE: when a checked copy goes to BACKUP_DIR; None: off."""
+        return parse_digest_schedule(self.backup_schedule)
 
     @property
     def has_token(self) -> bool:
@@ -342,9 +393,9 @@ def describe_validation_error(error: ValidationError) -> str:
     """One line naming each bad setting as the owner writes it in `.env`."""
     parts = []
     for item in error.errors():
-        name = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+        name = ".".join(str(part) for part in item["loc"]).upper()  # none: settings together
         message = str(item["msg"]).removeprefix("Value error, ")
-        parts.append(f"{name}: {message}")
+        parts.append(f"{name}: {message}" if name else message)
     return "Configuration error: " + "; ".join(parts)
 
 

@@ -15,13 +15,14 @@ from aiogram import Bot
 from core.clock import Clock
 from core.logs import log_failure
 from core.settings import Settings
-from storage import erasure, meta, updates
+from storage import erasure, meta, outbox, updates
 from storage.database import Database
 from storage.live_settings import LiveSettings
 
 log = logging.getLogger(__name__)
 
 BATCHES_PER_SECOND = 4
+FINISHED_DELIVERIES_KEPT = timedelta(days=7)
 
 
 class SurveyWork(Protocol):
@@ -79,8 +80,10 @@ class Jobs:
         reward_notice: OwnerNotice,
         themes: ThemeWork,
         referral_rewards: OwnerNotice,
+        backups: OwnerNotice | None = None,
     ) -> None:
         self._bot = bot
+        self._backups = backups
         self._referral_rewards = referral_rewards
         self._themes = themes
         self._alerts = alerts
@@ -241,16 +244,27 @@ class Jobs:
         await asyncio.gather(worker(), worker())
 
     async def housekeeping(self) -> None:
-        """Hourly: forget old update ids; erase written answers past RETENTION_DAYS."""
+        """Hourly: forget old update ids and webhook deliveries finished a week ago; erase
+        written answers past RETENTION_DAYS."""
         async with self._busy:
             async with self._db.transaction() as conn:
                 removed = await updates.forget_old(conn, self._clock())
+                await outbox.purge_finished(conn, self._clock() - FINISHED_DELIVERIES_KEPT)
             log.debug("forgot %s old update ids", removed)
             kept = self._settings.free_text_kept
             if kept is not None:
                 erased = await erasure.erase_free_text_before(self._db, self._clock() - kept)
                 if erased:
                     log.info("erased %s written answers and contacts past retention", erased)
+
+    async def back_up(self) -> None:
+        """Each minute: BACKUP_SCHEDULE's copy, when its time has come."""
+        if self._stopping or self._backups is None:
+            return
+        try:
+            await self._backups.send_due(self._bot)
+        except Exception as error:  # the next minute asks again
+            log_failure(log, error, "scheduled backup")
 
     async def tag_themes(self) -> None:
         """Each minute: the themes of what customers wrote since (the figures catch up

@@ -37,6 +37,13 @@ def add_jobs(scheduler: AsyncIOScheduler, jobs: Jobs, dispatch_interval: timedel
         next_run_time=datetime.now(scheduler.timezone),  # answers written before a restart
     )
     scheduler.add_job(
+        jobs.back_up,
+        IntervalTrigger(minutes=1),
+        id="back_up",
+        replace_existing=True,
+        next_run_time=datetime.now(scheduler.timezone),  # a slot missed while we were down
+    )
+    scheduler.add_job(
         jobs.housekeeping,
         IntervalTrigger(hours=1),
         id="housekeeping",

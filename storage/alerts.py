@@ -15,6 +15,7 @@ from datetime import datetime
 import aiosqlite
 
 from core.clock import from_db, to_db
+from storage import outbox
 from storage.database import fetch_all, fetch_one
 from storage.models import Answer, Question
 from storage.paging import Cursor, start_of
@@ -87,6 +88,7 @@ def open_for(conn: sqlite3.Connection, survey_id: int, answer: Answer, now: date
         (survey_id, answer.question, answer.score, to_db(now)),
     ).fetchall()
     for row in rows:
+        outbox.record_in_thread(conn, outbox.Event("alert.created", row[0]), now)
         return int(row[0])
     return None
 
@@ -104,13 +106,20 @@ async def for_survey(conn: aiosqlite.Connection, survey_id: int) -> AlertView | 
 async def claim(conn: aiosqlite.Connection, alert_id: int, user_id: int, now: datetime) -> bool:
     """Record who handles an open alert (the first to say so keeps it); False if it is
     resolved (or gone)."""
-    cursor = await conn.execute(
-        """UPDATE alerts SET claimed_by = COALESCE(claimed_by, ?),
-               claimed_at = COALESCE(claimed_at, ?)
-           WHERE id = ? AND resolved_at IS NULL""",
-        (user_id, to_db(now), alert_id),
+    rows = await fetch_all(
+        conn,
+        """UPDATE alerts SET claimed_by = COALESCE(claimed_by, :user),
+               claimed_at = COALESCE(claimed_at, :now)
+           WHERE id = :id AND resolved_at IS NULL
+           RETURNING claimed_by = :user AND claimed_at = :now""",
+        {"user": user_id, "now": to_db(now), "id": alert_id},
     )
-    return cursor.rowcount == 1
+    if not rows:
+        return False
+    if rows[0][0]:  # claimed now, not before
+        change = {"action": "claimed", "by": user_id}
+        await outbox.record(conn, outbox.Event("alert.updated", alert_id, change), now)
+    return True
 
 
 async def resolve(conn: aiosqlite.Connection, alert_id: int, user_id: int, now: datetime) -> bool:
@@ -119,7 +128,11 @@ async def resolve(conn: aiosqlite.Connection, alert_id: int, user_id: int, now: 
         "UPDATE alerts SET resolved_by = ?, resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
         (user_id, to_db(now), alert_id),
     )
-    return cursor.rowcount == 1
+    if cursor.rowcount != 1:
+        return False
+    change = {"action": "resolved", "by": user_id}
+    await outbox.record(conn, outbox.Event("alert.updated", alert_id, change), now)
+    return True
 
 
 async def messages(conn: aiosqlite.Connection, alert_id: int) -> dict[int, int]:

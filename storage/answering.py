@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import Enum
 
 from core.alert_rules import AlertRules
-from storage import alerts, answers, leads, referrals, surveys, updates
+from storage import alerts, answers, leads, outbox, referrals, surveys, updates
 from storage.database import Database
 from storage.models import (
     Answer,
@@ -105,6 +105,8 @@ def _record(
             leads.open_in_thread(conn, "referral", answer_id, now, referral_id)
     elif (kind := leads.kind_of(answer.question)) and answer.text and answer.text.strip():
         leads.open_in_thread(conn, kind, answer_id, now)
+    if updated.status is SurveyStatus.COMPLETED:
+        outbox.record_in_thread(conn, outbox.Event("survey.completed", survey.id), now)
     return AnswerResult(Outcome.RECORDED, updated, customer, survey.prompt_message_id, alert_id)
 
 

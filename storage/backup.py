@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from storage.database import BUSY_TIMEOUT_MS
@@ -67,3 +68,26 @@ def _copy(source: Path, partial: Path) -> int:
     finally:
         src.close()
     return version
+
+
+SCHEDULED_PREFIX = "feedback-"
+SCHEDULED_SUFFIX = ".db"
+
+
+def scheduled_name(moment: datetime) -> str:
+    """`feedback-20261206-0300.db`: names sort in time order, which rotation relies on."""
+    return f"{SCHEDULED_PREFIX}{moment:%Y%m%d-%H%M}{SCHEDULED_SUFFIX}"
+
+
+def rotate(folder: Path, keep: int) -> list[Path]:
+    """Remove all but the newest `keep` scheduled copies in `folder`; the ones removed.
+    Other files there are not touched."""
+    copies = sorted(
+        path
+        for path in Path(folder).glob(f"{SCHEDULED_PREFIX}*{SCHEDULED_SUFFIX}")
+        if path.is_file()
+    )
+    removed = copies[: max(len(copies) - keep, 0)]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed

@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from core.clock import to_db
+from storage import outbox
 from storage.database import fetch_one
 from storage.models import Customer
 
@@ -160,7 +161,11 @@ async def set_opted_out(conn: aiosqlite.Connection, customer_id: int, now: datet
            WHERE id = ? AND (opted_out_at IS NULL) = (? IS NOT NULL)""",
         (stamp, stamp, customer_id, stamp),
     )
-    return cursor.rowcount == 1
+    if cursor.rowcount != 1:
+        return False
+    if now is not None:
+        await outbox.record(conn, outbox.Event("customer.opted_out", customer_id), now)
+    return True
 
 
 async def choose_language(

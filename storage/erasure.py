@@ -16,7 +16,7 @@ import aiosqlite
 
 from core.clock import to_db
 from core.phones import normalize_phone
-from storage import surveys
+from storage import outbox, surveys
 from storage.database import Database, fetch_all
 from storage.models import Customer, Survey
 
@@ -46,6 +46,7 @@ async def forget(db: Database, customer: Customer, now: datetime) -> list[Survey
             (customer.id,),
         )
         await _erase_as_a_contact(conn, customer)
+        await outbox.record(conn, outbox.Event("customer.forgotten", customer.id), now)
     await db.checkpoint()
     return cancelled
 

@@ -102,6 +102,7 @@ async def record_purchase_in(
         survey = await surveys.for_purchase(conn, stored.id)
         return IntakeResult(status, stored, survey, response=response)
     await referral_credit.owe_reward(conn, created.customer_id, created.id, now)
+    await referral_credit.record_conversion(conn, created.customer_id, created.id, now)
     if rules.too_old(created.purchased_at, now):  # history: stored and counted, not surveyed
         return IntakeResult(IntakeStatus.CREATED, created, None, too_old=True)
     survey = await surveys.schedule(

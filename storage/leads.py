@@ -22,6 +22,7 @@ import aiosqlite
 from analytics.report import LeadFigures
 from core.clock import from_db, to_db
 from core.period import Period
+from storage import outbox
 from storage.database import fetch_all, fetch_one
 from storage.models import Question
 
@@ -74,12 +75,16 @@ def open_in_thread(
     answer_id: int,
     now: datetime,
     referral_id: int | None = None,
-) -> None:
-    """Inside `Database.run_transaction`, with the answer that brings the lead."""
-    conn.execute(
+) -> int:
+    """Inside `Database.run_transaction`, with the answer that brings the lead; its id."""
+    cursor = conn.execute(
         "INSERT INTO leads (kind, answer_id, referral_id, created_at) VALUES (?, ?, ?, ?)",
         (kind, answer_id, referral_id, to_db(now)),
     )
+    lead_id = cursor.lastrowid
+    assert lead_id is not None
+    outbox.record_in_thread(conn, outbox.Event("lead.created", lead_id), now)
+    return lead_id
 
 
 def kind_of(question: Question) -> LeadKind | None:
@@ -168,7 +173,11 @@ async def set_status(
            WHERE id = :id AND status != :status""",
         {"status": status, "now": stamp, "staff": staff_id, "id": lead_id},
     )
-    return cursor.rowcount > 0
+    if cursor.rowcount == 0:
+        return False
+    change = {"status": str(status), "by": staff_id}
+    await outbox.record(conn, outbox.Event("lead.updated", lead_id, change), now)
+    return True
 
 
 async def figures(conn: aiosqlite.Connection, period: Period) -> LeadFigures:

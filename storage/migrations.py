@@ -431,6 +431,54 @@ SELECT kind, answer_id, referral_id, created_at FROM (
 ) ORDER BY created_at, answer_id;
 """
 
+# Outgoing webhooks (storage.outbox): the endpoints owners registered, the events written in
+# the transaction of what they report, and one delivery per event and endpoint, tried until
+# it is delivered or given up. An event holds ids and the change it reports, never a
+# person's words: its body is read from the tables when it is sent, so a /forget before
+# then leaves nothing of the person in it.
+WEBHOOKS = """
+CREATE TABLE webhook_endpoints (
+    id              INTEGER PRIMARY KEY,
+    url             TEXT NOT NULL,
+    secret          TEXT NOT NULL,
+    events          TEXT NOT NULL DEFAULT '*',
+    from_env        INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL,
+    disabled_at     TEXT,
+    disabled_reason TEXT,
+    delivered       INTEGER NOT NULL DEFAULT 0,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_error_at   TEXT,
+    last_delivered_at TEXT
+);
+CREATE UNIQUE INDEX webhook_endpoints_from_env ON webhook_endpoints(from_env) WHERE from_env = 1;
+CREATE TABLE webhook_events (
+    id          INTEGER PRIMARY KEY,
+    type        TEXT NOT NULL,
+    subject_id  INTEGER NOT NULL,
+    change      TEXT NOT NULL DEFAULT '{}',
+    occurred_at TEXT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+    id              INTEGER PRIMARY KEY,
+    event_id        INTEGER NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
+    endpoint_id     INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+    message_id      TEXT NOT NULL UNIQUE,
+    state           TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'delivered', 'failed', 'dropped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT,
+    finished_at     TEXT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, state);
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(finished_at)
+    WHERE finished_at IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     INITIAL_SCHEMA,
     INTAKE_AND_DELIVERY,
@@ -448,6 +496,7 @@ MIGRATIONS: tuple[str, ...] = (
     REFERRALS_CREDITED,
     WRITTEN_BY_TIME,
     LEADS,
+    WEBHOOKS,
 )
 
 

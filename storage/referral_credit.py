@@ -17,6 +17,7 @@ import aiosqlite
 from analytics.report import ReferredFigures, Referrer
 from core.clock import to_db
 from core.period import Period
+from storage import outbox
 from storage.database import fetch_all, fetch_one
 from storage.rewards import REFERRAL_KEY
 
@@ -47,6 +48,24 @@ async def owe_reward(
         {"customer": customer_id, "purchase": purchase_id, "now": to_db(now), "key": REFERRAL_KEY},
     )
     return cursor.rowcount == 1
+
+
+async def record_conversion(
+    conn: aiosqlite.Connection, customer_id: int, purchase_id: int, now: datetime
+) -> None:
+    """In the purchase's transaction: a referred customer's first purchase is the referral
+    converted (the `referral.converted` event, storage.outbox)."""
+    row = await fetch_one(
+        conn,
+        """SELECT c.referred_by FROM customers c
+           WHERE c.id = :customer AND c.referred_by IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM purchases p
+                             WHERE p.customer_id = c.id AND p.id != :purchase)""",
+        {"customer": customer_id, "purchase": purchase_id},
+    )
+    if row is not None:
+        change = {"referrer_id": row[0], "friend_id": customer_id}
+        await outbox.record(conn, outbox.Event("referral.converted", purchase_id, change), now)
 
 
 async def owed(conn: aiosqlite.Connection, limit: int) -> list[OwedReward]:

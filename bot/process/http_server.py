@@ -1,6 +1,6 @@
 """The bot's one HTTP server, on API_HOST:API_PORT: the intake API, /healthz, in webhook
-mode the webhook, and with WEBAPP_URL the Mini App (a reverse proxy in front terminates
-HTTPS for both)."""
+mode the webhook, with WEBAPP_URL the Mini App and with METRICS /metrics (a reverse proxy
+in front terminates HTTPS)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.process.health import add_healthz_route
+from bot.process.metrics import BotMetrics, add_metrics_route
 from bot.process.webhook import add_webhook_route, webhook_path
 from core.clock import Clock
 from core.settings import ConfigError
@@ -44,11 +45,14 @@ async def start_http_server(
     components: Mapping[str, Callable[[], bool]],
     webhook: Webhook | None,
     page: PageContext | None = None,
+    metrics: BotMetrics | None = None,
 ) -> web.AppRunner:
     """Listening once this returns; ConfigError with one clear line if it cannot listen."""
     settings = live_settings.base
     http = create_api(db=db, settings=live_settings, clock=clock, dispatch_soon=dispatch_soon)
     add_healthz_route(http, db, components)
+    if metrics is not None:
+        add_metrics_route(http, metrics)
     if webhook is not None:
         path = webhook_path(settings.webhook_url)
         add_webhook_route(http, path, webhook.secret, webhook.dispatcher, webhook.bot)

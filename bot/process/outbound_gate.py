@@ -146,6 +146,8 @@ class OutboundGate(BaseRequestMiddleware):
         self._prune_at = PRUNE_FLOOR
         self._stopped: set[Priority] = set()
         self.stats = GateStats()
+        self.on_call_done: Callable[[float], None] | None = None
+        """Told how long each call to Telegram took (METRICS' histogram)."""
 
     @property
     def rate_per_second(self) -> float:
@@ -185,6 +187,7 @@ class OutboundGate(BaseRequestMiddleware):
                 await self.wait_turn(priority, chat_id, first=holds > 0)
             except GateStopped:
                 raise OutboundStopped(method, "not sent: the bot is stopping") from None
+            started = self._monotonic()
             try:
                 response = await make_request(bot, method)
             except TelegramRetryAfter as error:
@@ -193,6 +196,9 @@ class OutboundGate(BaseRequestMiddleware):
                 if holds > self._max_holds:
                     raise
                 continue
+            finally:
+                if self.on_call_done is not None:
+                    self.on_call_done(self._monotonic() - started)
             self.stats.sent[priority] += 1
             return response
 

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sqlite3
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from tests.e2e.steps import (
     rows,
     started_customer,
 )
+from tests.helpers import FakeClock, eventually
 
 SEEDED = (
     "alerts",
@@ -312,3 +314,75 @@ async def test_a_second_bot_on_the_same_database_is_refused(running: Harness) ->
         await create_app(running.settings())
     await running.stop()
     await running.start()  # the lock went with the first bot
+
+
+# --- BACKUP_SCHEDULE ------------------------------------------------------------------------
+
+
+def _copies(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.glob("*.db"))
+
+
+def _checked(copy: Path) -> int:
+    """The copy opens, passes its integrity check and holds the customers; how many."""
+    with sqlite3.connect(f"file:{copy}?mode=ro", uri=True) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        count = int(conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0])
+    conn.close()
+    return count
+
+
+async def test_scheduled_backups_rotate_and_each_is_checked(
+    harness: Harness, tmp_path: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 12, 1, 1, 30, tzinfo=UTC))  # 04:30 in Moscow
+    folder = tmp_path / "copies"
+    harness.clock = clock
+    harness.overrides = {
+        "backup_schedule": "daily 03:00",
+        "backup_dir": str(folder),
+        "backup_keep": "2",
+    }
+    app = await harness.start()
+    await eventually(lambda: _made(folder, 1))  # this morning's slot, missed while down
+    await app.jobs.back_up()  # the same slot again: nothing new
+    assert _copies(folder) == ["feedback-20261201-0430.db"]
+    (folder / "notes.txt").write_text("the owner's own file")
+    for day in (2, 3, 4):
+        await started_customer(harness, f"Day{day}")
+        clock.now += timedelta(days=1)
+        await app.jobs.back_up()
+    assert _copies(folder) == ["feedback-20261203-0430.db", "feedback-20261204-0430.db"]
+    assert [_checked(folder / name) for name in _copies(folder)] == [2, 3]
+    assert (folder / "notes.txt").exists()  # only its own copies are rotated
+
+
+async def _made(folder: Path, count: int) -> bool:
+    return len(_copies(folder)) == count
+
+
+async def test_a_failing_scheduled_backup_tells_the_owners_once(
+    harness: Harness, tmp_path: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 12, 1, 1, 30, tzinfo=UTC))
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    harness.clock = clock
+    harness.overrides = {"backup_schedule": "daily 03:00", "backup_dir": str(blocked / "x")}
+    harness.owner.send_text("/start")  # the owner's chat is open when the bot starts
+    app = await harness.start()
+    notice = await harness.owner.next_message()  # the copy at start failed
+    assert str(blocked) in (notice.text or "")
+    await asyncio.sleep(0.3)
+    harness.owner.drain()  # the welcome
+    clock.now += timedelta(days=1)
+    await app.jobs.back_up()  # fails again: logged, the owners are not told twice
+    await asyncio.sleep(0.2)
+    assert harness.owner.pending_messages() == []
+
+    blocked.unlink()
+    clock.now += timedelta(days=1)
+    await app.jobs.back_up()
+    recovered = await harness.owner.next_message()
+    assert _copies(blocked / "x") == ["feedback-20261203-0430.db"]
+    assert str(blocked / "x" / "feedback-20261203-0430.db") in (recovered.text or "")

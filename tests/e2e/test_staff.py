@@ -107,8 +107,8 @@ async def test_command_menus_are_published(running: Harness) -> None:
     owner_descriptions = {c["command"]: c["description"] for c in owner_menu}
     assert owner_descriptions["staff"] == "Staff: list, add, remove"
     assert owner_descriptions["settings"] == "Settings: view and change"
-    assert list(owner_descriptions)[-2:] == ["reward", "backup"]
-    assert "reward" not in descriptions and "backup" not in descriptions
+    assert list(owner_descriptions)[-3:] == ["reward", "backup", "hooks"]
+    assert not {"reward", "backup", "hooks"} & set(descriptions)
 
 
 async def chat_menu(harness: Harness, chat_id: int) -> list[dict[str, str]]:

@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core",),
     ("analytics",),
     ("storage",),
-    ("intake",),
+    ("intake", "hooks"),
     ("webapp",),
     ("bot", "scheduler"),
     ("bot.app",),
@@ -30,7 +30,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 """From the bottom up. Groups on one level are peers: neither imports the other.
 
 core: what everything shares (settings, logging, the clock, schedules, periods, score rules);
-analytics: pure figures; storage: SQLite; intake: purchases from outside the chat; webapp:
+analytics: pure figures; storage: SQLite; intake: purchases from outside the chat; hooks:
+the outgoing webhooks' signing and delivery; webapp:
 the owners' dashboard (a Mini App), given what only the bot can do as functions; bot: the
 Telegram side; scheduler: the periodic jobs; bot.app: the app that wires everything;
 bot.__main__: the process's commands (`python -m bot`); sandbox: the emulator and the

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: events signed per Standard Webhooks and delivered from the outbox."""

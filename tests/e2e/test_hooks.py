@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from hooks.post import TIMEOUT_SECONDS, new_session, post
 from hooks.signing import new_secret
 from sandbox import BotAPIEmulator, EmulatedUser
 from tests.e2e.conftest import Harness
@@ -335,3 +336,17 @@ async def _delivered_in_file(database: Path) -> bool:
         states = conn.execute("SELECT state FROM webhook_deliveries").fetchall()
     conn.close()
     return states == [("delivered",)]
+
+
+async def test_a_receiver_that_never_answers_is_an_attempt_failed_at_the_timeout(
+    receiver: Receiver,
+) -> None:
+    assert TIMEOUT_SECONDS == 10  # what the bot's session is made with
+    receiver.answers = [HANG]
+    async with new_session(timeout=0.3) as session:  # the same session, a shorter wait
+        response = await post(session, receiver.url, {}, b"{}")
+    assert not response.delivered and response.status is None
+    assert response.error == "no answer within 0.3 s"
+    async with new_session() as session:
+        assert session.timeout.total == TIMEOUT_SECONDS
+        assert (await post(session, receiver.url, {}, b"{}")).delivered

@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import alerts, outbox
+from core.survey_rules import SurveyRules
+from storage import alerts, customers, event_bodies, outbox
 from storage.database import Database
+from storage.intake import record_purchase_in
 from storage.outbox import Attempt, Event, Outcome
+from storage.purchases import NewPurchase
 from tests.storage.test_alerts import _open_alerts
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -107,3 +110,22 @@ async def test_the_env_endpoint_follows_env(db: Database) -> None:
         assert changed.url.endswith("/b") and changed.enabled and changed.from_env
         await outbox.keep_env_endpoint(conn, "", "", NOW)
         assert await outbox.listing(conn) == []
+
+
+async def test_a_referred_friends_first_purchase_is_the_referral_converted(db: Database) -> None:
+    rules = SurveyRules(delay=timedelta(0), throttle=None, max_age=None)
+    async with db.transaction() as conn:
+        await outbox.add(conn, "http://127.0.0.1:1/all", SECRET, ["referral.converted"], NOW)
+        referrer = await customers.get_or_create_by_phone(conn, "+79160000001", NOW)
+        friend = await customers.get_or_create_by_phone(conn, "+79160000002", NOW)
+        await customers.set_referred_by(conn, friend.id, referrer.id)
+        for buyer in (referrer, friend, friend):  # the friend's second purchase is no news
+            bought = NewPurchase(buyer.id, 50_000, "RUB", NOW, "api")
+            await record_purchase_in(conn, bought, rules, now=NOW)
+    [due] = await outbox.due(db.reader, NOW, 10)
+    assert due.event.type == "referral.converted"
+    assert due.event.change == {"referrer_id": referrer.id, "friend_id": friend.id}
+    body = await event_bodies.body(db.reader, due.event, due.occurred_at)
+    assert body["data"]["friend"]["phone"] == "+79160000002"
+    assert body["data"]["referrer"]["id"] == referrer.id
+    assert body["data"]["purchase"]["amount_minor"] == 50_000

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode polling
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode webhook
     .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --mode webhook-floor
-    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --events 1000
+    .venv/bin/python -m bench.answers --customers 1200 --paced-rate 200 --unpaced [--events 1000]
 
 Setup (not measured): every customer has a survey whose first question the bot sends
 through its scheduler. Then, in the emulator's own process (standing in for Telegram):
@@ -26,6 +26,12 @@ by aiogram's own handler (each update answered once handled).
 and, as the presses begin, writes N `survey.completed` events to the outbox: the bot delivers
 them, signed, while it records the answers. Compared with the same run without, it shows what
 delivering webhooks costs the answer path.
+
+Since [flow] every reply passes the outbound gate at SEND_RATE (30 here, Telegram's limit for a
+bot) and the emulator answers 429 beyond 30 a second, so a run measures that limit: two calls
+per answer, 15 answers a second at best. --unpaced lifts both (the gate's rate raised past
+reach, the emulator's limit off) to measure what the bot itself takes per answer, as the runs
+before [flow] did.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ from bot.process.aiogram_session import KeptResponseModelsSession
 from bot.process.warm_up import warm_up
 from bot.process.webhook import webhook_path
 from sandbox import BotAPIEmulator, EmulatedUser
+
+UNPACED_RATE = 100_000.0
+"""--unpaced: the gate's grid this fine paces nothing; the emulator then answers no 429."""
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -111,9 +120,10 @@ async def _press_all(
     }
 
 
-def _serve_emulator(conn: Connection, customers: int, paced_rate: float) -> None:
+def _serve_emulator(conn: Connection, customers: int, paced_rate: float, unpaced: bool) -> None:
     async def serve() -> None:
-        async with BotAPIEmulator(token=TOKEN, bot_username="bench_bot") as emulator:
+        limit = {"global_rate_limit": None} if unpaced else {}
+        async with BotAPIEmulator(token=TOKEN, bot_username="bench_bot", **limit) as emulator:
             users = [emulator.create_user(first_name="Bench") for _ in range(customers)]
             for user in users:
                 user.mark_started()
@@ -221,12 +231,19 @@ def _webhook_settings() -> dict[str, Any]:
 
 
 async def _run_bot(
-    conn: Connection, base_url: str, user_ids: list[int], mode: str, events: int = 0
+    conn: Connection,
+    base_url: str,
+    user_ids: list[int],
+    mode: str,
+    events: int = 0,
+    unpaced: bool = False,
 ) -> dict[str, Any]:
     extra = _webhook_settings() if mode == "webhook" else {}
     with tempfile.TemporaryDirectory() as workdir, receiving(events) as receiver:
         app = await seeded_app(base_url, Path(workdir) / "bench.db", user_ids, 30, extra)
         app.tune_garbage_collector_once_started()  # as `python -m bot` does
+        if unpaced:
+            app.gate.set_rate(UNPACED_RATE)
         polling = asyncio.create_task(app.run(handle_signals=False, polling_timeout=1))
         await _wait_all_sent(app, len(user_ids))
         if receiver is not None:
@@ -247,11 +264,13 @@ async def _run_bot(
     return report
 
 
-def run(customers: int, paced_rate: float, mode: str, events: int = 0) -> dict[str, Any]:
+def run(
+    customers: int, paced_rate: float, mode: str, events: int = 0, unpaced: bool = False
+) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     emulator = context.Process(
-        target=_serve_emulator, args=(child, customers, paced_rate), daemon=True
+        target=_serve_emulator, args=(child, customers, paced_rate, unpaced), daemon=True
     )
     emulator.start()
     try:
@@ -259,12 +278,13 @@ def run(customers: int, paced_rate: float, mode: str, events: int = 0) -> dict[s
         if mode in ("floor", "webhook-floor"):
             report = asyncio.run(_run_floor(parent, base_url, user_ids, mode))
         else:
-            report = asyncio.run(_run_bot(parent, base_url, user_ids, mode, events))
+            report = asyncio.run(_run_bot(parent, base_url, user_ids, mode, events, unpaced))
     finally:
         emulator.join(timeout=30)
         if emulator.is_alive():
             emulator.kill()
-    setup = {"mode": mode, "customers": customers, "paced_rate": paced_rate, "events": events}
+    setup = {"mode": mode, "customers": customers, "paced_rate": paced_rate}
+    setup |= {"events": events, "unpaced": unpaced}
     return {**setup, **report}
 
 
@@ -275,8 +295,12 @@ def main() -> None:
     modes = ("polling", "webhook", "floor", "webhook-floor")
     parser.add_argument("--mode", choices=modes, default="polling")
     parser.add_argument("--events", type=int, default=0, help="webhook events to deliver meanwhile")
+    parser.add_argument(
+        "--unpaced", action="store_true", help="no 30 msg/s limit, ours or Telegram's"
+    )
     args = parser.parse_args()
-    for key, value in run(args.customers, args.paced_rate, args.mode, args.events).items():
+    report = run(args.customers, args.paced_rate, args.mode, args.events, args.unpaced)
+    for key, value in report.items():
         print(f"{key}: {value}")
 
 

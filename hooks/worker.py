@@ -36,7 +36,7 @@ from storage.outbox import Attempt, Due, Endpoint, Outcome
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 100
 POLL_SECONDS = 1.0
 ENDPOINTS_AT_ONCE = 8
 TEST_EVENT = "webhook.test"

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -283,55 +284,66 @@ class Attempt:
 
 
 async def save_attempts(
-    conn: aiosqlite.Connection, attempts: Iterable[Attempt], now: datetime
+    conn: aiosqlite.Connection, attempts: Sequence[Attempt], now: datetime
 ) -> list[int]:
-    """Each attempt's result; the ids of endpoints disabled by a 410 now."""
+    """Each attempt's result; the ids of endpoints disabled by a 410 now.
+
+    A turn's deliveries are written a statement per kind (executemany), so the write lock
+    the answers also need is held for milliseconds, however many were delivered."""
     stamp = to_db(now)
+    delivered = [a for a in attempts if a.outcome is Outcome.DELIVERED]
+    await conn.executemany(
+        """UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1,
+               last_error = NULL, finished_at = ? WHERE id = ?""",
+        [(stamp, a.delivery_id) for a in delivered],
+    )
+    per_endpoint = Counter(a.endpoint_id for a in delivered)
+    await conn.executemany(
+        """UPDATE webhook_endpoints SET delivered = delivered + ?, last_delivered_at = ?
+           WHERE id = ?""",
+        [(count, stamp, endpoint_id) for endpoint_id, count in per_endpoint.items()],
+    )
+    await conn.executemany(
+        "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?",
+        [
+            (to_db(a.retry_at), a.delivery_id)
+            for a in attempts
+            if a.outcome is Outcome.POSTPONED and a.retry_at is not None
+        ],
+    )
     disabled = []
     for attempt in attempts:
-        if attempt.outcome is Outcome.POSTPONED:
-            assert attempt.retry_at is not None
-            await conn.execute(
-                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?",
-                (to_db(attempt.retry_at), attempt.delivery_id),
-            )
-        elif attempt.outcome is Outcome.DELIVERED:
-            await conn.execute(
-                """UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1,
-                       last_error = NULL, finished_at = ? WHERE id = ?""",
-                (stamp, attempt.delivery_id),
-            )
-            await conn.execute(
-                """UPDATE webhook_endpoints SET delivered = delivered + 1, last_delivered_at = ?
-                   WHERE id = ?""",
-                (stamp, attempt.endpoint_id),
-            )
-        else:
-            error = (attempt.error or attempt.outcome.value)[:ERROR_LENGTH]
-            retry_at = attempt.retry_at if attempt.outcome is Outcome.FAILED else None
-            await conn.execute(
-                """UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = :error,
-                       state = CASE WHEN :retry_at IS NULL THEN 'failed' ELSE 'pending' END,
-                       next_attempt_at = COALESCE(:retry_at, next_attempt_at),
-                       finished_at = CASE WHEN :retry_at IS NULL THEN :now END
-                   WHERE id = :id""",
-                {
-                    "error": error,
-                    "retry_at": to_db(retry_at) if retry_at else None,
-                    "now": stamp,
-                    "id": attempt.delivery_id,
-                },
-            )
-            await conn.execute(
-                """UPDATE webhook_endpoints SET failures = failures + 1, last_error = ?,
-                       last_error_at = ? WHERE id = ?""",
-                (error, stamp, attempt.endpoint_id),
-            )
-            if attempt.outcome is Outcome.GONE and await disable(
-                conn, attempt.endpoint_id, error, now
-            ):
-                disabled.append(attempt.endpoint_id)
+        if attempt.outcome in (Outcome.FAILED, Outcome.GONE):
+            await _save_failure(conn, attempt, now)
+            if attempt.outcome is Outcome.GONE:
+                error = attempt.error or attempt.outcome.value
+                if await disable(conn, attempt.endpoint_id, error, now):
+                    disabled.append(attempt.endpoint_id)
     return disabled
+
+
+async def _save_failure(conn: aiosqlite.Connection, attempt: Attempt, now: datetime) -> None:
+    stamp = to_db(now)
+    error = (attempt.error or attempt.outcome.value)[:ERROR_LENGTH]
+    retry_at = attempt.retry_at if attempt.outcome is Outcome.FAILED else None
+    await conn.execute(
+        """UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = :error,
+               state = CASE WHEN :retry_at IS NULL THEN 'failed' ELSE 'pending' END,
+               next_attempt_at = COALESCE(:retry_at, next_attempt_at),
+               finished_at = CASE WHEN :retry_at IS NULL THEN :now END
+           WHERE id = :id""",
+        {
+            "error": error,
+            "retry_at": to_db(retry_at) if retry_at else None,
+            "now": stamp,
+            "id": attempt.delivery_id,
+        },
+    )
+    await conn.execute(
+        """UPDATE webhook_endpoints SET failures = failures + 1, last_error = ?,
+               last_error_at = ? WHERE id = ?""",
+        (error, stamp, attempt.endpoint_id),
+    )
 
 
 async def purge_finished(conn: aiosqlite.Connection, before: datetime) -> int:

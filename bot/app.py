@@ -249,8 +249,8 @@ async def _build_app(settings: Settings, token: str, clock: Clock) -> FeedbackAp
     theme_tagger = ThemeTagger(db, read_in_child, batch=THEME_BATCH)  # pymorphy3 off our heap
     digests = DigestService(db, live, clock, roles, sender, theme_tagger)
     scheduler = create_scheduler(settings.tz)
-    notice = RewardPoolNotice(db, roles, sender)
     notes = OwnerNotes(db, roles, sender)
+    notice = RewardPoolNotice(db, roles, notes)
     webhooks = await _webhooks(settings, db, clock, theme_tagger, notes, bot)
     jobs = Jobs(
         bot,

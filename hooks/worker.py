@@ -185,10 +185,6 @@ class WebhookWorker:
             {"type": TEST_EVENT, "timestamp": to_db(now), "data": {"endpoint_id": endpoint.id}}
         )
         message_id = f"msg_test_{int(now.timestamp() * 1000)}_{endpoint.id}"
-        if self._session is None:
-            async with new_session() as session:
-                headers = signed_headers(endpoint.secret, message_id, body, datetime.now(UTC))
-                return await post(session, endpoint.url, headers, body)
         return await self._send(endpoint.url, endpoint.secret, message_id, body)
 
 

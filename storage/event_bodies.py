@@ -10,14 +10,13 @@ currency; a person's fields are null once forgotten.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from analytics.nps import categorize
 from core.clock import to_db
-from core.scores import PASSIVE_MIN, PROMOTER_MIN
 from storage.database import fetch_all, fetch_one
 from storage.outbox import Event
 
@@ -83,14 +82,6 @@ async def _purchase(conn: aiosqlite.Connection, purchase_id: int | None) -> Json
     }
 
 
-def nps_group(score: int | None) -> str | None:
-    if score is None:
-        return None
-    if score >= PROMOTER_MIN:
-        return "promoter"
-    return "passive" if score >= PASSIVE_MIN else "detractor"
-
-
 async def _survey(conn: aiosqlite.Connection, event: Event) -> Json:
     survey = await fetch_one(
         conn,
@@ -108,27 +99,29 @@ async def _survey(conn: aiosqlite.Connection, event: Event) -> Json:
     )
     scores = {row[0]: row[1] for row in answers if row[0] in ("nps", "csat")}
     themes = sorted({theme for row in answers if row[5] for theme in json.loads(row[5])})
-    referral = await fetch_one(
-        conn,
-        "SELECT id, kind, name, phone, telegram_user_id, note FROM referrals WHERE survey_id = ?",
-        (survey[0],),
-    )
+    referral = await _referral_named(conn, "survey_id", survey[0])
     return {
         "survey": {"id": survey[0], "sent_at": survey[3], "completed_at": survey[4]},
         "scores": {"nps": scores.get("nps"), "csat": scores.get("csat")},
-        "nps_group": nps_group(scores.get("nps")),
+        "nps_group": categorize(scores["nps"]) if scores.get("nps") is not None else None,
         "answers": [
             {"question": r[0], "score": r[1], "choice": r[2], "text": r[3], "answered_at": r[4]}
             for r in answers
         ],
         "themes": themes,
-        "referral": _referral_named(referral),
+        "referral": referral,
         "customer": await _customer(conn, survey[1]),
         "purchase": await _purchase(conn, survey[2]),
     }
 
 
-def _referral_named(row: sqlite3.Row | None) -> Json | None:
+async def _referral_named(conn: aiosqlite.Connection, column: str, value: int) -> Json | None:
+    """The person a customer recommended: the referral row whose `column` is `value`."""
+    row = await fetch_one(
+        conn,
+        f"SELECT id, kind, name, phone, telegram_user_id, note FROM referrals WHERE {column} = ?",
+        (value,),
+    )
     if row is None:
         return None
     return {
@@ -192,13 +185,7 @@ async def _lead(conn: aiosqlite.Connection, event: Event) -> Json:
     if row is None:
         return {"lead": {"id": event.subject_id}, "change": dict(event.change)}
     customer_id, purchase_id = await _survey_ids(conn, row[6])
-    referral = None
-    if row[8] is not None:
-        referral = await fetch_one(
-            conn,
-            "SELECT id, kind, name, phone, telegram_user_id, note FROM referrals WHERE id = ?",
-            (row[8],),
-        )
+    referral = await _referral_named(conn, "id", row[8]) if row[8] is not None else None
     return {
         "lead": {
             "id": row[0],
@@ -209,7 +196,7 @@ async def _lead(conn: aiosqlite.Connection, event: Event) -> Json:
             "status_by": row[5],
             "survey_id": row[6],
             "text": row[7],
-            "referral": _referral_named(referral),
+            "referral": referral,
         },
         "change": dict(event.change),
         "customer": await _customer(conn, customer_id),
